@@ -1,0 +1,46 @@
+# 办事通 backend. `make run` and `make test` are all a newcomer needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint format proto proto-check bench migrate seed clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)  ## migrate, seed and run the gateway and the four services (Ctrl-C stops everything)
+	$(BIN)/bst up
+
+test: $(STAMP)  ## the whole suite; also on PostgreSQL and Redis when BST_TEST_POSTGRES_URL / BST_TEST_REDIS_URL are set
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check --exclude '**/seed.py' .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format --exclude '**/seed.py' .
+
+proto: $(STAMP)  ## regenerate the Python gRPC code from proto/
+	$(BIN)/python scripts/gen_proto.py
+
+proto-check: proto  ## fail when the committed generated code is not what proto/ generates
+	git diff --exit-code -- proto/ || (echo "generated gRPC code is stale: run 'make proto' and commit" >&2; exit 1)
+	test -z "$$(git status --porcelain -- proto/)" || (git status --porcelain -- proto/; echo "untracked generated files: run 'make proto' and commit" >&2; exit 1)
+
+migrate: $(STAMP)
+	$(BIN)/bst migrate
+
+seed: $(STAMP)
+	$(BIN)/bst seed
+
+bench: $(STAMP)  ## measure the hot paths (see loadtests/README.md)
+	$(BIN)/python -m loadtests.bench
+
+clean:
+	rm -rf var

@@ -1,0 +1,43 @@
+"""Dependencies that routes declare, so that route signatures stay short."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from gateway.clients import ServiceClients
+from gateway.runtime import GatewayRuntime
+from services.kernel.auth import Principal, current_principal, require_signed_in
+
+
+def get_runtime(request: Request) -> GatewayRuntime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+def get_clients(request: Request) -> ServiceClients:
+    return request.app.state.runtime.clients  # type: ignore[no-any-return]
+
+
+def get_authorization(request: Request) -> str | None:
+    return request.headers.get("authorization")
+
+
+async def get_principal(request: Request) -> Principal:
+    """The caller, verified here too (the services verify again): ANONYMOUS without a token, 401 for a bad one."""
+    principal = await request.app.state.runtime.verifier.principal_from_header(
+        request.headers.get("authorization")
+    )
+    current_principal.set(principal)
+    return principal  # type: ignore[no-any-return]
+
+
+async def get_signed_in(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    return require_signed_in(principal)
+
+
+Runtime = Annotated[GatewayRuntime, Depends(get_runtime)]
+Clients = Annotated[ServiceClients, Depends(get_clients)]
+Authorization = Annotated[str | None, Depends(get_authorization)]
+OptionalPrincipal = Annotated[Principal, Depends(get_principal)]
+CurrentPrincipal = Annotated[Principal, Depends(get_signed_in)]

@@ -1,0 +1,147 @@
+"""RFC 9457 problem documents for every error, and the one table from gRPC status codes to HTTP statuses."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import grpc
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from services.kernel.errors import (
+    CODE_KEY,
+    FIELDS_KEY,
+    RETRY_AFTER_KEY,
+    DomainError,
+    grpc_status_of,
+)
+
+log = logging.getLogger("bst.gateway.problems")
+
+PROBLEM_JSON = "application/problem+json"
+
+HTTP_STATUS: dict[grpc.StatusCode, int] = {
+    grpc.StatusCode.INVALID_ARGUMENT: 422,
+    grpc.StatusCode.OUT_OF_RANGE: 422,
+    grpc.StatusCode.NOT_FOUND: 404,
+    grpc.StatusCode.ALREADY_EXISTS: 409,
+    grpc.StatusCode.FAILED_PRECONDITION: 409,
+    grpc.StatusCode.ABORTED: 409,
+    grpc.StatusCode.UNAUTHENTICATED: 401,
+    grpc.StatusCode.PERMISSION_DENIED: 403,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
+    grpc.StatusCode.UNIMPLEMENTED: 501,
+    grpc.StatusCode.UNAVAILABLE: 503,
+    grpc.StatusCode.DEADLINE_EXCEEDED: 504,
+    grpc.StatusCode.CANCELLED: 499,
+}
+# Codes whose HTTP status is more specific than their gRPC status says.
+HTTP_STATUS_BY_CODE: dict[str, int] = {"gone": 410}
+
+TITLES = {
+    400: "Bad request",
+    401: "Not signed in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    410: "Gone",
+    413: "Too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    429: "Too many requests",
+    499: "Cancelled",
+    500: "Internal error",
+    501: "Not implemented",
+    503: "Service unavailable",
+    504: "Timed out",
+}
+
+
+def http_status_of(status: grpc.StatusCode, code: str | None = None) -> int:
+    if code and code in HTTP_STATUS_BY_CODE:
+        return HTTP_STATUS_BY_CODE[code]
+    return HTTP_STATUS.get(status, 500)
+
+
+def problem(
+    request: Request,
+    status: int,
+    detail: str,
+    code: str,
+    *,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    base = request.app.state.settings.public_url.rstrip("/")
+    body: dict[str, Any] = {
+        "type": f"{base}/problems/{code}",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "instance": request.url.path,
+    }
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _domain_problem(request: Request, error: DomainError) -> JSONResponse:
+    status = http_status_of(grpc_status_of(error), error.code)
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else None
+    errors = [{"field": f.field, "message": f.message} for f in error.fields] or None
+    return problem(request, status, error.message, error.code, errors=errors, headers=headers)
+
+
+def _rpc_problem(request: Request, error: grpc.aio.AioRpcError) -> JSONResponse:
+    meta = dict(error.trailing_metadata() or ())
+    code = str(meta.get(CODE_KEY) or error.code().name.lower())
+    status = http_status_of(error.code(), code)
+    errors = json.loads(meta[FIELDS_KEY]) if FIELDS_KEY in meta else None
+    headers = {"Retry-After": str(meta[RETRY_AFTER_KEY])} if RETRY_AFTER_KEY in meta else None
+    if status >= 500:
+        log.warning("service call failed", extra={"grpc_code": error.code().name, "details": error.details()})
+        detail = "a service did not answer in time" if status in (503, 504) else "a service failed"
+    else:
+        detail = error.details() or TITLES.get(status, "Error")
+    return problem(request, status, detail, code, errors=errors, headers=headers)
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or str(loc[-1] if loc else "")
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into a problem document."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": _field_name(tuple(e.get("loc", ()))), "message": str(e.get("msg", ""))}
+            for e in exc.errors()
+        ]
+        return problem(request, 422, "some fields are invalid", "invalid_input", errors=errors)
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return _domain_problem(request, exc)
+
+    @app.exception_handler(grpc.aio.AioRpcError)
+    async def _rpc(request: Request, exc: grpc.aio.AioRpcError) -> JSONResponse:
+        return _rpc_problem(request, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, f"http_{exc.status_code}")
+        return problem(request, exc.status_code, str(exc.detail), code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        return problem(request, 500, "something went wrong on our side; it has been logged", "internal_error")

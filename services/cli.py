@@ -1,0 +1,207 @@
+"""`bst`: migrate, seed and run the whole platform.
+
+bst up                  migrate, seed, then run the gateway and the four services until Ctrl-C
+bst migrate [NAME ...]  apply Alembic migrations (all databases by default)
+bst seed                load the demo and reference data (idempotent)
+bst revision NAME -m M  autogenerate a migration for one database from its models
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from services.kernel.db import Database
+from services.kernel.logging import configure_logging
+from services.kernel.migrations import alembic_config, upgrade
+from services.kernel.settings import DATABASE_NAMES, Settings, get_settings
+
+log = logging.getLogger("bst.cli")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    module: str  # run as `python -m <module>`; `<module>.seed:seed` loads its data
+
+    @property
+    def migrations(self) -> Path:
+        return ROOT.joinpath(*self.module.split("."), "migrations")
+
+    def seeder(self) -> Callable[[Database, Settings], Awaitable[None]]:
+        return importlib.import_module(f"{self.module}.seed").seed  # type: ignore[no-any-return]
+
+
+COMPONENTS = {
+    "gateway": Component("gateway", "gateway"),
+    "intake": Component("intake", "services.intake"),
+    "licenses": Component("licenses", "services.licenses"),
+    "reviews": Component("reviews", "services.reviews"),
+    "repair": Component("repair", "services.repair"),
+}
+assert tuple(COMPONENTS) == DATABASE_NAMES
+
+
+def migrate(settings: Settings, names: list[str] | None = None) -> None:
+    for name in names or list(COMPONENTS):
+        upgrade(COMPONENTS[name].migrations, settings.database_url(name))
+        log.info("migrated", extra={"database": name})
+
+
+async def seed(settings: Settings, names: list[str] | None = None) -> None:
+    for name in names or list(COMPONENTS):
+        db = Database(settings.database_url(name))
+        try:
+            await COMPONENTS[name].seeder()(db, settings)
+        finally:
+            await db.dispose()
+        log.info("seeded", extra={"database": name})
+
+
+def revision(name: str, message: str) -> None:
+    """Autogenerate a migration by comparing the models with a scratch SQLite database at head."""
+    from alembic import command
+
+    with tempfile.TemporaryDirectory() as scratch:
+        url = f"sqlite+aiosqlite:///{scratch}/scratch.db"
+        upgrade(COMPONENTS[name].migrations, url)
+        command.revision(alembic_config(COMPONENTS[name].migrations, url), message=message, autogenerate=True)
+
+
+def _pump(prefix: str, stream: object) -> None:
+    for line in iter(stream.readline, ""):  # type: ignore[attr-defined]
+        sys.stdout.write(f"{prefix} {line}")
+        sys.stdout.flush()
+
+
+def up(settings: Settings) -> int:
+    """Run every process under one supervisor; Ctrl-C (or SIGTERM) stops them all, gracefully."""
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    settings.resolved_secret_key()  # made once, before any child races for it
+    migrate(settings)
+    asyncio.run(seed(settings))
+
+    env = dict(os.environ)
+    embedded = None
+    if not settings.redis_url:
+        from services.kernel.redis import EmbeddedRedis
+
+        embedded = EmbeddedRedis(settings.var_dir / "redis")
+        env["BST_REDIS_URL"] = embedded.url
+    children: dict[str, subprocess.Popen[str]] = {}
+    stopping = threading.Event()
+
+    def request_stop(*_: object) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    order = ["intake", "licenses", "reviews", "repair", "gateway"]
+    width = max(map(len, order))
+    try:
+        for name in order:
+            child = subprocess.Popen(
+                [sys.executable, "-m", COMPONENTS[name].module],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                bufsize=1,
+                start_new_session=True,
+            )
+            children[name] = child
+            threading.Thread(target=_pump, args=(f"{name:<{width}} |", child.stdout), daemon=True).start()
+        _print_banner(settings)
+        while not stopping.is_set():
+            for name, child in children.items():
+                if child.poll() is not None:
+                    log.error(
+                        "a process exited; stopping the platform",
+                        extra={"process": name, "code": child.returncode},
+                    )
+                    stopping.set()
+            stopping.wait(0.5)
+    finally:
+        _stop_all(children, settings.shutdown_grace_seconds + 5)
+        if embedded is not None:
+            embedded.stop()
+    return 0
+
+
+def _stop_all(children: dict[str, subprocess.Popen[str]], timeout: float) -> None:
+    for child in children.values():
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for name, child in children.items():
+        try:
+            child.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            log.warning("did not stop in time; killing", extra={"process": name})
+            child.kill()
+            child.wait()
+
+
+def _print_banner(settings: Settings) -> None:
+    base = f"http://{settings.gateway_host}:{settings.gateway_port}"
+    lines = [
+        "",
+        "办事通 backend is starting:",
+        f"  gateway   {base}   (API docs {base}/docs, readiness {base}/readyz)",
+        *(f"  {n:<9} grpc://{settings.service_addr(n)}" for n in ("intake", "licenses", "reviews", "repair")),
+        "",
+        *importlib.import_module("gateway.seed").demo_account_lines(settings),
+        "",
+        "Press Ctrl-C to stop everything.",
+        "",
+    ]
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="bst", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("up", help="migrate, seed and run everything")
+    p_migrate = sub.add_parser("migrate", help="apply migrations")
+    p_migrate.add_argument("names", nargs="*")
+    p_seed = sub.add_parser("seed", help="load demo and reference data")
+    p_seed.add_argument("names", nargs="*")
+    p_rev = sub.add_parser("revision", help="autogenerate a migration")
+    p_rev.add_argument("name", choices=list(COMPONENTS))
+    p_rev.add_argument("-m", "--message", required=True)
+    args = parser.parse_args(argv)
+
+    unknown = [n for n in getattr(args, "names", []) if n not in COMPONENTS]
+    if unknown:
+        parser.error(f"unknown database(s) {', '.join(unknown)}; choose from {', '.join(COMPONENTS)}")
+    settings = get_settings()
+    configure_logging("bst", level=settings.log_level, fmt="text")
+    if args.command == "up":
+        return up(settings)
+    if args.command == "migrate":
+        migrate(settings, args.names or None)
+    elif args.command == "seed":
+        asyncio.run(seed(settings, args.names or None))
+    elif args.command == "revision":
+        revision(args.name, args.message)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

