@@ -6,12 +6,12 @@ import asyncio
 from typing import Any
 
 import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
 from bst.intake.v1 import intake_pb2_grpc
 from bst.licenses.v1 import licenses_pb2_grpc
 from bst.repair.v1 import repair_pb2_grpc
 from bst.reviews.v1 import reviews_pb2_grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-
 from gateway.observability import ClientMetricsInterceptor
 from services.kernel.logging import request_id_var
 from services.kernel.settings import SERVICE_NAMES, Settings

@@ -49,6 +49,16 @@ class Backend:
     token: str = field(default_factory=lambda: secrets.token_hex(4))
     database_urls: dict[str, str] = field(default_factory=dict)
     redis_url: str | None = None
+    scratch_urls: dict[str, str] = field(default_factory=dict)
+
+    async def scratch_database(self, name: str) -> str:
+        """A new, empty database of this backend, removed at the end of the run."""
+        if self.name == "postgres" and POSTGRES_URL:
+            url = (await _create_postgres_databases(self.token, (name,)))[name]
+        else:
+            url = f"sqlite+aiosqlite:///{self.var_dir / f'scratch-{name}.db'}"
+        self.scratch_urls[name] = url
+        return url
 
     def settings(self, **overrides: object) -> Settings:
         values: dict[str, object] = {
@@ -68,7 +78,7 @@ class Backend:
         return Settings(**values)  # type: ignore[arg-type]
 
 
-async def _create_postgres_databases(token: str) -> dict[str, str]:
+async def _create_postgres_databases(token: str, names: tuple[str, ...] = DATABASE_NAMES) -> dict[str, str]:
     import asyncpg
 
     assert POSTGRES_URL
@@ -76,7 +86,7 @@ async def _create_postgres_databases(token: str) -> dict[str, str]:
     conn = await asyncpg.connect(base.set(drivername="postgresql").render_as_string(hide_password=False))
     urls = {}
     try:
-        for name in DATABASE_NAMES:
+        for name in names:
             database = f"bst_t{token}_{name}"
             await conn.execute(f'CREATE DATABASE "{database}"')
             urls[name] = base.set(database=database).render_as_string(hide_password=False)
@@ -110,8 +120,8 @@ async def backend(
     try:
         yield b
     finally:
-        if b.database_urls:
-            await _drop_postgres_databases(b.database_urls)
+        if b.database_urls or (b.scratch_urls and POSTGRES_URL and b.name == "postgres"):
+            await _drop_postgres_databases({**b.database_urls, **b.scratch_urls})
         if b.redis_url:
             from services.kernel.redis import connect
 

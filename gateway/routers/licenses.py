@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bst.licenses.v1 import licenses_pb2
 from fastapi import APIRouter, Query
 
+from bst.licenses.v1 import licenses_pb2
 from gateway.convert import to_dict
 from gateway.deps import Authorization, Clients
 from services.licenses.schemas import HolderKind, LicenseTypeRead

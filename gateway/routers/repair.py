@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bst.repair.v1 import repair_pb2
 from fastapi import APIRouter, Query
 
+from bst.repair.v1 import repair_pb2
 from gateway.convert import to_dict
 from gateway.deps import Authorization, Clients
 from services.repair.schemas import CountyRead, OutletRead

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bst.reviews.v1 import reviews_pb2
 from fastapi import APIRouter, Query
 
+from bst.reviews.v1 import reviews_pb2
 from gateway.convert import to_dict
 from gateway.deps import Authorization, Clients
 from services.reviews.schemas import IndicatorsRead

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bst.intake.v1 import intake_pb2
 from fastapi import APIRouter, Query
 
+from bst.intake.v1 import intake_pb2
 from gateway.convert import to_dict
 from gateway.deps import Authorization, Clients
 from services.intake.schemas import ServiceItemRead

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import grpc
-from bst.intake.v1 import intake_pb2, intake_pb2_grpc
 
+from bst.intake.v1 import intake_pb2, intake_pb2_grpc
 from services.intake import service
 from services.intake.models import OutboxEvent, ProcessedEvent
 from services.intake.schemas import ServiceItemRead

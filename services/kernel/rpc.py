@@ -181,22 +181,23 @@ class KernelInterceptor(grpc.aio.ServerInterceptor):
         return call
 
 
+async def _update_health(runtime: Runtime, servicer: health.aio.HealthServicer, names: Sequence[str]) -> None:
+    """Report SERVING only while the database and Redis answer."""
+    checks = await runtime.check()
+    serving = all(v == "ok" for v in checks.values())
+    status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+    for name in ("", *names):
+        await servicer.set(name, status)
+    if not serving:
+        log.warning("not serving", extra={"checks": checks})
+
+
 async def _watch_health(
     runtime: Runtime, servicer: health.aio.HealthServicer, names: Sequence[str], every: float = 5.0
 ) -> None:
-    """Report SERVING only while the database and Redis answer."""
     while True:
-        checks = await runtime.check()
-        status = (
-            health_pb2.HealthCheckResponse.SERVING
-            if all(v == "ok" for v in checks.values())
-            else health_pb2.HealthCheckResponse.NOT_SERVING
-        )
-        for name in ("", *names):
-            await servicer.set(name, status)
-        if status != health_pb2.HealthCheckResponse.SERVING:
-            log.warning("not serving", extra={"checks": checks})
         await asyncio.sleep(every)
+        await _update_health(runtime, servicer, names)
 
 
 class RunningService:
@@ -241,6 +242,8 @@ async def start_service(
     )
     spec.register(server, runtime)
     health_servicer = health.aio.HealthServicer()
+    for name in ("", *spec.full_names):  # NOT_SERVING until the first check of the database and Redis passes
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
         (*spec.full_names, health.SERVICE_NAME, reflection.SERVICE_NAME), server
@@ -249,6 +252,7 @@ async def start_service(
     if port == 0:
         raise RuntimeError(f"{spec.name}: cannot listen on {address or settings.service_addr(spec.name)}")
     await server.start()
+    await _update_health(runtime, health_servicer, spec.full_names)
     runtime.start_background()
     health_task = asyncio.create_task(
         _watch_health(runtime, health_servicer, spec.full_names), name=f"health-{spec.name}"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import grpc
-from bst.licenses.v1 import licenses_pb2, licenses_pb2_grpc
 
+from bst.licenses.v1 import licenses_pb2, licenses_pb2_grpc
 from services.kernel.rpc import Runtime, ServiceSpec
 from services.licenses import service
 from services.licenses.models import OutboxEvent, ProcessedEvent

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import grpc
-from bst.repair.v1 import repair_pb2, repair_pb2_grpc
 
+from bst.repair.v1 import repair_pb2, repair_pb2_grpc
 from services.kernel.auth import current_principal
 from services.kernel.rpc import Runtime, ServiceSpec
 from services.repair import service

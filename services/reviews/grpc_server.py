@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import grpc
-from bst.reviews.v1 import reviews_pb2, reviews_pb2_grpc
 
+from bst.reviews.v1 import reviews_pb2, reviews_pb2_grpc
 from services.kernel.rpc import Runtime, ServiceSpec
 from services.reviews import service
 from services.reviews.models import OutboxEvent, ProcessedEvent

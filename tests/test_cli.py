@@ -1,0 +1,103 @@
+"""`bst up`: one command brings up the whole platform, and Ctrl-C leaves no process behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from services.cli import seed
+from services.intake.models import ServiceItem
+from services.kernel.db import Database
+from services.repair.models import Outlet
+from tests.conftest import free_port
+
+
+def processes_with(marker: str) -> list[int]:
+    """Pids of live processes whose environment carries `marker`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if marker.encode() in (entry / "environ").read_bytes():
+                status = (entry / "status").read_text()
+                if "\nState:\tZ" not in status:
+                    found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc to find stray processes")
+def test_bst_up_serves_everything_and_ctrl_c_stops_it_all(tmp_path):
+    marker = f"BST_TEST_MARKER={tmp_path.name}"
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BST_")}
+    env.update(
+        {
+            "BST_VAR_DIR": str(tmp_path / "var"),
+            "BST_GATEWAY_PORT": str(port),
+            "BST_LOG_FORMAT": "text",
+            "BST_TEST_MARKER": tmp_path.name,
+            "BST_SHUTDOWN_GRACE_SECONDS": "3",
+            **{
+                f"BST_{n.upper()}_ADDR": f"127.0.0.1:{free_port()}"
+                for n in ("intake", "licenses", "reviews", "repair")
+            },
+        }
+    )
+    up = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "up"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        ready = None
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and up.poll() is None:
+            try:
+                ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+                if ready.status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        assert ready is not None and ready.status_code == 200, (
+            up.stdout.read() if up.poll() is not None else ""
+        )
+        assert set(ready.json()["checks"]) == {"database", "redis", "intake", "licenses", "reviews", "repair"}
+        assert len(processes_with(marker)) >= 6  # supervisor, gateway, four services (and the embedded redis)
+        counties = httpx.get(
+            f"http://127.0.0.1:{port}/api/v1/repair/counties", params={"within": "5334"}
+        ).json()
+        assert {c["name"] for c in counties} == {"香格里拉市", "德钦县", "维西傈僳族自治县"}
+    finally:
+        up.send_signal(signal.SIGINT)  # Ctrl-C
+        output, _ = up.communicate(timeout=60)
+    assert up.returncode == 0, output
+    assert "demo" in output.lower()
+    for _ in range(50):
+        if not processes_with(marker):
+            break
+        time.sleep(0.1)
+    assert processes_with(marker) == []
+
+
+async def test_seeding_twice_changes_nothing(platform):
+    await seed(platform.settings)
+    await seed(platform.settings)
+    for name, model, expected in (("repair", Outlet, 22), ("intake", ServiceItem, 10)):
+        db = Database(platform.settings.database_url(name))
+        async with db.reader() as session:
+            assert await session.scalar(select(func.count()).select_from(model)) == expected
+        await db.dispose()
