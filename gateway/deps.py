@@ -23,6 +23,17 @@ def get_authorization(request: Request) -> str | None:
     return request.headers.get("authorization")
 
 
+def get_client_ip(request: Request) -> str | None:
+    """The caller's address: the peer, or the trusted proxies' X-Forwarded-For entry when proxies are configured."""
+    hops = request.app.state.settings.trusted_proxies
+    forwarded = request.headers.get("x-forwarded-for")
+    if hops and forwarded:
+        chain = [part.strip() for part in forwarded.split(",") if part.strip()]
+        if len(chain) >= hops:
+            return chain[-hops]
+    return request.client.host if request.client else None
+
+
 async def get_principal(request: Request) -> Principal:
     """The caller, verified here too (the services verify again): ANONYMOUS without a token, 401 for a bad one."""
     principal = await request.app.state.runtime.verifier.principal_from_header(
@@ -39,5 +50,6 @@ async def get_signed_in(principal: Annotated[Principal, Depends(get_principal)])
 Runtime = Annotated[GatewayRuntime, Depends(get_runtime)]
 Clients = Annotated[ServiceClients, Depends(get_clients)]
 Authorization = Annotated[str | None, Depends(get_authorization)]
+ClientIp = Annotated[str | None, Depends(get_client_ip)]
 OptionalPrincipal = Annotated[Principal, Depends(get_principal)]
 CurrentPrincipal = Annotated[Principal, Depends(get_signed_in)]

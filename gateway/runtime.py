@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 
 from gateway.clients import ServiceClients
 from gateway.identity.keys import KeyStore
+from gateway.identity.qrlogin import QrLogins
+from gateway.identity.service import Identity
+from gateway.identity.sms import sms_backend
 from services.kernel.auth import TokenVerifier
 from services.kernel.db import Database
+from services.kernel.ratelimit import RateLimiter
 from services.kernel.redis import RedisHandle
+from services.kernel.revocation import RevocationList
 from services.kernel.settings import Settings
 
-ACCESS_TOKEN_SECONDS = 600
+log = logging.getLogger("bst.gateway")
 
 
 class GatewayRuntime:
@@ -22,13 +28,35 @@ class GatewayRuntime:
         self._owns_redis = redis is None
         self.redis = redis or RedisHandle(settings.redis_url, settings.var_dir)
         self.keys = KeyStore(
-            self.db, settings.resolved_secret_key(), token_lifetime=dt.timedelta(seconds=ACCESS_TOKEN_SECONDS)
+            self.db,
+            settings.resolved_secret_key(),
+            token_lifetime=dt.timedelta(seconds=settings.access_token_seconds),
         )
-        self.verifier = TokenVerifier(self.keys, issuer=settings.issuer, audience=settings.jwt_audience)
+        self.revocations = RevocationList(self.redis.client, settings.redis_namespace)
+        self.verifier = TokenVerifier(
+            self.keys,
+            issuer=settings.issuer,
+            audience=settings.jwt_audience,
+            is_revoked=self.revocations.is_revoked,
+        )
+        self.limiter = RateLimiter(self.redis.client, settings.redis_namespace)
+        self.identity = Identity.build(
+            settings, self.keys, self.limiter, self.revocations, sms_backend(settings.sms_backend)
+        )
+        self.qr_logins = QrLogins(self.redis.client, settings.redis_namespace, settings.public_url)
         self.clients = ServiceClients(settings)
 
     async def start(self) -> None:
         await self.keys.load()
+        await self.revocations.refresh()
+        self.revocations.start()
+        if self.settings.admin_password:
+            async with self.db.transaction() as session:
+                created = await self.identity.ensure_bootstrap_admin(
+                    session=session, password=self.settings.admin_password
+                )
+            if created:
+                log.info("bootstrap admin account 'admin' created")
 
     async def check(self) -> dict[str, str]:
         checks: dict[str, str] = {}
@@ -42,6 +70,7 @@ class GatewayRuntime:
         return checks
 
     async def close(self) -> None:
+        await self.revocations.stop()
         await self.clients.close()
         await self.db.dispose()
         if self._owns_redis:

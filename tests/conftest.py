@@ -32,6 +32,7 @@ POSTGRES_URL = os.environ.get("BST_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("BST_TEST_REDIS_URL")
 BACKENDS = ["embedded"] + (["postgres"] if POSTGRES_URL or REDIS_URL else [])
 SPECS = [INTAKE, LICENSES, REVIEWS, REPAIR]
+ADMIN_PASSWORD = "admin-" + secrets.token_urlsafe(12)
 
 
 def free_port() -> int:
@@ -72,6 +73,8 @@ class Backend:
             "event_retry_after_seconds": 0.2,
             "event_max_deliveries": 3,
             "shutdown_grace_seconds": 2.0,
+            "admin_password": ADMIN_PASSWORD,
+            "trusted_proxies": 1,
         }
         values.update({f"{n}_database_url": u for n, u in self.database_urls.items()})
         values.update(overrides)

@@ -1,10 +1,25 @@
 """One router per resource, gathered in `ROUTERS`."""
 
-from gateway.routers import health, licenses, repair, reviews, service_items, wellknown
+from gateway.routers import (
+    admin_accounts,
+    auth,
+    health,
+    legal_persons,
+    licenses,
+    me,
+    repair,
+    reviews,
+    service_items,
+    wellknown,
+)
 
 ROUTERS = [
     health.router,
     wellknown.router,
+    auth.router,
+    me.router,
+    legal_persons.router,
+    admin_accounts.router,
     service_items.router,
     licenses.router,
     reviews.router,

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from sqlalchemy.types import DateTime, TypeDecorator
 
+from services.kernel.errors import DomainError
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -96,11 +98,21 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session inside one transaction, committed on success and rolled back on any error."""
-        async with self.sessions() as session, session.begin():
+        """A session inside one transaction: committed on success, rolled back on any error except a DomainError
+        raised with `commit_anyway` (a refusal whose bookkeeping must be kept)."""
+        async with self.sessions() as session:
+            await session.begin()
             if self.sqlite:
                 await session.connection(execution_options={"sqlite_immediate": True})
-            yield session
+            try:
+                yield session
+            except DomainError as error:
+                await (session.commit() if error.commit_anyway else session.rollback())
+                raise
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncSession]:

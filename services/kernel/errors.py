@@ -35,6 +35,7 @@ class DomainError(Exception):
         code: str | None = None,
         fields: list[FieldError] | None = None,
         retry_after: int | None = None,
+        commit_anyway: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -42,6 +43,9 @@ class DomainError(Exception):
             self.code = code
         self.fields = fields or []
         self.retry_after = retry_after
+        # True when what the transaction wrote before the refusal must stay: a failed sign-in's audit record and
+        # attempt counter, a reused refresh token's revoked family. Never for bad input.
+        self.commit_anyway = commit_anyway
 
 
 class InvalidInput(DomainError):

@@ -26,6 +26,7 @@ from services.kernel.errors import DomainError, grpc_status_of, trailing_metadat
 from services.kernel.events import EventConsumer, Outbox, OutboxMixin, OutboxRelay, ProcessedEventMixin
 from services.kernel.logging import new_request_id, request_id_var
 from services.kernel.redis import RedisHandle
+from services.kernel.revocation import RevocationList
 from services.kernel.settings import Settings
 
 log = logging.getLogger("bst.rpc")
@@ -61,8 +62,12 @@ class Runtime:
         self.db = Database(settings.database_url(spec.name), pool_size=settings.database_pool_size)
         self._owns_redis = redis is None
         self.redis = redis or RedisHandle(settings.redis_url, settings.var_dir)
+        self.revocations = RevocationList(self.redis.client, settings.redis_namespace)
         self.verifier = verifier or TokenVerifier(
-            JwksKeySource(settings.jwks_endpoint), issuer=settings.issuer, audience=settings.jwt_audience
+            JwksKeySource(settings.jwks_endpoint),
+            issuer=settings.issuer,
+            audience=settings.jwt_audience,
+            is_revoked=self.revocations.is_revoked,
         )
         self.outbox = Outbox(spec.outbox_model) if spec.outbox_model else None
         self.relay = (
@@ -90,6 +95,7 @@ class Runtime:
         ]
 
     def start_background(self) -> None:
+        self.revocations.start()
         if self.relay:
             self.relay.start()
         for consumer in self.consumers:
@@ -107,6 +113,7 @@ class Runtime:
         return result
 
     async def close(self) -> None:
+        await self.revocations.stop()
         if self.relay:
             await self.relay.stop()
         for consumer in self.consumers:

@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     jwks_url: str | None = None
     secret_key: str | None = None
     admin_password: str | None = None
+    access_token_seconds: int = Field(default=600, ge=60, le=600)
+    refresh_token_days: int = Field(default=30, ge=1, le=90)
+    delegation_token_seconds: int = Field(default=600, ge=60, le=600)
+    password_max_failures: int = Field(default=5, ge=1)
+    lockout_minutes: int = Field(default=15, ge=1)
+    sms_backend: Literal["outbox", "log"] = "outbox"
+    trusted_proxies: int = Field(default=0, ge=0, description="how many X-Forwarded-For hops to trust")
 
     # Events.
     outbox_poll_seconds: float = Field(default=0.5, gt=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import grpc
 
 from bst.reviews.v1 import reviews_pb2, reviews_pb2_grpc
+from services.kernel.auth import current_principal
 from services.kernel.rpc import Runtime, ServiceSpec
 from services.reviews import service
 from services.reviews.models import OutboxEvent, ProcessedEvent
@@ -20,6 +21,13 @@ class ReviewsServicer(reviews_pb2_grpc.ReviewsServiceServicer):
         async with self.db.reader() as session:
             indicators = await service.get_indicators(session=session, region=request.region)
         return reviews_pb2.Indicators(**indicators.model_dump())
+
+    async def CountMyReviews(
+        self, request: reviews_pb2.CountMyReviewsRequest, context: grpc.aio.ServicerContext
+    ) -> reviews_pb2.CountMyReviewsResponse:
+        async with self.db.reader() as session:
+            count = await service.count_reviews_by(session=session, principal=current_principal.get())
+        return reviews_pb2.CountMyReviewsResponse(count=count)
 
 
 def register(server: grpc.aio.Server, runtime: Runtime) -> None:

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel import regions
+from services.kernel.auth import Principal, require_signed_in
 from services.kernel.errors import InvalidInput
 from services.reviews.models import Review
 from services.reviews.schemas import LEVEL_LABELS, IndicatorsRead, LevelCount
@@ -33,4 +34,12 @@ async def get_indicators(*, session: AsyncSession, region: str = "53") -> Indica
         ],
         satisfaction_rate=round(satisfied / total, 4) if total else 0.0,
         bad_reviews=counts.get(1, 0) + counts.get(2, 0),
+    )
+
+
+async def count_reviews_by(*, session: AsyncSession, principal: Principal) -> int:
+    """How many reviews the caller has given (the user space's count)."""
+    require_signed_in(principal)
+    return int(
+        await session.scalar(select(func.count()).select_from(Review).where(Review.reviewer == principal.sub))
     )

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x62st/reviews/v1/reviews.proto\x12\x0e\x62st.reviews.v1\"&\n\x14GetIndicatorsRequest\x12\x0e\n\x06region\x18\x01 \x01(\t\"9\n\nLevelCount\x12\r\n\x05level\x18\x01 \x01(\x05\x12\r\n\x05label\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\x03\"\x87\x01\n\nIndicators\x12\x0e\n\x06region\x18\x01 \x01(\t\x12\r\n\x05total\x18\x02 \x01(\x03\x12*\n\x06levels\x18\x03 \x03(\x0b\x32\x1a.bst.reviews.v1.LevelCount\x12\x19\n\x11satisfaction_rate\x18\x04 \x01(\x01\x12\x13\n\x0b\x62\x61\x64_reviews\x18\x05 \x01(\x03\x32\x63\n\x0eReviewsService\x12Q\n\rGetIndicators\x12$.bst.reviews.v1.GetIndicatorsRequest\x1a\x1a.bst.reviews.v1.Indicatorsb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x62st/reviews/v1/reviews.proto\x12\x0e\x62st.reviews.v1\"&\n\x14GetIndicatorsRequest\x12\x0e\n\x06region\x18\x01 \x01(\t\"9\n\nLevelCount\x12\r\n\x05level\x18\x01 \x01(\x05\x12\r\n\x05label\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\x03\"\x87\x01\n\nIndicators\x12\x0e\n\x06region\x18\x01 \x01(\t\x12\r\n\x05total\x18\x02 \x01(\x03\x12*\n\x06levels\x18\x03 \x03(\x0b\x32\x1a.bst.reviews.v1.LevelCount\x12\x19\n\x11satisfaction_rate\x18\x04 \x01(\x01\x12\x13\n\x0b\x62\x61\x64_reviews\x18\x05 \x01(\x03\"\x17\n\x15\x43ountMyReviewsRequest\"\'\n\x16\x43ountMyReviewsResponse\x12\r\n\x05\x63ount\x18\x01 \x01(\x03\x32\xc4\x01\n\x0eReviewsService\x12Q\n\rGetIndicators\x12$.bst.reviews.v1.GetIndicatorsRequest\x1a\x1a.bst.reviews.v1.Indicators\x12_\n\x0e\x43ountMyReviews\x12%.bst.reviews.v1.CountMyReviewsRequest\x1a&.bst.reviews.v1.CountMyReviewsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,6 +37,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LEVELCOUNT']._serialized_end=145
   _globals['_INDICATORS']._serialized_start=148
   _globals['_INDICATORS']._serialized_end=283
-  _globals['_REVIEWSSERVICE']._serialized_start=285
-  _globals['_REVIEWSSERVICE']._serialized_end=384
+  _globals['_COUNTMYREVIEWSREQUEST']._serialized_start=285
+  _globals['_COUNTMYREVIEWSREQUEST']._serialized_end=308
+  _globals['_COUNTMYREVIEWSRESPONSE']._serialized_start=310
+  _globals['_COUNTMYREVIEWSRESPONSE']._serialized_end=349
+  _globals['_REVIEWSSERVICE']._serialized_start=352
+  _globals['_REVIEWSSERVICE']._serialized_end=548
 # @@protoc_insertion_point(module_scope)

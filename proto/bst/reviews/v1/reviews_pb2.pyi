@@ -35,3 +35,13 @@ class Indicators(_message.Message):
     satisfaction_rate: float
     bad_reviews: int
     def __init__(self, region: _Optional[str] = ..., total: _Optional[int] = ..., levels: _Optional[_Iterable[_Union[LevelCount, _Mapping]]] = ..., satisfaction_rate: _Optional[float] = ..., bad_reviews: _Optional[int] = ...) -> None: ...
+
+class CountMyReviewsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class CountMyReviewsResponse(_message.Message):
+    __slots__ = ("count",)
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    count: int
+    def __init__(self, count: _Optional[int] = ...) -> None: ...

@@ -39,6 +39,11 @@ class ReviewsServiceStub:
                 request_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.GetIndicatorsRequest.SerializeToString,
                 response_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.Indicators.FromString,
                 _registered_method=True)
+        self.CountMyReviews = channel.unary_unary(
+                '/bst.reviews.v1.ReviewsService/CountMyReviews',
+                request_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.CountMyReviewsRequest.SerializeToString,
+                response_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.CountMyReviewsResponse.FromString,
+                _registered_method=True)
 
 
 class ReviewsServiceServicer:
@@ -51,6 +56,13 @@ class ReviewsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CountMyReviews(self, request, context):
+        """Signed-in callers only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReviewsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -58,6 +70,11 @@ def add_ReviewsServiceServicer_to_server(servicer, server):
                     servicer.GetIndicators,
                     request_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.GetIndicatorsRequest.FromString,
                     response_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.Indicators.SerializeToString,
+            ),
+            'CountMyReviews': grpc.unary_unary_rpc_method_handler(
+                    servicer.CountMyReviews,
+                    request_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.CountMyReviewsRequest.FromString,
+                    response_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.CountMyReviewsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -87,6 +104,33 @@ class ReviewsService:
             '/bst.reviews.v1.ReviewsService/GetIndicators',
             bst_dot_reviews_dot_v1_dot_reviews__pb2.GetIndicatorsRequest.SerializeToString,
             bst_dot_reviews_dot_v1_dot_reviews__pb2.Indicators.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CountMyReviews(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.reviews.v1.ReviewsService/CountMyReviews',
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.CountMyReviewsRequest.SerializeToString,
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.CountMyReviewsResponse.FromString,
             options,
             channel_credentials,
             insecure,

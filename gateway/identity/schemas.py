@@ -1,0 +1,215 @@
+"""Shapes of the identity API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from services.kernel.validators import CreditCode, IdNumber, Phone, RegionScope
+
+
+class Role(StrEnum):
+    PLATFORM_ADMIN = "platform_admin"
+    APP_REVIEWER = "app_reviewer"
+    APP_DEVELOPER = "app_developer"
+    COUNTY_ADMIN = "county_admin"
+    OUTLET_TECHNICIAN = "outlet_technician"
+    VILLAGE_AGENT = "village_agent"  # 村组代办员
+    WINDOW_STAFF = "window_staff"
+    DEPARTMENT_STAFF = "department_staff"
+    LICENSE_ISSUER = "license_issuer"
+
+
+class AccountKind(StrEnum):
+    CITIZEN = "citizen"  # 自然人
+    LEGAL_PERSON = "legal_person"  # 法人
+    STAFF = "staff"
+
+
+class AccountStatus(StrEnum):
+    ACTIVE = "active"
+    DISABLED = "disabled"
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Username = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.-]{2,59}$")]
+Password = Annotated[str, StringConstraints(min_length=10, max_length=128)]
+SmsDigits = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+OpaqueToken = Annotated[str, StringConstraints(min_length=16, max_length=200)]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SmsCodeRequest(StrictModel):
+    phone: Phone
+
+
+class SmsCodeSent(BaseModel):
+    expires_in: int
+    resend_after: int
+
+
+class SmsGrant(StrictModel):
+    grant_type: Literal["sms"]
+    phone: Phone
+    code: SmsDigits
+
+
+class PasswordGrant(StrictModel):
+    grant_type: Literal["password"]
+    username: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class RefreshGrant(StrictModel):
+    grant_type: Literal["refresh_token"]
+    refresh_token: OpaqueToken
+
+
+class LegalPersonGrant(StrictModel):
+    """A signed-in citizen switches to acting for a legal person they are authorised for (Bearer required)."""
+
+    grant_type: Literal["legal_person"]
+    credit_code: CreditCode
+
+
+TokenRequest = Annotated[
+    SmsGrant | PasswordGrant | RefreshGrant | LegalPersonGrant, Field(discriminator="grant_type")
+]
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_in: int
+
+
+class LogoutRequest(StrictModel):
+    refresh_token: OpaqueToken | None = None
+
+
+class Resident(StrictModel):
+    name: Name
+    phone: Phone
+
+
+class DelegationRequest(StrictModel):
+    resident: Resident
+
+
+class DelegationToken(BaseModel):
+    access_token: str
+    resident_id: str
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_in: int
+
+
+class AccountCreate(StrictModel):
+    username: Username
+    password: Password
+    display_name: Name
+    roles: Annotated[list[Role], Field(min_length=1, max_length=len(Role))]
+    region: RegionScope
+    outlet_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,40}$")] | None = None
+    phone: Phone | None = None
+
+
+class AccountUpdate(StrictModel):
+    status: AccountStatus | None = None
+    roles: Annotated[list[Role], Field(min_length=1, max_length=len(Role))] | None = None
+    region: RegionScope | None = None
+    display_name: Name | None = None
+    outlet_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,40}$")] | None = None
+
+
+class AccountRead(BaseModel):
+    id: str
+    kind: AccountKind
+    username: str | None
+    display_name: str
+    roles: list[str]
+    region: str | None
+    outlet_id: str | None
+    status: AccountStatus
+    phone_masked: str | None
+    real_name_level: int
+    created_at: dt.datetime
+
+
+class Me(BaseModel):
+    id: str
+    kind: AccountKind
+    display_name: str
+    roles: list[str]
+    region: str | None
+    phone_masked: str | None
+    real_name_level: int
+    id_number_masked: str | None = None
+    acting_as: str | None = Field(
+        None, description="the agent or authorised citizen behind this token (act.sub)"
+    )
+
+
+class RealNameRequest(StrictModel):
+    name: Name
+    id_number: IdNumber
+
+
+class LegalPersonCreate(StrictModel):
+    credit_code: CreditCode
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)]
+
+
+class LegalPersonRead(BaseModel):
+    id: str
+    credit_code: str
+    name: str
+    my_role: str
+
+
+class MemberAdd(StrictModel):
+    phone: Phone
+
+
+class SmsMessageRead(BaseModel):
+    phone: str
+    text: str
+    sent_at: dt.datetime
+
+
+class AuditEventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: dt.datetime
+    event: str
+    actor: str | None
+    subject: str | None
+    ip: str | None
+    detail: dict[str, object]
+
+
+class QrSessionCreated(BaseModel):
+    session_id: str
+    qr_url: str
+    poll_token: str
+    expires_in: int
+
+
+class QrSessionState(BaseModel):
+    status: Literal["pending", "scanned", "confirmed", "consumed", "cancelled"]
+    expires_in: int
+    tokens: TokenPair | None = None
+
+
+class UserSpaceSummary(BaseModel):
+    applications: int | None = Field(None, description="null until the intake service offers it")
+    repair_tickets: int | None = Field(None, description="null until the repair service offers it")
+    licenses: int | None = Field(None, description="null until the licenses service offers it")
+    reviews: int | None = None

@@ -1,0 +1,82 @@
+"""Revoked accounts and sessions, known to every verifier within seconds.
+
+When an admin disables an account or someone signs out, the gateway records `sub:<id>` or `sid:<id>` with the
+time in a Redis sorted set. Every process keeps a copy refreshed every `refresh_seconds`; the verifier refuses a
+token whose subject or session was revoked at or after the token was issued. Entries older than the longest
+access-token lifetime are dropped: by then every token they could refuse has expired anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from services.kernel.auth import Principal
+
+log = logging.getLogger("bst.revocation")
+
+
+class RevocationList:
+    def __init__(
+        self, redis: Redis, namespace: str, *, horizon_seconds: int = 900, refresh_seconds: float = 1.0
+    ) -> None:
+        self.redis = redis
+        self.key = f"{namespace}:auth:revoked"
+        self.horizon_seconds = horizon_seconds
+        self.refresh_seconds = refresh_seconds
+        self._revoked: dict[str, float] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def is_revoked(self, principal: Principal) -> bool:
+        if not self._revoked:
+            return False
+        issued_at = float(principal.claims.get("iat", 0))
+        for member in (f"sub:{principal.sub}", f"sid:{principal.claims.get('sid')}"):
+            revoked_at = self._revoked.get(member)
+            if revoked_at is not None and issued_at <= revoked_at:
+                return True
+        return False
+
+    async def revoke(self, *, subject: str | None = None, session: str | None = None) -> None:
+        now = time.time()
+        members = {f"sub:{subject}": now} if subject else {}
+        if session:
+            members[f"sid:{session}"] = now
+        if members:
+            await self.redis.zadd(self.key, members)  # type: ignore[arg-type]
+            self._revoked.update(members)
+
+    async def restore(self, *, subject: str) -> None:
+        await self.redis.zrem(self.key, f"sub:{subject}")
+        self._revoked.pop(f"sub:{subject}", None)
+
+    async def refresh(self) -> None:
+        cutoff = time.time() - self.horizon_seconds
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.zremrangebyscore(self.key, "-inf", cutoff)
+        pipe.zrangebyscore(self.key, cutoff, "+inf", withscores=True)
+        _, rows = await pipe.execute()
+        self._revoked = {m.decode() if isinstance(m, bytes) else m: float(s) for m, s in rows}
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.refresh()
+            except (RedisError, OSError) as exc:
+                log.warning("could not refresh the revocation list", extra={"error": str(exc)})
+            await asyncio.sleep(self.refresh_seconds)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name="revocation-list")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
