@@ -19,7 +19,8 @@ from services.kernel.settings import SERVICE_NAMES, Settings
 CHANNEL_OPTIONS = [
     ("grpc.lb_policy_name", "round_robin"),  # spreads calls over every address a `dns:///` target resolves to
     ("grpc.keepalive_time_ms", 30_000),
-    ("grpc.max_receive_message_length", 8 << 20),
+    ("grpc.max_receive_message_length", 24 << 20),
+    ("grpc.max_send_message_length", 24 << 20),
 ]
 
 

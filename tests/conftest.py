@@ -75,6 +75,7 @@ class Backend:
             "shutdown_grace_seconds": 2.0,
             "admin_password": ADMIN_PASSWORD,
             "trusted_proxies": 1,
+            "repair_timer_seconds": 0.3,
         }
         values.update({f"{n}_database_url": u for n, u in self.database_urls.items()})
         values.update(overrides)

@@ -9,16 +9,9 @@ import os
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-
-def derive_key(secret: str, purpose: str) -> bytes:
-    """A 32-byte key for one purpose, derived from the platform secret (so one secret never serves two uses)."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=f"bst {purpose} v1".encode()).derive(
-        secret.encode()
-    )
+from services.kernel.crypto import derive_key
 
 
 class FieldCipher:

@@ -9,6 +9,7 @@ from gateway.routers import (
     me,
     repair,
     reviews,
+    scan_page,
     service_items,
     wellknown,
 )
@@ -24,4 +25,5 @@ ROUTERS = [
     licenses.router,
     reviews.router,
     repair.router,
+    scan_page.router,
 ]

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import grpc
-from fastapi import APIRouter
+import asyncio
+from collections.abc import Awaitable
+from typing import Annotated, Any
 
+import grpc
+from fastapi import APIRouter, Query
+
+from bst.repair.v1 import repair_pb2
 from bst.reviews.v1 import reviews_pb2
+from gateway.convert import to_dict
 from gateway.deps import Authorization, ClientIp, Clients, CurrentPrincipal, Runtime
 from gateway.identity.schemas import Me, RealNameRequest, UserSpaceSummary
+from services.repair.schemas import NotificationRead
 
 router = APIRouter(prefix="/api/v1/me", tags=["user space"])
 
@@ -24,15 +31,33 @@ async def get_summary(
 ) -> UserSpaceSummary:
     """Counts for the user space, asked of each service with the caller's own token. A service that is down
     leaves its count null rather than failing the page."""
-    try:
-        reviews = (
-            await clients.reviews.CountMyReviews(
-                reviews_pb2.CountMyReviewsRequest(), **clients.options(authorization)
-            )
-        ).count
-    except grpc.aio.AioRpcError:
-        reviews = None
-    return UserSpaceSummary(reviews=reviews)
+    options = clients.options(authorization)
+
+    async def count(call: Awaitable[Any]) -> int | None:
+        try:
+            return int((await call).count)
+        except grpc.aio.AioRpcError:
+            return None
+
+    reviews, tickets = await asyncio.gather(
+        count(clients.reviews.CountMyReviews(reviews_pb2.CountMyReviewsRequest(), **options)),
+        count(clients.repair.CountMyTickets(repair_pb2.CountMyTicketsRequest(), **options)),
+    )
+    return UserSpaceSummary(reviews=reviews, repair_tickets=tickets)
+
+
+@router.get("/notifications", operation_id="list_my_notifications", response_model=list[NotificationRead])
+async def list_notifications(
+    principal: CurrentPrincipal,
+    clients: Clients,
+    authorization: Authorization,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[dict[str, object]]:
+    """Messages about my repair tickets (and, for county staff, their region's alerts), newest first."""
+    reply = await clients.repair.ListMyNotifications(
+        repair_pb2.ListMyNotificationsRequest(limit=limit), **clients.options(authorization)
+    )
+    return [to_dict(n) for n in reply.notifications]
 
 
 @router.post("/real-name", operation_id="bind_id_number", response_model=Me)

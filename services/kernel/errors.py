@@ -120,3 +120,12 @@ def trailing_metadata_of(error: DomainError) -> tuple[tuple[str, str], ...]:
     if error.retry_after is not None:
         meta.append((RETRY_AFTER_KEY, str(error.retry_after)))
     return tuple(meta)
+
+
+def invalid_input_from(error: Exception, message: str = "some fields are invalid") -> InvalidInput:
+    """A pydantic ValidationError as InvalidInput with one FieldError per problem."""
+    fields = [
+        FieldError(".".join(str(p) for p in e.get("loc", ())), str(e.get("msg", "")))
+        for e in getattr(error, "errors", list)()
+    ]
+    return InvalidInput(message, code="invalid_input", fields=fields)

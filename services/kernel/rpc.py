@@ -44,6 +44,8 @@ class ServiceSpec:
     outbox_model: type[OutboxMixin] | None = None
     processed_model: type[ProcessedEventMixin] | None = None
     consumers: Sequence[type[EventConsumer]] = field(default_factory=tuple)
+    # Long-running jobs of the service (timers, sweeps): each is called with the runtime and runs until cancelled.
+    tasks: Sequence[Callable[[Runtime], Awaitable[None]]] = field(default_factory=tuple)
 
 
 class Runtime:
@@ -96,6 +98,9 @@ class Runtime:
 
     def start_background(self) -> None:
         self.revocations.start()
+        self._tasks = [
+            asyncio.create_task(job(self), name=f"{self.spec.name}-task") for job in self.spec.tasks
+        ]
         if self.relay:
             self.relay.start()
         for consumer in self.consumers:
@@ -113,6 +118,10 @@ class Runtime:
         return result
 
     async def close(self) -> None:
+        for task in getattr(self, "_tasks", []):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await self.revocations.stop()
         if self.relay:
             await self.relay.stop()
@@ -245,7 +254,7 @@ async def start_service(
     runtime = Runtime(spec, settings, verifier=verifier, redis=redis)
     server = grpc.aio.server(
         interceptors=[KernelInterceptor(runtime.verifier)],
-        options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 8 << 20)],
+        options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 24 << 20)],
     )
     spec.register(server, runtime)
     health_servicer = health.aio.HealthServicer()

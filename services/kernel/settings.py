@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     sms_backend: Literal["outbox", "log"] = "outbox"
     trusted_proxies: int = Field(default=0, ge=0, description="how many X-Forwarded-For hops to trust")
 
+    # Broadcast-TV repair.
+    repair_accept_minutes: int = Field(default=120, ge=1)
+    repair_timer_seconds: float = Field(default=30.0, gt=0)
+
     # Events.
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     event_retry_after_seconds: float = Field(default=30.0, gt=0)

@@ -1,53 +1,387 @@
-"""gRPC transport of the repair service: proto → service → proto, nothing else."""
+"""gRPC transport of the repair service: proto → schema → service → proto, nothing else."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from typing import Any
+
 import grpc
+from google.protobuf.message import Message
 
 from bst.repair.v1 import repair_pb2, repair_pb2_grpc
 from services.kernel.auth import current_principal
+from services.kernel.crypto import derive_key
 from services.kernel.rpc import Runtime, ServiceSpec
+from services.kernel.storage import LocalDiskStore
 from services.repair import service
 from services.repair.models import OutboxEvent, ProcessedEvent
-from services.repair.schemas import OutletRead
+from services.repair.qr import QrSigner
+from services.repair.schemas import (
+    CancelIn,
+    FollowUpIn,
+    OutletCreate,
+    OutletRead,
+    OutletUpdate,
+    RatingIn,
+    RejectIn,
+    ResolveIn,
+    ServicePointCreate,
+    ServicePointRead,
+    TicketCreate,
+    TicketRead,
+)
+
+log = logging.getLogger("bst.repair")
 
 
 def outlet_message(outlet: OutletRead) -> repair_pb2.Outlet:
-    return repair_pb2.Outlet(
-        outlet_id=outlet.outlet_id,
-        county=outlet.county,
-        name=outlet.name,
-        kind=outlet.kind.value,
-        categories=[c.value for c in outlet.categories],
-        lat=outlet.lat,
-        lng=outlet.lng,
-        phone=outlet.phone,
-        capacity=outlet.capacity,
-        active=outlet.active,
+    return repair_pb2.Outlet(**outlet.model_dump(mode="json"))
+
+
+def point_message(point: ServicePointRead) -> repair_pb2.ServicePoint:
+    return repair_pb2.ServicePoint(**point.model_dump(mode="json"))
+
+
+def ticket_message(ticket: TicketRead) -> repair_pb2.Ticket:
+    data = ticket.model_dump(mode="json", exclude_none=True)
+    return repair_pb2.Ticket(**data)
+
+
+def present(message: Message, *fields: str) -> dict[str, Any]:
+    """The optional fields the caller actually set."""
+    return {f: getattr(message, f) for f in fields if message.HasField(f)}
+
+
+def make_context(runtime: Runtime) -> service.RepairContext:
+    settings = runtime.settings
+    assert runtime.outbox is not None
+    return service.RepairContext(
+        outbox=runtime.outbox,
+        qr=QrSigner(derive_key(settings.resolved_secret_key(), "repair-qr"), settings.public_url),
+        store=LocalDiskStore(settings.var_dir / "evidence" / "repair"),
+        accept_minutes=settings.repair_accept_minutes,
     )
 
 
 class RepairServicer(repair_pb2_grpc.RepairServiceServicer):
     def __init__(self, runtime: Runtime) -> None:
         self.db = runtime.db
+        self.relay = runtime.relay
+        self.ctx = make_context(runtime)
 
-    async def ListCounties(
-        self, request: repair_pb2.ListCountiesRequest, context: grpc.aio.ServicerContext
-    ) -> repair_pb2.ListCountiesResponse:
+    def _published(self) -> None:
+        if self.relay is not None:
+            self.relay.wake()
+
+    # -- the network ---------------------------------------------------------------------------------------------
+
+    async def ListCounties(self, request, context):  # type: ignore[no-untyped-def]
         async with self.db.reader() as session:
             counties = await service.get_all_counties(session=session, within=request.within)
         return repair_pb2.ListCountiesResponse(
             counties=[repair_pb2.County(**c.model_dump()) for c in counties]
         )
 
-    async def ListOutlets(
-        self, request: repair_pb2.ListOutletsRequest, context: grpc.aio.ServicerContext
-    ) -> repair_pb2.ListOutletsResponse:
+    async def ListOutlets(self, request, context):  # type: ignore[no-untyped-def]
         async with self.db.reader() as session:
             outlets = await service.get_outlets_by_county(
                 session=session, principal=current_principal.get(), county=request.county
             )
         return repair_pb2.ListOutletsResponse(outlets=[outlet_message(o) for o in outlets])
+
+    async def CreateOutlet(self, request, context):  # type: ignore[no-untyped-def]
+        data = {
+            "county": request.county,
+            "name": request.name,
+            "kind": request.kind,
+            "categories": list(request.categories),
+            "lat": request.lat,
+            "lng": request.lng,
+            "phone": request.phone,
+            **present(request, "capacity", "business_hours"),
+        }
+        outlet_in = service.parse_model(OutletCreate, data)
+        async with self.db.transaction() as session:
+            outlet = await service.create_outlet(
+                session=session, principal=current_principal.get(), outlet_in=outlet_in
+            )
+        return outlet_message(outlet)
+
+    async def UpdateOutlet(self, request, context):  # type: ignore[no-untyped-def]
+        data = present(request, "active", "capacity", "phone", "name", "business_hours", "lat", "lng")
+        if request.set_categories:
+            data["categories"] = list(request.categories)
+        outlet_in = service.parse_model(OutletUpdate, data)
+        async with self.db.transaction() as session:
+            outlet = await service.update_outlet(
+                session=session,
+                principal=current_principal.get(),
+                outlet_id=request.outlet_id,
+                outlet_in=outlet_in,
+            )
+        return outlet_message(outlet)
+
+    async def ListServicePoints(self, request, context):  # type: ignore[no-untyped-def]
+        async with self.db.reader() as session:
+            points = await service.get_service_points(
+                session=session, principal=current_principal.get(), county=request.county
+            )
+        return repair_pb2.ListServicePointsResponse(points=[point_message(p) for p in points])
+
+    async def CreateServicePoint(self, request, context):  # type: ignore[no-untyped-def]
+        point_in = service.parse_model(
+            ServicePointCreate,
+            {
+                "county": request.county,
+                "name": request.name,
+                "level": request.level,
+                "lat": request.lat,
+                "lng": request.lng,
+                "agent_ids": list(request.agent_ids),
+            },
+        )
+        async with self.db.transaction() as session:
+            point = await service.create_service_point(
+                session=session, principal=current_principal.get(), point_in=point_in
+            )
+        return point_message(point)
+
+    # -- QR ------------------------------------------------------------------------------------------------------
+
+    async def GetCountyQr(self, request, context):  # type: ignore[no-untyped-def]
+        async with self.db.transaction() as session:
+            url, content_type, image, kid = await service.get_county_qr(
+                session=session,
+                ctx=self.ctx,
+                county=request.county,
+                point=request.point,
+                fmt=request.format or "svg",
+            )
+        return repair_pb2.CountyQr(url=url, content_type=content_type, image=image, kid=kid)
+
+    async def ResolveQr(self, request, context):  # type: ignore[no-untyped-def]
+        async with self.db.reader() as session:
+            county, point = await service.read_qr(session=session, ctx=self.ctx, qr=request.qr)
+            point_name = ""
+            if point:
+                found = await session.get(service.ServicePoint, point)
+                point_name = found.name if found else ""
+        return repair_pb2.QrTarget(
+            county=county, county_name=service.get_county(county).name, point=point, point_name=point_name
+        )
+
+    async def RotateQrKey(self, request, context):  # type: ignore[no-untyped-def]
+        async with self.db.transaction() as session:
+            key = await service.rotate_qr_key(
+                session=session, principal=current_principal.get(), county=request.county
+            )
+        return repair_pb2.QrKey(
+            county=key.county, kid=key.kid, created_at=service.rfc3339(key.created_at) or ""
+        )
+
+    async def RevokeQrKey(self, request, context):  # type: ignore[no-untyped-def]
+        async with self.db.transaction() as session:
+            key = await service.revoke_qr_key(
+                session=session, principal=current_principal.get(), county=request.county, kid=request.kid
+            )
+        return repair_pb2.QrKey(
+            county=key.county,
+            kid=key.kid,
+            created_at=service.rfc3339(key.created_at) or "",
+            revoked_at=service.rfc3339(key.revoked_at) or "",
+        )
+
+    # -- evidence ------------------------------------------------------------------------------------------------
+
+    async def UploadEvidence(self, request, context):  # type: ignore[no-untyped-def]
+        async with self.db.transaction() as session:
+            evidence = await service.upload_evidence(
+                session=session,
+                ctx=self.ctx,
+                principal=current_principal.get(),
+                data=request.data,
+                declared_type=request.content_type,
+            )
+        return repair_pb2.Evidence(
+            evidence_id=evidence.evidence_id,
+            content_type=evidence.content_type,
+            size=evidence.size,
+            sha256=evidence.sha256,
+        )
+
+    async def GetEvidence(self, request, context):  # type: ignore[no-untyped-def]
+        async with self.db.reader() as session:
+            content_type, data = await service.get_evidence(
+                session=session,
+                ctx=self.ctx,
+                principal=current_principal.get(),
+                evidence_id=request.evidence_id,
+            )
+        return repair_pb2.EvidenceContent(content_type=content_type, data=data)
+
+    # -- tickets -------------------------------------------------------------------------------------------------
+
+    async def CreateTicket(self, request, context):  # type: ignore[no-untyped-def]
+        data = {
+            "qr": request.qr or None,
+            "county": request.county or None,
+            "category": request.category,
+            "description": request.description,
+            "contact_name": request.contact_name,
+            "contact_phone": request.contact_phone,
+            "address": request.address,
+            "outlet_id": request.outlet_id or None,
+            "channel": request.channel or None,
+            "evidence": list(request.evidence_ids),
+            **present(request, "lat", "lng"),
+        }
+        ticket_in = service.parse_model(TicketCreate, data)
+        async with self.db.transaction() as session:
+            ticket = await service.create_ticket(
+                session=session,
+                ctx=self.ctx,
+                principal=current_principal.get(),
+                ticket_in=ticket_in,
+                idempotency_key=request.idempotency_key,
+            )
+        self._published()
+        return ticket_message(ticket)
+
+    async def GetTicket(self, request, context):  # type: ignore[no-untyped-def]
+        async with self.db.reader() as session:
+            ticket = await service.get_ticket_for(
+                session=session, principal=current_principal.get(), ticket_no=request.ticket_no
+            )
+        return ticket_message(ticket)
+
+    async def ListTickets(self, request, context):  # type: ignore[no-untyped-def]
+        async with self.db.reader() as session:
+            tickets, cursor = await service.get_all_tickets(
+                session=session,
+                principal=current_principal.get(),
+                status=request.status,
+                county=request.county,
+                outlet_id=request.outlet_id,
+                mine=request.mine,
+                cursor=request.cursor,
+                limit=request.limit,
+            )
+        return repair_pb2.ListTicketsResponse(
+            tickets=[ticket_message(t) for t in tickets], next_cursor=cursor or ""
+        )
+
+    async def _change(self, action, **kwargs):  # type: ignore[no-untyped-def]
+        async with self.db.transaction() as session:
+            ticket = await action(session=session, ctx=self.ctx, principal=current_principal.get(), **kwargs)
+        self._published()
+        return ticket_message(ticket)
+
+    async def AcceptTicket(self, request, context):  # type: ignore[no-untyped-def]
+        return await self._change(service.accept_ticket, ticket_no=request.ticket_no)
+
+    async def RejectTicket(self, request, context):  # type: ignore[no-untyped-def]
+        reject = service.parse_model(RejectIn, {"reason": request.reason})
+        return await self._change(service.reject_ticket, ticket_no=request.ticket_no, reason=reject.reason)
+
+    async def ResolveTicket(self, request, context):  # type: ignore[no-untyped-def]
+        resolve = service.parse_model(
+            ResolveIn, {"note": request.note, "evidence": list(request.evidence_ids)}
+        )
+        return await self._change(service.resolve_ticket, ticket_no=request.ticket_no, resolve_in=resolve)
+
+    async def FollowUpTicket(self, request, context):  # type: ignore[no-untyped-def]
+        follow_up = service.parse_model(
+            FollowUpIn, {"reached": request.reached, "restored": request.restored, "note": request.note}
+        )
+        return await self._change(service.follow_up_ticket, ticket_no=request.ticket_no, follow_up=follow_up)
+
+    async def RateTicket(self, request, context):  # type: ignore[no-untyped-def]
+        rating = service.parse_model(RatingIn, {"level": request.level, "comment": request.comment})
+        return await self._change(service.rate_ticket, ticket_no=request.ticket_no, rating=rating)
+
+    async def CancelTicket(self, request, context):  # type: ignore[no-untyped-def]
+        cancel = service.parse_model(CancelIn, {"reason": request.reason})
+        return await self._change(service.cancel_ticket, ticket_no=request.ticket_no, reason=cancel.reason)
+
+    async def GetDispatchDecisions(self, request, context):  # type: ignore[no-untyped-def]
+        async with self.db.reader() as session:
+            decisions = await service.get_dispatch_decisions(
+                session=session, principal=current_principal.get(), ticket_no=request.ticket_no
+            )
+        return repair_pb2.DispatchDecisions(
+            decisions=[
+                repair_pb2.DispatchDecision(
+                    at=service.rfc3339(d.at) or "",
+                    reason=d.reason,
+                    chosen_outlet_id=d.chosen_outlet_id or "",
+                    candidates=[repair_pb2.Candidate(**c) for c in d.candidates],
+                    origin=d.origin,
+                    origin_lat=d.origin_lat,
+                    origin_lng=d.origin_lng,
+                )
+                for d in decisions
+            ]
+        )
+
+    # -- statistics and notifications ----------------------------------------------------------------------------
+
+    async def GetStats(self, request, context):  # type: ignore[no-untyped-def]
+        async with self.db.reader() as session:
+            stats = await service.get_stats(
+                session=session,
+                principal=current_principal.get(),
+                region=request.region,
+                since=request.since,
+                until=request.until,
+            )
+        return repair_pb2.Stats(**stats)
+
+    async def ExportMonth(self, request, context):  # type: ignore[no-untyped-def]
+        async with self.db.reader() as session:
+            filename, data = await service.export_month(
+                session=session, principal=current_principal.get(), region=request.region, month=request.month
+            )
+        return repair_pb2.CsvExport(filename=filename, data=data)
+
+    async def ListMyNotifications(self, request, context):  # type: ignore[no-untyped-def]
+        async with self.db.reader() as session:
+            notes = await service.get_my_notifications(
+                session=session, principal=current_principal.get(), limit=request.limit or 50
+            )
+        return repair_pb2.ListMyNotificationsResponse(
+            notifications=[
+                repair_pb2.Notification(
+                    id=n.id,
+                    at=service.rfc3339(n.created_at) or "",
+                    ticket_no=n.ticket_no,
+                    kind=n.kind,
+                    text=n.text,
+                )
+                for n in notes
+            ]
+        )
+
+    async def CountMyTickets(self, request, context):  # type: ignore[no-untyped-def]
+        async with self.db.reader() as session:
+            count = await service.count_my_tickets(session=session, principal=current_principal.get())
+        return repair_pb2.CountMyTicketsResponse(count=count)
+
+
+async def run_timers(runtime: Runtime) -> None:
+    """Acceptance timeouts, overdue escalation and the county queues, every BST_REPAIR_TIMER_SECONDS."""
+    ctx = make_context(runtime)
+    while True:
+        await asyncio.sleep(runtime.settings.repair_timer_seconds)
+        try:
+            async with runtime.db.transaction() as session:
+                done = await service.sweep(session=session, ctx=ctx)
+            if any(done.values()):
+                log.info("repair timers", extra=done)
+                if runtime.relay is not None:
+                    runtime.relay.wake()
+        except Exception:  # a failed pass is retried at the next tick
+            log.exception("repair timers failed")
 
 
 def register(server: grpc.aio.Server, runtime: Runtime) -> None:
@@ -60,4 +394,5 @@ SPEC = ServiceSpec(
     register=register,
     outbox_model=OutboxEvent,
     processed_model=ProcessedEvent,
+    tasks=[run_timers],
 )

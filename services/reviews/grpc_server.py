@@ -8,6 +8,7 @@ from bst.reviews.v1 import reviews_pb2, reviews_pb2_grpc
 from services.kernel.auth import current_principal
 from services.kernel.rpc import Runtime, ServiceSpec
 from services.reviews import service
+from services.reviews.consumers import RepairRatings
 from services.reviews.models import OutboxEvent, ProcessedEvent
 
 
@@ -40,4 +41,5 @@ SPEC = ServiceSpec(
     register=register,
     outbox_model=OutboxEvent,
     processed_model=ProcessedEvent,
+    consumers=[RepairRatings],
 )

@@ -44,20 +44,288 @@ class RepairServiceStub:
                 request_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.ListOutletsRequest.SerializeToString,
                 response_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.ListOutletsResponse.FromString,
                 _registered_method=True)
+        self.CreateOutlet = channel.unary_unary(
+                '/bst.repair.v1.RepairService/CreateOutlet',
+                request_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.CreateOutletRequest.SerializeToString,
+                response_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.Outlet.FromString,
+                _registered_method=True)
+        self.UpdateOutlet = channel.unary_unary(
+                '/bst.repair.v1.RepairService/UpdateOutlet',
+                request_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.UpdateOutletRequest.SerializeToString,
+                response_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.Outlet.FromString,
+                _registered_method=True)
+        self.ListServicePoints = channel.unary_unary(
+                '/bst.repair.v1.RepairService/ListServicePoints',
+                request_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.ListServicePointsRequest.SerializeToString,
+                response_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.ListServicePointsResponse.FromString,
+                _registered_method=True)
+        self.CreateServicePoint = channel.unary_unary(
+                '/bst.repair.v1.RepairService/CreateServicePoint',
+                request_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.CreateServicePointRequest.SerializeToString,
+                response_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.ServicePoint.FromString,
+                _registered_method=True)
+        self.GetCountyQr = channel.unary_unary(
+                '/bst.repair.v1.RepairService/GetCountyQr',
+                request_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.GetCountyQrRequest.SerializeToString,
+                response_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.CountyQr.FromString,
+                _registered_method=True)
+        self.ResolveQr = channel.unary_unary(
+                '/bst.repair.v1.RepairService/ResolveQr',
+                request_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.ResolveQrRequest.SerializeToString,
+                response_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.QrTarget.FromString,
+                _registered_method=True)
+        self.RotateQrKey = channel.unary_unary(
+                '/bst.repair.v1.RepairService/RotateQrKey',
+                request_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.RotateQrKeyRequest.SerializeToString,
+                response_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.QrKey.FromString,
+                _registered_method=True)
+        self.RevokeQrKey = channel.unary_unary(
+                '/bst.repair.v1.RepairService/RevokeQrKey',
+                request_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.RevokeQrKeyRequest.SerializeToString,
+                response_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.QrKey.FromString,
+                _registered_method=True)
+        self.UploadEvidence = channel.unary_unary(
+                '/bst.repair.v1.RepairService/UploadEvidence',
+                request_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.UploadEvidenceRequest.SerializeToString,
+                response_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.Evidence.FromString,
+                _registered_method=True)
+        self.GetEvidence = channel.unary_unary(
+                '/bst.repair.v1.RepairService/GetEvidence',
+                request_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.GetEvidenceRequest.SerializeToString,
+                response_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.EvidenceContent.FromString,
+                _registered_method=True)
+        self.CreateTicket = channel.unary_unary(
+                '/bst.repair.v1.RepairService/CreateTicket',
+                request_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.CreateTicketRequest.SerializeToString,
+                response_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.Ticket.FromString,
+                _registered_method=True)
+        self.GetTicket = channel.unary_unary(
+                '/bst.repair.v1.RepairService/GetTicket',
+                request_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.GetTicketRequest.SerializeToString,
+                response_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.Ticket.FromString,
+                _registered_method=True)
+        self.ListTickets = channel.unary_unary(
+                '/bst.repair.v1.RepairService/ListTickets',
+                request_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.ListTicketsRequest.SerializeToString,
+                response_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.ListTicketsResponse.FromString,
+                _registered_method=True)
+        self.AcceptTicket = channel.unary_unary(
+                '/bst.repair.v1.RepairService/AcceptTicket',
+                request_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.TicketActionRequest.SerializeToString,
+                response_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.Ticket.FromString,
+                _registered_method=True)
+        self.RejectTicket = channel.unary_unary(
+                '/bst.repair.v1.RepairService/RejectTicket',
+                request_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.TicketActionRequest.SerializeToString,
+                response_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.Ticket.FromString,
+                _registered_method=True)
+        self.ResolveTicket = channel.unary_unary(
+                '/bst.repair.v1.RepairService/ResolveTicket',
+                request_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.ResolveTicketRequest.SerializeToString,
+                response_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.Ticket.FromString,
+                _registered_method=True)
+        self.FollowUpTicket = channel.unary_unary(
+                '/bst.repair.v1.RepairService/FollowUpTicket',
+                request_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.FollowUpTicketRequest.SerializeToString,
+                response_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.Ticket.FromString,
+                _registered_method=True)
+        self.RateTicket = channel.unary_unary(
+                '/bst.repair.v1.RepairService/RateTicket',
+                request_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.RateTicketRequest.SerializeToString,
+                response_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.Ticket.FromString,
+                _registered_method=True)
+        self.CancelTicket = channel.unary_unary(
+                '/bst.repair.v1.RepairService/CancelTicket',
+                request_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.TicketActionRequest.SerializeToString,
+                response_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.Ticket.FromString,
+                _registered_method=True)
+        self.GetDispatchDecisions = channel.unary_unary(
+                '/bst.repair.v1.RepairService/GetDispatchDecisions',
+                request_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.GetTicketRequest.SerializeToString,
+                response_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.DispatchDecisions.FromString,
+                _registered_method=True)
+        self.GetStats = channel.unary_unary(
+                '/bst.repair.v1.RepairService/GetStats',
+                request_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.GetStatsRequest.SerializeToString,
+                response_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.Stats.FromString,
+                _registered_method=True)
+        self.ExportMonth = channel.unary_unary(
+                '/bst.repair.v1.RepairService/ExportMonth',
+                request_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.ExportMonthRequest.SerializeToString,
+                response_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.CsvExport.FromString,
+                _registered_method=True)
+        self.ListMyNotifications = channel.unary_unary(
+                '/bst.repair.v1.RepairService/ListMyNotifications',
+                request_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.ListMyNotificationsRequest.SerializeToString,
+                response_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.ListMyNotificationsResponse.FromString,
+                _registered_method=True)
+        self.CountMyTickets = channel.unary_unary(
+                '/bst.repair.v1.RepairService/CountMyTickets',
+                request_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.CountMyTicketsRequest.SerializeToString,
+                response_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.CountMyTicketsResponse.FromString,
+                _registered_method=True)
 
 
 class RepairServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
     def ListCounties(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """The network.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListOutlets(self, request, context):
-        """Staff in region only.
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateOutlet(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateOutlet(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListServicePoints(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateServicePoint(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCountyQr(self, request, context):
+        """The county service QR code (一码管全程).
         """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResolveQr(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RotateQrKey(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeQrKey(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UploadEvidence(self, request, context):
+        """Evidence photos and video, stored outside the database.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetEvidence(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateTicket(self, request, context):
+        """Tickets.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTicket(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTickets(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcceptTicket(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RejectTicket(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResolveTicket(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FollowUpTicket(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RateTicket(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelTicket(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDispatchDecisions(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStats(self, request, context):
+        """Statistics and notifications.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportMonth(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMyNotifications(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CountMyTickets(self, request, context):
+        """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -74,6 +342,126 @@ def add_RepairServiceServicer_to_server(servicer, server):
                     servicer.ListOutlets,
                     request_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.ListOutletsRequest.FromString,
                     response_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.ListOutletsResponse.SerializeToString,
+            ),
+            'CreateOutlet': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateOutlet,
+                    request_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.CreateOutletRequest.FromString,
+                    response_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.Outlet.SerializeToString,
+            ),
+            'UpdateOutlet': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateOutlet,
+                    request_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.UpdateOutletRequest.FromString,
+                    response_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.Outlet.SerializeToString,
+            ),
+            'ListServicePoints': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListServicePoints,
+                    request_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.ListServicePointsRequest.FromString,
+                    response_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.ListServicePointsResponse.SerializeToString,
+            ),
+            'CreateServicePoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateServicePoint,
+                    request_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.CreateServicePointRequest.FromString,
+                    response_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.ServicePoint.SerializeToString,
+            ),
+            'GetCountyQr': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCountyQr,
+                    request_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.GetCountyQrRequest.FromString,
+                    response_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.CountyQr.SerializeToString,
+            ),
+            'ResolveQr': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveQr,
+                    request_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.ResolveQrRequest.FromString,
+                    response_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.QrTarget.SerializeToString,
+            ),
+            'RotateQrKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RotateQrKey,
+                    request_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.RotateQrKeyRequest.FromString,
+                    response_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.QrKey.SerializeToString,
+            ),
+            'RevokeQrKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeQrKey,
+                    request_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.RevokeQrKeyRequest.FromString,
+                    response_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.QrKey.SerializeToString,
+            ),
+            'UploadEvidence': grpc.unary_unary_rpc_method_handler(
+                    servicer.UploadEvidence,
+                    request_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.UploadEvidenceRequest.FromString,
+                    response_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.Evidence.SerializeToString,
+            ),
+            'GetEvidence': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEvidence,
+                    request_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.GetEvidenceRequest.FromString,
+                    response_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.EvidenceContent.SerializeToString,
+            ),
+            'CreateTicket': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateTicket,
+                    request_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.CreateTicketRequest.FromString,
+                    response_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.Ticket.SerializeToString,
+            ),
+            'GetTicket': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTicket,
+                    request_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.GetTicketRequest.FromString,
+                    response_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.Ticket.SerializeToString,
+            ),
+            'ListTickets': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTickets,
+                    request_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.ListTicketsRequest.FromString,
+                    response_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.ListTicketsResponse.SerializeToString,
+            ),
+            'AcceptTicket': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcceptTicket,
+                    request_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.TicketActionRequest.FromString,
+                    response_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.Ticket.SerializeToString,
+            ),
+            'RejectTicket': grpc.unary_unary_rpc_method_handler(
+                    servicer.RejectTicket,
+                    request_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.TicketActionRequest.FromString,
+                    response_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.Ticket.SerializeToString,
+            ),
+            'ResolveTicket': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveTicket,
+                    request_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.ResolveTicketRequest.FromString,
+                    response_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.Ticket.SerializeToString,
+            ),
+            'FollowUpTicket': grpc.unary_unary_rpc_method_handler(
+                    servicer.FollowUpTicket,
+                    request_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.FollowUpTicketRequest.FromString,
+                    response_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.Ticket.SerializeToString,
+            ),
+            'RateTicket': grpc.unary_unary_rpc_method_handler(
+                    servicer.RateTicket,
+                    request_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.RateTicketRequest.FromString,
+                    response_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.Ticket.SerializeToString,
+            ),
+            'CancelTicket': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelTicket,
+                    request_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.TicketActionRequest.FromString,
+                    response_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.Ticket.SerializeToString,
+            ),
+            'GetDispatchDecisions': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDispatchDecisions,
+                    request_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.GetTicketRequest.FromString,
+                    response_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.DispatchDecisions.SerializeToString,
+            ),
+            'GetStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStats,
+                    request_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.GetStatsRequest.FromString,
+                    response_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.Stats.SerializeToString,
+            ),
+            'ExportMonth': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportMonth,
+                    request_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.ExportMonthRequest.FromString,
+                    response_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.CsvExport.SerializeToString,
+            ),
+            'ListMyNotifications': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMyNotifications,
+                    request_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.ListMyNotificationsRequest.FromString,
+                    response_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.ListMyNotificationsResponse.SerializeToString,
+            ),
+            'CountMyTickets': grpc.unary_unary_rpc_method_handler(
+                    servicer.CountMyTickets,
+                    request_deserializer=bst_dot_repair_dot_v1_dot_repair__pb2.CountMyTicketsRequest.FromString,
+                    response_serializer=bst_dot_repair_dot_v1_dot_repair__pb2.CountMyTicketsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -130,6 +518,654 @@ class RepairService:
             '/bst.repair.v1.RepairService/ListOutlets',
             bst_dot_repair_dot_v1_dot_repair__pb2.ListOutletsRequest.SerializeToString,
             bst_dot_repair_dot_v1_dot_repair__pb2.ListOutletsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateOutlet(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.repair.v1.RepairService/CreateOutlet',
+            bst_dot_repair_dot_v1_dot_repair__pb2.CreateOutletRequest.SerializeToString,
+            bst_dot_repair_dot_v1_dot_repair__pb2.Outlet.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateOutlet(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.repair.v1.RepairService/UpdateOutlet',
+            bst_dot_repair_dot_v1_dot_repair__pb2.UpdateOutletRequest.SerializeToString,
+            bst_dot_repair_dot_v1_dot_repair__pb2.Outlet.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListServicePoints(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.repair.v1.RepairService/ListServicePoints',
+            bst_dot_repair_dot_v1_dot_repair__pb2.ListServicePointsRequest.SerializeToString,
+            bst_dot_repair_dot_v1_dot_repair__pb2.ListServicePointsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateServicePoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.repair.v1.RepairService/CreateServicePoint',
+            bst_dot_repair_dot_v1_dot_repair__pb2.CreateServicePointRequest.SerializeToString,
+            bst_dot_repair_dot_v1_dot_repair__pb2.ServicePoint.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCountyQr(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.repair.v1.RepairService/GetCountyQr',
+            bst_dot_repair_dot_v1_dot_repair__pb2.GetCountyQrRequest.SerializeToString,
+            bst_dot_repair_dot_v1_dot_repair__pb2.CountyQr.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveQr(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.repair.v1.RepairService/ResolveQr',
+            bst_dot_repair_dot_v1_dot_repair__pb2.ResolveQrRequest.SerializeToString,
+            bst_dot_repair_dot_v1_dot_repair__pb2.QrTarget.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RotateQrKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.repair.v1.RepairService/RotateQrKey',
+            bst_dot_repair_dot_v1_dot_repair__pb2.RotateQrKeyRequest.SerializeToString,
+            bst_dot_repair_dot_v1_dot_repair__pb2.QrKey.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeQrKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.repair.v1.RepairService/RevokeQrKey',
+            bst_dot_repair_dot_v1_dot_repair__pb2.RevokeQrKeyRequest.SerializeToString,
+            bst_dot_repair_dot_v1_dot_repair__pb2.QrKey.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UploadEvidence(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.repair.v1.RepairService/UploadEvidence',
+            bst_dot_repair_dot_v1_dot_repair__pb2.UploadEvidenceRequest.SerializeToString,
+            bst_dot_repair_dot_v1_dot_repair__pb2.Evidence.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEvidence(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.repair.v1.RepairService/GetEvidence',
+            bst_dot_repair_dot_v1_dot_repair__pb2.GetEvidenceRequest.SerializeToString,
+            bst_dot_repair_dot_v1_dot_repair__pb2.EvidenceContent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateTicket(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.repair.v1.RepairService/CreateTicket',
+            bst_dot_repair_dot_v1_dot_repair__pb2.CreateTicketRequest.SerializeToString,
+            bst_dot_repair_dot_v1_dot_repair__pb2.Ticket.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTicket(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.repair.v1.RepairService/GetTicket',
+            bst_dot_repair_dot_v1_dot_repair__pb2.GetTicketRequest.SerializeToString,
+            bst_dot_repair_dot_v1_dot_repair__pb2.Ticket.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTickets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.repair.v1.RepairService/ListTickets',
+            bst_dot_repair_dot_v1_dot_repair__pb2.ListTicketsRequest.SerializeToString,
+            bst_dot_repair_dot_v1_dot_repair__pb2.ListTicketsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcceptTicket(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.repair.v1.RepairService/AcceptTicket',
+            bst_dot_repair_dot_v1_dot_repair__pb2.TicketActionRequest.SerializeToString,
+            bst_dot_repair_dot_v1_dot_repair__pb2.Ticket.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RejectTicket(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.repair.v1.RepairService/RejectTicket',
+            bst_dot_repair_dot_v1_dot_repair__pb2.TicketActionRequest.SerializeToString,
+            bst_dot_repair_dot_v1_dot_repair__pb2.Ticket.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveTicket(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.repair.v1.RepairService/ResolveTicket',
+            bst_dot_repair_dot_v1_dot_repair__pb2.ResolveTicketRequest.SerializeToString,
+            bst_dot_repair_dot_v1_dot_repair__pb2.Ticket.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FollowUpTicket(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.repair.v1.RepairService/FollowUpTicket',
+            bst_dot_repair_dot_v1_dot_repair__pb2.FollowUpTicketRequest.SerializeToString,
+            bst_dot_repair_dot_v1_dot_repair__pb2.Ticket.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RateTicket(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.repair.v1.RepairService/RateTicket',
+            bst_dot_repair_dot_v1_dot_repair__pb2.RateTicketRequest.SerializeToString,
+            bst_dot_repair_dot_v1_dot_repair__pb2.Ticket.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelTicket(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.repair.v1.RepairService/CancelTicket',
+            bst_dot_repair_dot_v1_dot_repair__pb2.TicketActionRequest.SerializeToString,
+            bst_dot_repair_dot_v1_dot_repair__pb2.Ticket.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDispatchDecisions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.repair.v1.RepairService/GetDispatchDecisions',
+            bst_dot_repair_dot_v1_dot_repair__pb2.GetTicketRequest.SerializeToString,
+            bst_dot_repair_dot_v1_dot_repair__pb2.DispatchDecisions.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.repair.v1.RepairService/GetStats',
+            bst_dot_repair_dot_v1_dot_repair__pb2.GetStatsRequest.SerializeToString,
+            bst_dot_repair_dot_v1_dot_repair__pb2.Stats.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportMonth(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.repair.v1.RepairService/ExportMonth',
+            bst_dot_repair_dot_v1_dot_repair__pb2.ExportMonthRequest.SerializeToString,
+            bst_dot_repair_dot_v1_dot_repair__pb2.CsvExport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMyNotifications(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.repair.v1.RepairService/ListMyNotifications',
+            bst_dot_repair_dot_v1_dot_repair__pb2.ListMyNotificationsRequest.SerializeToString,
+            bst_dot_repair_dot_v1_dot_repair__pb2.ListMyNotificationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CountMyTickets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.repair.v1.RepairService/CountMyTickets',
+            bst_dot_repair_dot_v1_dot_repair__pb2.CountMyTicketsRequest.SerializeToString,
+            bst_dot_repair_dot_v1_dot_repair__pb2.CountMyTicketsResponse.FromString,
             options,
             channel_credentials,
             insecure,

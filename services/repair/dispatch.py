@@ -1,0 +1,160 @@
+"""The dispatch rule: among active outlets of the ticket's county that serve its category (with the right kind) and
+are below capacity, the one with the least great-circle distance to the report's point (or the county's centre);
+ties go to the fewer open tickets; a reporter's own choice wins when that outlet qualifies.
+
+The search grows a bounding box around the point (2, 4, 8, ... km) over the (county, lat, lng) index, so the cost
+follows the outlets near the point, not the outlets in the county.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.repair.models import Outlet, OutletCategory
+from services.repair.schemas import Category, kinds_serving
+
+EARTH_RADIUS_KM = 6371.0088
+FIRST_RADIUS_KM = 2.0
+LAST_RADIUS_KM = 1024.0  # past any county of Yunnan
+CANDIDATES_KEPT = 10
+
+
+def great_circle_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Haversine distance in kilometres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    outlet_id: str
+    name: str
+    distance_km: float
+    open_tickets: int
+    capacity: int
+    verdict: str  # chosen | farther | at_capacity | excluded | inactive
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "outlet_id": self.outlet_id,
+            "name": self.name,
+            "distance_km": round(self.distance_km, 3),
+            "open_tickets": self.open_tickets,
+            "capacity": self.capacity,
+            "verdict": self.verdict,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    outlet: Outlet | None
+    distance_km: float | None
+    candidates: list[Candidate]
+
+
+def _qualifies(outlet: Outlet, excluded: set[str]) -> str | None:
+    """None when the outlet can take the ticket, else why not."""
+    if outlet.outlet_id in excluded:
+        return "excluded"
+    if not outlet.active:
+        return "inactive"
+    if outlet.open_tickets >= outlet.capacity:
+        return "at_capacity"
+    return None
+
+
+def _serving(county: str, category: Category):  # type: ignore[no-untyped-def]
+    return (
+        select(Outlet)
+        .join(
+            OutletCategory,
+            and_(OutletCategory.outlet_id == Outlet.outlet_id, OutletCategory.category == category),
+        )
+        .where(Outlet.county == county, Outlet.kind.in_([k.value for k in kinds_serving(category)]))
+    )
+
+
+async def county_serves(session: AsyncSession, *, county: str, category: Category) -> bool:
+    """Whether any outlet of the county (active or not) repairs this category."""
+    return (
+        await session.scalar(_serving(county, category).with_only_columns(Outlet.outlet_id).limit(1))
+    ) is not None
+
+
+async def nearest_qualifying_outlet(
+    session: AsyncSession,
+    *,
+    county: str,
+    category: Category,
+    lat: float,
+    lng: float,
+    excluded: set[str],
+    preferred: str | None = None,
+) -> Choice:
+    """Pick the outlet for a ticket, and say which candidates were weighed and why they lost."""
+    if preferred:
+        outlet = await session.scalar(_serving(county, category).where(Outlet.outlet_id == preferred))
+        if outlet is not None and _qualifies(outlet, excluded) is None:
+            distance = great_circle_km(lat, lng, outlet.lat, outlet.lng)
+            chosen = Candidate(
+                outlet.outlet_id, outlet.name, distance, outlet.open_tickets, outlet.capacity, "chosen"
+            )
+            return Choice(outlet, distance, [chosen])
+    radius = FIRST_RADIUS_KM
+    seen: dict[str, tuple[float, Outlet]] = {}
+    while True:
+        dlat = radius / 111.32
+        dlng = radius / (111.32 * max(0.1, math.cos(math.radians(lat))))
+        query = _serving(county, category).where(
+            Outlet.lat.between(lat - dlat, lat + dlat), Outlet.lng.between(lng - dlng, lng + dlng)
+        )
+        for outlet in (await session.scalars(query)).all():
+            if outlet.outlet_id not in seen:
+                seen[outlet.outlet_id] = (great_circle_km(lat, lng, outlet.lat, outlet.lng), outlet)
+        # Only what lies within the radius is certain to be nearer than anything outside the box.
+        within = [(d, o) for d, o in seen.values() if d <= radius]
+        qualifying = [
+            (d, o.open_tickets, o.outlet_id, o) for d, o in within if _qualifies(o, excluded) is None
+        ]
+        if qualifying or radius >= LAST_RADIUS_KM:
+            break
+        radius *= 2
+    ranked = sorted(seen.values(), key=lambda pair: (pair[0], pair[1].open_tickets))
+    best = min(qualifying)[3] if qualifying else None
+    candidates = []
+    for distance, outlet in ranked[:CANDIDATES_KEPT]:
+        verdict = "chosen" if outlet is best else (_qualifies(outlet, excluded) or "farther")
+        candidates.append(
+            Candidate(outlet.outlet_id, outlet.name, distance, outlet.open_tickets, outlet.capacity, verdict)
+        )
+    if best is not None and all(c.outlet_id != best.outlet_id for c in candidates):
+        d = seen[best.outlet_id][0]
+        candidates.append(Candidate(best.outlet_id, best.name, d, best.open_tickets, best.capacity, "chosen"))
+    return Choice(best, seen[best.outlet_id][0] if best else None, candidates)
+
+
+async def take_capacity(session: AsyncSession, outlet_id: str) -> bool:
+    """Count one more open ticket on the outlet, only while it is below capacity (safe under concurrency)."""
+    result = await session.execute(
+        update(Outlet)
+        .where(Outlet.outlet_id == outlet_id, Outlet.open_tickets < Outlet.capacity)
+        .values(open_tickets=Outlet.open_tickets + 1)
+        .execution_options(synchronize_session="fetch")
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def release_capacity(session: AsyncSession, outlet_id: str | None) -> None:
+    if outlet_id:
+        await session.execute(
+            update(Outlet)
+            .where(Outlet.outlet_id == outlet_id, Outlet.open_tickets > 0)
+            .values(open_tickets=Outlet.open_tickets - 1)
+            .execution_options(synchronize_session="fetch")
+        )
