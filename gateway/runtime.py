@@ -11,6 +11,8 @@ from gateway.identity.keys import KeyStore
 from gateway.identity.qrlogin import QrLogins
 from gateway.identity.service import Identity
 from gateway.identity.sms import sms_backend
+from gateway.notify.consumers import RepairSms
+from gateway.notify.models import ProcessedEvent
 from services.kernel.auth import TokenVerifier
 from services.kernel.db import Database
 from services.kernel.ratelimit import RateLimiter
@@ -45,11 +47,21 @@ class GatewayRuntime:
         )
         self.qr_logins = QrLogins(self.redis.client, settings.redis_namespace, settings.public_url)
         self.clients = ServiceClients(settings)
+        self.sms_consumer = RepairSms(
+            db=self.db,
+            processed_model=ProcessedEvent,
+            redis=self.redis.client,
+            namespace=settings.redis_namespace,
+            retry_after_seconds=settings.event_retry_after_seconds,
+            max_deliveries=settings.event_max_deliveries,
+        )
+        self.sms_consumer.identity = self.identity
 
     async def start(self) -> None:
         await self.keys.load()
         await self.revocations.refresh()
         self.revocations.start()
+        self.sms_consumer.start()
         if self.settings.admin_password:
             async with self.db.transaction() as session:
                 created = await self.identity.ensure_bootstrap_admin(
@@ -70,6 +82,7 @@ class GatewayRuntime:
         return checks
 
     async def close(self) -> None:
+        await self.sms_consumer.stop()
         await self.revocations.stop()
         await self.clients.close()
         await self.db.dispose()

@@ -51,7 +51,9 @@ async def seed(db: Database, settings: Settings) -> None:
         return
     admin_password = settings.admin_password or _demo_password(settings)
     keys = KeyStore(db, settings.resolved_secret_key(), token_lifetime=settings_lifetime(settings))
-    identity = Identity.build(settings, keys, limiter=None, revocations=None, sms=sms_backend(settings.sms_backend))
+    identity = Identity.build(
+        settings, keys, limiter=None, revocations=None, sms=sms_backend(settings.sms_backend)
+    )
     async with db.transaction() as session:
         await identity.ensure_bootstrap_admin(session=session, password=admin_password)
         if settings.env == "production":
@@ -62,8 +64,14 @@ async def seed(db: Database, settings: Settings) -> None:
             if username not in existing:
                 await identity.create_seed_account(
                     session=session,
-                    account_in=AccountCreate(username=username, password=password, display_name=name, roles=roles,
-                                             region=region, outlet_id=outlet),
+                    account_in=AccountCreate(
+                        username=username,
+                        password=password,
+                        display_name=name,
+                        roles=roles,
+                        region=region,
+                        outlet_id=outlet,
+                    ),
                 )
 
 
@@ -76,11 +84,15 @@ def demo_account_lines(settings: Settings) -> list[str]:
         return []
     password = _demo_password(settings)
     admin = "BST_ADMIN_PASSWORD" if settings.admin_password else password
-    lines = ["Demo accounts (password sign-in at POST /api/v1/auth/token, grant_type=password):",
-             f"  admin            platform_admin, 53          password: {admin}"]
+    lines = [
+        "Demo accounts (password sign-in at POST /api/v1/auth/token, grant_type=password):",
+        f"  admin            platform_admin, 53          password: {admin}",
+    ]
     for username, _, roles, region, outlet in DEMO_STAFF:
         extra = f", outlet {outlet}" if outlet else ""
         lines.append(f"  {username:<16} {roles[0].value}, {region}{extra:<14} password: {password}")
-    lines.append("Citizens sign in by SMS code: POST /api/v1/auth/sms-code, then read the code at "
-                 "GET /api/v1/admin/sms-outbox (as admin).")
+    lines.append(
+        "Citizens sign in by SMS code: POST /api/v1/auth/sms-code, then read the code at "
+        "GET /api/v1/admin/sms-outbox (as admin)."
+    )
     return lines

@@ -177,6 +177,9 @@ class Identity:
             raise NotFound("no such account", code="unknown_account")
         return account
 
+    async def get_account_or_none(self, *, session: AsyncSession, account_id: str) -> Account | None:
+        return await session.get(Account, account_id)
+
     async def get_by_phone(self, *, session: AsyncSession, phone: str) -> Account | None:
         return await session.scalar(select(Account).where(Account.phone_index == self.phone_index(phone)))
 

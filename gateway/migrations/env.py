@@ -1,4 +1,5 @@
-import gateway.identity.models  # noqa: F401  (registers the tables on Base.metadata)
+import gateway.identity.models
+import gateway.notify.models  # noqa: F401
 from gateway.base import Base
 from services.kernel.migrations import run_env
 

@@ -1,30 +1,50 @@
-"""The H5 page a phone opens after scanning a county's repair code (`/r/{county}?k=..&s=..`)."""
+"""The H5 page a phone opens after scanning a county's repair code (`/r/{county}?k=..&s=..`).
+
+The page sends the code's text to `GET /api/v1/repair/qr?qr=` and `POST /api/v1/repair/tickets`, and the service
+only accepts codes on the platform's public base (`BST_PUBLIC_URL`). The page may be reached at another address
+(a reverse proxy, a test gateway on its own port), so it does not trust `location.origin`: this route writes the
+canonical public base into `<meta name="bst-public-url">`, and the page rebuilds the scanned text as
+`public base + /r/<county> + location.search`. A code opened on any host is still checked against its signature.
+"""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, HTMLResponse
 
 router = APIRouter(tags=["mini-apps"])
 
 PAGES = Path(__file__).resolve().parents[2] / "mini_apps" / "repair-scan"
 ASSETS = {"app.js": "text/javascript; charset=utf-8", "style.css": "text/css; charset=utf-8"}
+PUBLIC_URL_SLOT = "{{BST_PUBLIC_URL}}"
+PAGE_HEADERS = {
+    "Cache-Control": "no-cache",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' blob: data:; script-src 'self'; style-src 'self'; "
+        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
 
 
 @router.get("/r/{county}", operation_id="repair_scan_page", include_in_schema=False)
-async def scan_page(county: Annotated[str, PathParam(pattern=r"^\d{6}$")]) -> FileResponse:
-    """The page reads the full URL it was opened with as the scanned code; the API checks its signature."""
-    return FileResponse(
-        PAGES / "index.html", media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"}
-    )
+def scan_page(request: Request, county: Annotated[str, PathParam(pattern=r"^\d{6}$")]) -> HTMLResponse:
+    """The page, with the canonical public base it rebuilds the scanned code from; the API checks the code."""
+    base = request.app.state.settings.public_url.rstrip("/")
+    page = (PAGES / "index.html").read_text(encoding="utf-8")
+    return HTMLResponse(page.replace(PUBLIC_URL_SLOT, html.escape(base, quote=True)), headers=PAGE_HEADERS)
 
 
 @router.get("/m/repair-scan/{asset}", operation_id="repair_scan_asset", include_in_schema=False)
 async def scan_asset(asset: Annotated[str, PathParam(pattern=r"^(app\.js|style\.css)$")]) -> FileResponse:
     return FileResponse(
-        PAGES / asset, media_type=ASSETS[asset], headers={"Cache-Control": "public, max-age=300"}
+        PAGES / asset,
+        media_type=ASSETS[asset],
+        headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"},
     )

@@ -65,10 +65,36 @@ class Settings(BaseSettings):
     repair_accept_minutes: int = Field(default=120, ge=1)
     repair_timer_seconds: float = Field(default=30.0, gt=0)
 
+    # Mini-app registry.
+    miniapp_allowed_hosts: str = Field(
+        default="*.gov.cn", description="comma-separated host patterns (fnmatch) an entry URL may point at"
+    )
+    miniapp_probe_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="how often listed apps' entry URLs are probed; 0 turns probing off. Unset in the test "
+        "environment it is 0, so that no test reaches the internet",
+    )
+    miniapp_probe_timeout_seconds: float = Field(default=3.0, gt=0)
+    miniapp_flag_after_seconds: float = Field(
+        default=600.0, ge=0, description="an entry URL failing this long flags its app for review"
+    )
+    miniapp_auto_delist: bool = Field(default=False, description="delist a flagged app automatically")
+
     # Events.
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     event_retry_after_seconds: float = Field(default=30.0, gt=0)
     event_max_deliveries: int = Field(default=5, ge=1)
+
+    @model_validator(mode="after")
+    def _tests_probe_nothing_unless_asked(self) -> Settings:
+        if self.env == "test" and "miniapp_probe_seconds" not in self.model_fields_set:
+            self.miniapp_probe_seconds = 0.0
+        return self
+
+    @property
+    def miniapp_host_patterns(self) -> tuple[str, ...]:
+        return tuple(p.strip().lower() for p in self.miniapp_allowed_hosts.split(",") if p.strip())
 
     @model_validator(mode="after")
     def _production_needs_explicit_secrets(self) -> Settings:

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel import regions
@@ -536,14 +537,11 @@ async def create_ticket(
 ) -> TicketRead:
     """报修: file a fault and dispatch it at once to the nearest qualifying outlet (or the county's queue)."""
     reporter, agent, channel = _reporter_of(principal, ticket_in.channel, bool(ticket_in.qr))
+    claim: IdempotencyKey | None = None
     if idempotency_key:
-        seen = await session.get(IdempotencyKey, (principal.actor or principal.sub, idempotency_key))
-        if seen is not None:
-            if seen.request_hash != _request_hash(ticket_in):
-                raise AlreadyExists(
-                    "this Idempotency-Key was used for a different report", code="idempotency_conflict"
-                )
-            return await get_ticket_for(session=session, principal=principal, ticket_no=seen.ticket_no)
+        claim, replay = await _claim_idempotency_key(session, principal, idempotency_key, ticket_in)
+        if replay is not None:
+            return await get_ticket_for(session=session, principal=principal, ticket_no=replay)
     county, point = ticket_in.county or "", ""
     if ticket_in.qr:
         county_of_code, point = await read_qr(session=session, ctx=ctx, qr=ticket_in.qr)
@@ -599,23 +597,40 @@ async def create_ticket(
     )
     await attach_evidence(session, principal, ticket.ticket_no, ticket_in.evidence, "report")
     await dispatch(session=session, ctx=ctx, ticket=ticket, reason="report", preferred=ticket_in.outlet_id)
-    ctx.outbox.add(
-        session,
-        event_type="repair.ticket.created",
-        aggregate_id=ticket.ticket_no,
-        payload=_event_payload(ticket),
-    )
-    if idempotency_key:
-        session.add(
-            IdempotencyKey(
-                principal=principal.actor or principal.sub,
-                key=idempotency_key,
-                request_hash=_request_hash(ticket_in),
-                ticket_no=ticket.ticket_no,
-                created_at=now,
-            )
-        )
+    _publish(session, ctx, ticket, "repair.ticket.created")
+    if claim is not None:
+        claim.ticket_no = ticket.ticket_no
     return await ticket_read(session, ticket)
+
+
+async def _claim_idempotency_key(
+    session: AsyncSession, principal: Principal, key: str, ticket_in: TicketCreate
+) -> tuple[IdempotencyKey | None, str | None]:
+    """(our claim on the key, None) for a first request; (None, ticket number) for a repeat of an earlier one.
+
+    The claim is inserted first, in a savepoint: a concurrent request with the same key waits on it (PostgreSQL)
+    or on the write lock (SQLite), then finds the first request's ticket instead of failing.
+    """
+    owner = principal.actor or principal.sub
+    request_hash = _request_hash(ticket_in)
+    for _ in range(2):
+        seen = await session.get(IdempotencyKey, (owner, key), populate_existing=True)
+        if seen is not None:
+            if seen.request_hash != request_hash:
+                raise AlreadyExists(
+                    "this Idempotency-Key was used for a different report", code="idempotency_conflict"
+                )
+            return None, seen.ticket_no
+        claim = IdempotencyKey(
+            principal=owner, key=key, request_hash=request_hash, ticket_no="", created_at=utcnow()
+        )
+        try:
+            async with session.begin_nested():
+                session.add(claim)
+        except IntegrityError:
+            continue  # the other request committed first: answer with its ticket
+        return claim, None
+    raise WrongState("the same report is being filed right now; try again", code="idempotency_in_flight")
 
 
 async def _response_target(
@@ -660,7 +675,8 @@ def _timeline(session: AsyncSession, ticket: Ticket, action: str, actor: str, no
 
 
 def _notify(session: AsyncSession, ticket: Ticket, kind: str, text: str, *, staff: bool = False) -> None:
-    """To the reporter and the agent who filed it; with `staff`, to the county's (and prefecture's) staff too."""
+    """To the reporter and the agent who filed it (in the app, and by SMS through the gateway, which sends the
+    `notice` event); with `staff`, to the county's and the prefecture's staff too."""
     recipients = {ticket.reporter_id, ticket.agent_id} - {None}
     if staff:
         recipients |= {f"region:{ticket.county}", f"region:{ticket.county[:4]}"}
@@ -670,6 +686,7 @@ def _notify(session: AsyncSession, ticket: Ticket, kind: str, text: str, *, staf
                 recipient=recipient, ticket_no=ticket.ticket_no, kind=kind, text=text, created_at=utcnow()
             )
         )
+    session.info.setdefault("notices", {})[ticket.ticket_no] = text
 
 
 def _event_payload(ticket: Ticket, **extra: object) -> dict[str, object]:
@@ -683,6 +700,15 @@ def _event_payload(ticket: Ticket, **extra: object) -> dict[str, object]:
         "assignee_outlet_id": ticket.assignee_outlet_id,
         **extra,
     }
+
+
+def _publish(
+    session: AsyncSession, ctx: RepairContext, ticket: Ticket, event_type: str, **extra: object
+) -> None:
+    """The ticket's event, carrying the notice its people were just sent, if any (the gateway texts it)."""
+    notice = session.info.get("notices", {}).pop(ticket.ticket_no, None)
+    payload = _event_payload(ticket, **extra) | ({"notice": notice} if notice else {})
+    ctx.outbox.add(session, event_type=event_type, aggregate_id=ticket.ticket_no, payload=payload)
 
 
 async def dispatch(
@@ -743,12 +769,7 @@ async def dispatch(
         "dispatched",
         f"报修单{ticket.ticket_no}已派给{choice.outlet.name}（电话{choice.outlet.phone}），请保持电话畅通。",
     )
-    ctx.outbox.add(
-        session,
-        event_type="repair.ticket.dispatched",
-        aggregate_id=ticket.ticket_no,
-        payload=_event_payload(ticket, reason=reason),
-    )
+    _publish(session, ctx, ticket, "repair.ticket.dispatched", reason=reason)
 
 
 async def _ticket_for_update(session: AsyncSession, ticket_no: str) -> Ticket:
@@ -797,12 +818,7 @@ async def accept_ticket(
     ticket.accepted_at = utcnow()
     _timeline(session, ticket, "accepted", principal.sub)
     _notify(session, ticket, "accepted", f"维修人员已接单（报修单{ticket.ticket_no}），将尽快上门。")
-    ctx.outbox.add(
-        session,
-        event_type="repair.ticket.accepted",
-        aggregate_id=ticket.ticket_no,
-        payload=_event_payload(ticket),
-    )
+    _publish(session, ctx, ticket, "repair.ticket.accepted")
     return await ticket_read(session, ticket)
 
 
@@ -836,12 +852,7 @@ async def resolve_ticket(
     await release_capacity(session, ticket.assignee_outlet_id)
     _timeline(session, ticket, "resolved", principal.sub, resolve_in.note)
     _notify(session, ticket, "resolved", f"报修单{ticket.ticket_no}已修复，请确认收看是否恢复并评价。")
-    ctx.outbox.add(
-        session,
-        event_type="repair.ticket.resolved",
-        aggregate_id=ticket.ticket_no,
-        payload=_event_payload(ticket),
-    )
+    _publish(session, ctx, ticket, "repair.ticket.resolved")
     return await ticket_read(session, ticket)
 
 
@@ -860,12 +871,7 @@ async def follow_up_ticket(
         ticket.closed_at, ticket.restored_at = utcnow(), ticket.resolved_at
         _timeline(session, ticket, "closed", principal.sub, f"restored. {follow_up.note}".strip())
         _notify(session, ticket, "closed", f"报修单{ticket.ticket_no}经回访确认已恢复收看，工单办结。")
-        ctx.outbox.add(
-            session,
-            event_type="repair.ticket.closed",
-            aggregate_id=ticket.ticket_no,
-            payload=_event_payload(ticket),
-        )
+        _publish(session, ctx, ticket, "repair.ticket.closed")
     else:
         _transition(ticket, "follow_up", TicketStatus.DISPATCHED)
         ticket.resolved_at, ticket.accepted_at = None, None
@@ -879,12 +885,7 @@ async def follow_up_ticket(
             f"回访发现报修单{ticket.ticket_no}仍未恢复，已重新派给原维修网点。",
             staff=True,
         )
-        ctx.outbox.add(
-            session,
-            event_type="repair.ticket.reopened",
-            aggregate_id=ticket.ticket_no,
-            payload=_event_payload(ticket),
-        )
+        _publish(session, ctx, ticket, "repair.ticket.reopened")
     return await ticket_read(session, ticket)
 
 
@@ -911,18 +912,16 @@ async def rate_ticket(
         principal.actor or principal.sub,
         f"{rating.level}/5 {rating.comment}".strip(),
     )
-    ctx.outbox.add(
+    _publish(
         session,
-        event_type="repair.ticket.rated",
-        aggregate_id=ticket.ticket_no,
-        payload=_event_payload(
-            ticket,
-            level=rating.level,
-            comment=rating.comment,
-            reviewer=ticket.reporter_id,
-            rated_by=principal.actor or principal.sub,
-            rated_at=rfc3339(ticket.rated_at),
-        ),
+        ctx,
+        ticket,
+        "repair.ticket.rated",
+        level=rating.level,
+        comment=rating.comment,
+        reviewer=ticket.reporter_id,
+        rated_by=principal.actor or principal.sub,
+        rated_at=rfc3339(ticket.rated_at),
     )
     return await ticket_read(session, ticket)
 
@@ -940,12 +939,7 @@ async def cancel_ticket(
         await release_capacity(session, ticket.assignee_outlet_id)
     ticket.closed_at = utcnow()
     _timeline(session, ticket, "cancelled", principal.actor or principal.sub, reason)
-    ctx.outbox.add(
-        session,
-        event_type="repair.ticket.cancelled",
-        aggregate_id=ticket.ticket_no,
-        payload=_event_payload(ticket),
-    )
+    _publish(session, ctx, ticket, "repair.ticket.cancelled")
     return await ticket_read(session, ticket)
 
 
@@ -1176,12 +1170,7 @@ async def sweep(
             f"报修单{ticket.ticket_no}已超过24小时未修复，已升级督办。",
             staff=True,
         )
-        ctx.outbox.add(
-            session,
-            event_type="repair.ticket.overdue",
-            aggregate_id=ticket.ticket_no,
-            payload=_event_payload(ticket),
-        )
+        _publish(session, ctx, ticket, "repair.ticket.overdue")
         done["overdue"] += 1
     queued = (
         await session.scalars(

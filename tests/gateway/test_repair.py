@@ -173,6 +173,20 @@ async def test_idempotency_key_returns_the_first_ticket(platform):
     assert [t["ticket_no"] for t in mine] == [first.json()["ticket_no"]]
 
 
+async def test_the_same_key_sent_at_once_three_times_creates_one_ticket(platform):
+    citizen = await sms_tokens(platform)
+    body = report(county=WUHUA)
+    headers = {"Idempotency-Key": str(uuid.uuid4())}
+    async with platform.client(citizen["access_token"]) as client:
+        replies = await asyncio.gather(
+            *(client.post("/api/v1/repair/tickets", json=body, headers=headers) for _ in range(3))
+        )
+        mine = (await client.get("/api/v1/repair/tickets", params={"mine": True})).json()["tickets"]
+    assert all(r.status_code in (200, 201) for r in replies), [r.text for r in replies]
+    assert len({r.json()["ticket_no"] for r in replies}) == 1
+    assert len(mine) == 1
+
+
 async def test_window_staff_register_walk_in_and_phone_reports(platform):
     window = await password_tokens(platform, "wuhua.window", demo_password(platform))
     async with platform.client(window["access_token"]) as client:
@@ -509,6 +523,20 @@ async def test_an_agent_files_for_a_resident_through_the_whole_life_to_the_stati
     assert prefecture["total"] >= stats["total"]
     assert csv_reply.headers["content-type"].startswith("text/csv")
     assert ticket_no in csv_reply.text and resident_phone not in csv_reply.text
+
+    for _ in range(50):  # the gateway texts the resident what the app shows, through the SMS backend
+        async with platform.client(admin["access_token"]) as client:
+            texts = [
+                m["text"]
+                for m in (
+                    await client.get("/api/v1/admin/sms-outbox", params={"phone": resident_phone})
+                ).json()
+            ]
+        if any("办结" in t for t in texts):
+            break
+        await asyncio.sleep(0.1)
+    assert any(ticket_no in t and "派给" in t for t in texts)
+    assert any(ticket_no in t and "办结" in t for t in texts)
 
     for _ in range(50):  # the rating travels to the reviews service as an event
         async with platform.client() as client:

