@@ -8,6 +8,7 @@ a process started alone with no `BST_REDIS_URL` starts its own.
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 
 from redis.asyncio import Redis
@@ -34,6 +35,8 @@ class EmbeddedRedis:
             self._server.shutdown(save=True)
         except Exception:  # the server may already be gone; nothing else to release
             log.debug("embedded redis was already stopped", exc_info=True)
+        # The server's config, log and socket live in a scratch directory; its data stays in `directory`.
+        shutil.rmtree(self._server.redis_dir, ignore_errors=True)
 
 
 def connect(url: str) -> Redis:
