@@ -10,6 +10,7 @@ import grpc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.kernel.errors import (
@@ -140,6 +141,26 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, f"http_{exc.status_code}")
         return problem(request, exc.status_code, str(exc.detail), code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(OperationalError)
+    async def _database(request: Request, exc: OperationalError) -> JSONResponse:
+        if "locked" in str(exc.orig).lower() or "deadlock" in str(exc.orig).lower():
+            log.warning("database busy", extra={"path": request.url.path})
+            return problem(
+                request,
+                503,
+                "the service is busy; please try again in a moment",
+                "busy",
+                headers={"Retry-After": "1"},
+            )
+        log.exception("database error", extra={"path": request.url.path})
+        return problem(
+            request,
+            503,
+            "the database did not answer; please try again",
+            "database_unavailable",
+            headers={"Retry-After": "5"},
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -35,7 +35,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,8 @@ import httpx
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-LUA_SCRIPT = HERE / "wrk" / "request.lua"
+LUA_DIR = HERE / "wrk"
+LUA_SCRIPT = LUA_DIR / "request.lua"  # the default: no per-request Lua
 RESULTS_DIR = HERE / "results"
 LOOPBACK = "127.0.0.1"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -51,26 +52,74 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 @dataclass(frozen=True)
 class Target:
-    """One path to measure. `service` is the gRPC service behind it (None: the gateway answers alone)."""
+    """One path to measure. `service` is the gRPC service behind it (None: the gateway answers alone).
+
+    `path` and `body` may hold `{name}` placeholders (a bare word in braces: JSON objects are left alone), filled
+    from the values that `Fixtures` holds once the `setup` step has run (`{ticket_no}`, `{demo_password}`)."""
 
     method: str
     path: str
     service: str | None
-    auth: bool = False  # send a staff Bearer token
+    account: str | None = None  # send its token: "admin" (the bootstrap admin) or a demo staff account
     body: str | None = None  # a JSON body (for POST targets)
+    setup: str | None = None  # a Fixtures method run just before this path (e.g. data for it to read)
+    probe: str | None = None  # a Fixtures method read right before and right after the measured run
+    lua: str = "request.lua"  # the wrk script, in loadtests/wrk/
+    connections: int | None = None  # instead of BENCH_CONNECTIONS, for a path slow by design
+    note: str = ""  # shown in the label
 
     @property
     def label(self) -> str:
-        return f"{self.method} {self.path}" + (" (staff token)" if self.auth else "")
+        extras = ([f"{self.account} token"] if self.account else []) + ([self.note] if self.note else [])
+        return f"{self.method} {self.path}" + (f" ({', '.join(extras)})" if extras else "")
+
+    def filled(self, values: dict[str, str]) -> Target:
+        """This target with its placeholders replaced (an unknown placeholder is a BenchError)."""
+
+        def fill(text: str | None) -> str | None:
+            if text is None:
+                return None
+
+            def one(match: re.Match[str]) -> str:
+                if match[1] not in values:
+                    raise BenchError(f"{self.label}: nothing set {{{match[1]}}} (is its setup step missing?)")
+                return values[match[1]]
+
+            return re.sub(r"\{(\w+)\}", one, text)
+
+        return replace(self, path=fill(self.path) or self.path, body=fill(self.body))
 
 
-# The paths measured, one line each. Add a line when the platform grows.
+WUHUA = "530102"  # 五华区, Kunming: the county with demo staff and demo outlets
+WINDOW = "wuhua.window"  # its window staff (demo account), who files walk-in reports
+TICKET_BODY = json.dumps(
+    {
+        "county": WUHUA,
+        "category": "satellite",
+        "description": "户户通无信号",
+        "contact_name": "王大爷",
+        "contact_phone": "13900001111",
+        "channel": "window",
+        "lat": 25.05,
+        "lng": 102.70,
+    },
+    ensure_ascii=False,
+    separators=(",", ":"),
+)
+SIGN_IN = '{"grant_type":"password","username":"wuhua.window","password":"{demo_password}"}'
+SPREAD = "wuhua.window password, -c 4, X-Forwarded-For per request"
+
+# The paths measured, one line each. Add a line when the platform grows. The ticket read comes before the ticket
+# writes: its ticket then keeps a 4-digit day sequence (BX + 16 digits, the gateway's pattern) however long the run.
 TARGETS = [
     Target("GET", "/healthz", None),
     Target("GET", "/api/v1/repair/counties?within=530102", "repair"),
-    Target("GET", "/api/v1/repair/outlets?county=530102", "repair", auth=True),
+    Target("GET", "/api/v1/repair/outlets?county=530102", "repair", account="admin"),
     Target("GET", "/api/v1/service-items?region=530102", "intake"),
     Target("GET", "/api/v1/reviews/indicators?region=5301", "reviews"),
+    Target("GET", "/api/v1/repair/tickets/{ticket_no}", "repair", WINDOW, setup="one_ticket"),
+    Target("POST", "/api/v1/repair/tickets", "repair", WINDOW, TICKET_BODY, setup="make_room", probe="tally"),
+    Target("POST", "/api/v1/auth/token", None, body=SIGN_IN, lua="per_ip.lua", connections=4, note=SPREAD),
 ]
 REFERENCE_PATH = "/healthz"
 PLATFORM_PROCESSES = ("gateway", "intake", "licenses", "reviews", "repair", "redis")
@@ -210,16 +259,17 @@ class Wrk:
             env["BENCH_AUTHORIZATION"] = authorization
         if target.body:
             env["BENCH_BODY"] = target.body
+        connections = target.connections or self.connections
         command = [
             self.binary,
             f"-t{threads}",
-            f"-c{max(self.connections, threads)}",
+            f"-c{max(connections, threads)}",
             f"-d{seconds}s",
             "--timeout",
             "2s",
             "--latency",
             "-s",
-            str(LUA_SCRIPT),
+            str(LUA_DIR / target.lua),
             url,
         ]
         done = subprocess.run(
@@ -382,6 +432,9 @@ class Platform:
             "reviews_addr": f"{LOOPBACK}:{reviews}",
             "repair_addr": f"{LOOPBACK}:{repair}",
             "admin_password": self.admin_password,
+            # One proxy hop is trusted, so that the sign-in path can be measured with a distinct X-Forwarded-For
+            # per request (per_ip.lua): every other path sends no such header and is answered as before.
+            "trusted_proxies": "1",
         }
         if self.config.backend == "postgres":
             asyncio.run(create_postgres_databases(self.config.postgres_url, self.token, self.database_urls))
@@ -473,19 +526,97 @@ class Platform:
                     f"{self.redis_namespace}:* by hand"
                 ) from exc
 
-    def staff_token(self) -> str:
-        """A staff access token: the bootstrap admin signs in at POST /api/v1/auth/token, the real path. (Were
-        that endpoint missing, one would be minted with the platform's own signing key instead.)"""
+    def password(self, account: str) -> str:
+        """The bootstrap admin's password (the bench made it), or the demo staff's (the seed wrote it)."""
+        if account == "admin":
+            return self.admin_password
+        path = Path(self.values["var_dir"]) / "demo-accounts.json"
+        try:
+            return str(json.loads(path.read_text())["password"])
+        except (FileNotFoundError, ValueError, KeyError) as exc:
+            raise BenchError(
+                f"no demo password in {path} ({type(exc).__name__}): was the platform seeded?"
+            ) from exc
+
+
+class Fixtures:
+    """Sign-ins and the data some paths need, made through the public API just before such a path is measured.
+
+    Every sign-in here comes from 127.0.0.1 and counts against the password endpoint's limit of 30 attempts per
+    5 minutes per client address: there are a handful per run (one per path with a token, plus the cached ones
+    used here)."""
+
+    TOKEN_REUSE_SECONDS = 300.0  # an access token lives 10 minutes at most
+    WUHUA_OUTLETS = ("OUT-530102-01", "OUT-530102-02", "OUT-530102-03")  # the seed's market outlets of 五华区
+    ROOMY_CAPACITY = 10_000
+
+    def __init__(self, platform_: Platform) -> None:
+        self.platform = platform_
+        self.values: dict[str, str] = {}  # what {placeholders} in paths and bodies are filled from
+        self._tokens: dict[str, tuple[float, str]] = {}
+
+    def prepare(self) -> None:
+        self.values["demo_password"] = self.platform.password(WINDOW)
+
+    def sign_in(self, account: str) -> str:
+        """A fresh access token: the account signs in at POST /api/v1/auth/token, the real path. (Were that
+        endpoint missing, an admin token would be minted with the platform's own signing key instead.)"""
         reply = httpx.post(
-            f"{self.base_url}/api/v1/auth/token",
-            json={"grant_type": "password", "username": "admin", "password": self.admin_password},
+            f"{self.platform.base_url}/api/v1/auth/token",
+            json={"grant_type": "password", "username": account, "password": self.platform.password(account)},
             timeout=30.0,
         )
-        if reply.status_code in (404, 405):
-            return asyncio.run(mint_staff_token(self.settings()))
+        if reply.status_code in (404, 405) and account == "admin":
+            return asyncio.run(mint_staff_token(self.platform.settings()))
         if reply.status_code != 200:
-            raise BenchError(f"admin sign-in failed: HTTP {reply.status_code}: {reply.text[:300]}")
-        return str(reply.json()["access_token"])
+            raise BenchError(f"{account} sign-in failed: HTTP {reply.status_code}: {reply.text[:300]}")
+        token = str(reply.json()["access_token"])
+        self._tokens[account] = (time.monotonic(), token)
+        return token
+
+    def token(self, account: str) -> str:
+        """The account's token from an earlier sign-in while it is young enough, else a new sign-in."""
+        made, token = self._tokens.get(account, (0.0, ""))
+        if token and time.monotonic() - made < self.TOKEN_REUSE_SECONDS:
+            return token
+        return self.sign_in(account)
+
+    def call(self, method: str, path: str, account: str, body: dict[str, Any] | None = None) -> Any:
+        reply = httpx.request(
+            method,
+            f"{self.platform.base_url}{path}",
+            headers={"Authorization": f"Bearer {self.token(account)}"},
+            json=body,
+            timeout=30.0,
+        )
+        if not 200 <= reply.status_code < 300:
+            raise BenchError(f"{method} {path} as {account}: HTTP {reply.status_code}: {reply.text[:300]}")
+        return reply.json()
+
+    def run(self, step: str) -> None:
+        getattr(self, step)()
+
+    # -- setup steps (Target.setup) --
+
+    def make_room(self) -> None:
+        """Raise the capacity of 五华区's market outlets, so that the measured tickets are real dispatches rather
+        than the county queue (OUT-530102-01 and -02 serve satellite with 30 and 15 slots in the seed)."""
+        for outlet_id in self.WUHUA_OUTLETS:
+            self.call(
+                "PATCH", f"/api/v1/repair/outlets/{outlet_id}", "admin", {"capacity": self.ROOMY_CAPACITY}
+            )
+
+    def one_ticket(self) -> None:
+        """A ticket filed by the window staff, for the path that reads it."""
+        ticket = self.call("POST", "/api/v1/repair/tickets", WINDOW, json.loads(TICKET_BODY))
+        self.values["ticket_no"] = str(ticket["ticket_no"])
+
+    # -- probes (Target.probe): read before and after the measured run, the difference goes in the row --
+
+    def tally(self) -> dict[str, int]:
+        """五华区's tickets by status (GET /api/v1/repair/stats?county=530102 as admin)."""
+        stats = self.call("GET", f"/api/v1/repair/stats?county={WUHUA}", "admin")
+        return {str(item["key"]): int(item["count"]) for item in stats["by_status"]}
 
 
 def _still_running(pid: int, name: str) -> bool:
@@ -620,6 +751,10 @@ class Row:
     peak_rss_mib: dict[str, float] = field(default_factory=dict)  # VmHWM right after the measured run
     ratio_to_reference: float | None = None
     failure: str | None = None
+    connections: int = 0
+    lua_script: str = ""
+    probe: str = ""  # what the probe counts (the first line of its docstring)
+    probe_difference: dict[str, int] = field(default_factory=dict)  # the probe's counts after minus before
 
     @property
     def errors(self) -> int:
@@ -636,10 +771,18 @@ def measure(
     config: Config,
     authorization: str | None,
     watched: dict[str, int],
+    probe: Callable[[], dict[str, int]] | None = None,
 ) -> Row:
-    """A warm-up, then the measured run, with the CPU time of the watched processes and of wrk taken around it."""
+    """A warm-up, then the measured run, with the CPU time of the watched processes and of wrk taken around it
+    (and the probe's counts read right before and right after the measured run)."""
     url = base_url + target.path
-    row = Row(path=label, threads=threads, service=target.service)
+    row = Row(
+        path=label,
+        threads=threads,
+        service=target.service,
+        connections=max(target.connections or wrk.connections, threads),
+        lua_script=target.lua,
+    )
     failure = first_answer_problem(url, target, authorization)
     if failure:
         row.failure = failure
@@ -647,6 +790,7 @@ def measure(
         return row
     say(f"{label}: {config.warmup_seconds} s warm-up, then {config.seconds} s measured (wrk -t{threads})")
     wrk.run(url, threads=threads, seconds=config.warmup_seconds, authorization=authorization, target=target)
+    counted_before = settled(probe) if probe else {}
     before = {name: cpu_seconds(pid) for name, pid in watched.items()}
     wrk_before, machine_before = _children_cpu_seconds(), machine_busy_seconds()
     started = time.monotonic()
@@ -661,6 +805,14 @@ def measure(
         0.0, machine - sum(row.cpu_percent.values())
     )  # anything else on the machine
     row.peak_rss_mib = {name: mib for name, pid in watched.items() if (mib := peak_rss_mib(pid)) is not None}
+    if probe:
+        counted_after = settled(probe)
+        row.probe = (probe.__doc__ or probe.__name__).strip().splitlines()[0]
+        row.probe_difference = {
+            key: counted_after.get(key, 0) - counted_before.get(key, 0)
+            for key in sorted({*counted_before, *counted_after})
+            if counted_after.get(key, 0) != counted_before.get(key, 0)
+        }
     figures = parse_wrk(output)
     row.requests = int(figures["requests"])
     row.requests_per_second = float(figures["requests_per_second"])
@@ -669,6 +821,15 @@ def measure(
     row.non_2xx = int(figures["non_2xx"])
     row.socket_errors = int(figures["socket_errors"])
     return row
+
+
+PROBE_SETTLE_SECONDS = 2.0
+
+
+def settled(probe: Callable[[], dict[str, int]]) -> dict[str, int]:
+    """The probe's counts once the requests that were in flight when wrk stopped have been answered."""
+    time.sleep(PROBE_SETTLE_SECONDS)
+    return probe()
 
 
 def _children_cpu_seconds() -> float:
@@ -717,18 +878,36 @@ def run(config: Config, wrk: Wrk, workdir: Path) -> tuple[list[Row], list[str], 
                 reference_rps[threads] = row.requests_per_second
                 rows.append(row)
 
+        fixtures = Fixtures(platform_)
+        fixtures.prepare()
         for target in TARGETS:
-            # a fresh token for each path: an access token lives 10 minutes at most
-            authorization = f"Bearer {platform_.staff_token()}" if target.auth else None
+            try:
+                if target.setup:
+                    fixtures.run(target.setup)
+                # a fresh token for each path: an access token lives 10 minutes at most
+                authorization = f"Bearer {fixtures.sign_in(target.account)}" if target.account else None
+                concrete = target.filled(fixtures.values)
+            except BenchError as exc:
+                say(f"{target.label}: skipped, {exc}")
+                rows.append(
+                    Row(
+                        path=target.label,
+                        threads=config.wrk_threads,
+                        service=target.service,
+                        failure=str(exc),
+                    )
+                )
+                continue
             row = measure(
                 wrk,
                 platform_.base_url,
-                target,
+                concrete,
                 label=target.label,
                 threads=config.wrk_threads,
                 config=config,
                 authorization=authorization,
                 watched=platform_.pids,
+                probe=getattr(fixtures, target.probe) if target.probe else None,
             )
             if not row.failure and reference_rps.get(config.wrk_threads):
                 row.ratio_to_reference = row.requests_per_second / reference_rps[config.wrk_threads]
@@ -786,7 +965,23 @@ def render_table(rows: list[Row], header: list[str], processes: list[str]) -> st
 
     out = [*header, "", join(columns), join(["-" * w for w in widths])]
     out += [join(line) if len(line) == len(columns) else join(line[:2]) + "  " + line[2] for line in cells]
+    notes = [probe_note(row) for row in rows if row.probe_difference and not row.failure]
+    if notes:
+        out += ["", *notes]
     return "\n".join(out) + "\n"
+
+
+def probe_note(row: Row) -> str:
+    """What the probe saw change in the measured run, e.g. tickets by status: which share was dispatched."""
+    total = sum(row.probe_difference.values())
+    shares = ", ".join(
+        f"{key} {count:+,} ({100 * count / total:.1f} %)" if total else f"{key} {count:+,}"
+        for key, count in row.probe_difference.items()
+    )
+    return (
+        f"{row.path}: over the measured run, {row.probe.rstrip('.')} changed by: {shares}; wrk counted "
+        f"{row.requests:,} answers (those still in flight when wrk stopped are counted by the probe, not by wrk)"
+    )
 
 
 def describe(config: Config, version: str, load: tuple[float, float, float]) -> list[str]:
@@ -798,7 +993,8 @@ def describe(config: Config, version: str, load: tuple[float, float, float]) -> 
     return [
         f"办事通 bench, {dt.date.today():%Y-%m-%d}: {storage}; every process single-worker; "
         f"BST_LOG_LEVEL=WARNING (no per-call logs)",
-        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {version}, {config.connections} connections, "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {version}, "
+        f"{config.connections} connections (unless the path says otherwise), "
         f"{config.warmup_seconds} s warm-up + {config.seconds} s measured per path, "
         f"load average before {load[0]:.2f}",
         "errors = non-2xx/3xx + socket errors; × ref = req/s over the reference's at the same wrk -t; "

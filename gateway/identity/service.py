@@ -459,9 +459,11 @@ class Identity:
 
     # -- password sign-in -----------------------------------------------------------------------------------
 
-    async def sign_in_with_password(
+    async def check_password(
         self, *, session: AsyncSession, username: str, password: str, ip: str | None
-    ) -> TokenPair:
+    ) -> bool:
+        """Whether the password is right, checked in a read-only session: argon2id takes ~100 ms by design, and no
+        write lock may be held meanwhile. A locked account is refused before any hashing."""
         await self._limiter.hit(
             f"pwd:ip:{ip}",
             limit=30,
@@ -469,13 +471,25 @@ class Identity:
             message="too many sign-in attempts from this network; try again later",
         )
         account = await session.scalar(select(Account).where(Account.username == username))
+        self._refuse_if_locked(account)
+        return await self.passwords.verify(account.password_hash if account else None, password)
+
+    @staticmethod
+    def _refuse_if_locked(account: Account | None) -> None:
         now = utcnow()
         if account is not None and account.locked_until is not None and account.locked_until > now:
             retry = int((account.locked_until - now).total_seconds()) + 1
             raise RateLimited(
                 "this account is locked after repeated failures", code="account_locked", retry_after=retry
             )
-        if not await self.passwords.verify(account.password_hash if account else None, password):
+
+    async def sign_in_with_password(
+        self, *, session: AsyncSession, username: str, password_ok: bool, ip: str | None
+    ) -> TokenPair:
+        """The outcome of `check_password`, written down: tokens, or a counted failure (and a lockout)."""
+        account = await session.scalar(select(Account).where(Account.username == username))
+        self._refuse_if_locked(account)  # another attempt may have locked it while the hash ran
+        if not password_ok or account is None:
             self.audit(
                 session,
                 "signin_failed",
@@ -488,14 +502,13 @@ class Identity:
                 account.failed_logins += 1
                 if account.failed_logins >= self.settings.password_max_failures:
                     account.failed_logins = 0
-                    account.locked_until = now + dt.timedelta(minutes=self.settings.lockout_minutes)
+                    account.locked_until = utcnow() + dt.timedelta(minutes=self.settings.lockout_minutes)
                     self.audit(
                         session, "lockout", subject=account.id, ip=ip, minutes=self.settings.lockout_minutes
                     )
             raise Unauthenticated(
                 "wrong username or password", code="invalid_credentials", commit_anyway=True
             )
-        assert account is not None
         if account.status != AccountStatus.ACTIVE:
             raise Forbidden("this account is disabled", code="account_disabled")
         account.failed_logins, account.locked_until = 0, None

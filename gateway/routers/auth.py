@@ -50,13 +50,18 @@ async def issue_token(
     """Sign in by SMS code or password, refresh (rotating the refresh token), or act for a legal person."""
     response.headers["Cache-Control"] = "no-store"
     identity = runtime.identity
+    if isinstance(body, PasswordGrant):
+        async with runtime.db.reader() as session:  # the slow hash runs with no write lock held
+            password_ok = await identity.check_password(
+                session=session, username=body.username, password=body.password, ip=ip
+            )
     async with runtime.db.transaction() as session:
         match body:
             case SmsGrant(phone=phone, code=code):
                 return await identity.sign_in_with_sms(session=session, phone=phone, code=code, ip=ip)
-            case PasswordGrant(username=username, password=password):
+            case PasswordGrant(username=username):
                 return await identity.sign_in_with_password(
-                    session=session, username=username, password=password, ip=ip
+                    session=session, username=username, password_ok=password_ok, ip=ip
                 )
             case RefreshGrant(refresh_token=refresh_token):
                 return await identity.refresh(session=session, refresh_token=refresh_token, ip=ip)

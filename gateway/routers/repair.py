@@ -35,7 +35,7 @@ from services.repair.schemas import (
 router = APIRouter(prefix="/api/v1/repair", tags=["repair"])
 
 CountyPath = Annotated[str, Path(pattern=r"^\d{6}$")]
-TicketNo = Annotated[str, Path(pattern=r"^BX\d{16}$")]
+TicketNo = Annotated[str, Path(pattern=r"^BX\d{16,18}$")]
 RegionQuery = Annotated[
     str, Query(pattern=r"^\d{2}(\d{2}){0,2}$", description="county adcode, prefecture or 53")
 ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import raiseload
 
 from services.repair.models import Outlet, OutletCategory
 from services.repair.schemas import Category, kinds_serving
@@ -72,6 +73,7 @@ def _qualifies(outlet: Outlet, excluded: set[str]) -> str | None:
 def _serving(county: str, category: Category):  # type: ignore[no-untyped-def]
     return (
         select(Outlet)
+        .options(raiseload(Outlet.categories))  # dispatch never reads them; loading them doubled the queries
         .join(
             OutletCategory,
             and_(OutletCategory.outlet_id == Outlet.outlet_id, OutletCategory.category == category),
