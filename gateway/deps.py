@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any
 
+import grpc
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.clients import ServiceClients
+from gateway.problems import http_status_of
+from gateway.registry.access import AppCaller
 from gateway.runtime import GatewayRuntime
 from services.kernel.auth import Principal, current_principal, require_signed_in
+from services.kernel.errors import CODE_KEY, DomainError, Unauthenticated, grpc_status_of
 
 
 def get_runtime(request: Request) -> GatewayRuntime:
@@ -58,3 +66,49 @@ Authorization = Annotated[str | None, Depends(get_authorization)]
 ClientIp = Annotated[str | None, Depends(get_client_ip)]
 OptionalPrincipal = Annotated[Principal, Depends(get_principal)]
 CurrentPrincipal = Annotated[Principal, Depends(get_signed_in)]
+
+
+# -- mini-apps --------------------------------------------------------------------------------------------------
+
+
+def _status_of(error: BaseException) -> int:
+    """The HTTP status the problem handlers will answer `error` with."""
+    if isinstance(error, DomainError):
+        return http_status_of(grpc_status_of(error), error.code)
+    if isinstance(error, grpc.aio.AioRpcError):
+        return http_status_of(error.code(), str(dict(error.trailing_metadata() or ()).get(CODE_KEY) or ""))
+    if isinstance(error, RequestValidationError):
+        return 422
+    if isinstance(error, StarletteHTTPException):
+        return error.status_code
+    return 500
+
+
+def _app_caller(scopes: tuple[str, ...]) -> Callable[[Request], AsyncIterator[AppCaller]]:
+    async def dependency(request: Request) -> AsyncIterator[AppCaller]:
+        registry = request.app.state.runtime.registry
+        scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated(
+                "a mini-app calls with 'Authorization: Bearer <its token>'", code="not_signed_in"
+            )
+        caller: AppCaller = await registry.access.authenticate(token.strip())
+        started, status = time.perf_counter(), 200
+        try:
+            registry.access.require_call(caller, scopes)
+            yield caller
+        except BaseException as error:
+            status = _status_of(error)
+            raise
+        finally:
+            await registry.traffic.record(caller.app_id, status, time.perf_counter() - started)
+
+    return dependency
+
+
+def app_caller(*scopes: str) -> Any:
+    """For routes that mini-apps call with the token `authorize` gave them, declaring the scopes they need:
+    `caller: Annotated[AppCaller, app_caller("profile")]`. 401 without a valid mini-app token, for a revoked
+    consent or session, and for a delisted app's token; 403 when the token's scopes do not cover the route.
+    Every call with a verified token is counted for the app's monitoring (status and latency)."""
+    return Depends(_app_caller(scopes), scope="function")

@@ -13,6 +13,7 @@ from gateway.identity.service import Identity
 from gateway.identity.sms import sms_backend
 from gateway.notify.consumers import RepairSms
 from gateway.notify.models import ProcessedEvent
+from gateway.registry.service import Registry
 from services.kernel.auth import TokenVerifier
 from services.kernel.db import Database
 from services.kernel.ratelimit import RateLimiter
@@ -56,12 +57,23 @@ class GatewayRuntime:
             max_deliveries=settings.event_max_deliveries,
         )
         self.sms_consumer.identity = self.identity
+        self.registry = Registry(
+            settings,
+            self.db,
+            self.keys,
+            redis=self.redis.client,
+            verifier=self.verifier,
+            revocations=self.revocations,
+            limiter=self.limiter,
+            clients=self.clients,
+        )
 
     async def start(self) -> None:
         await self.keys.load()
         await self.revocations.refresh()
         self.revocations.start()
         self.sms_consumer.start()
+        await self.registry.start()
         if self.settings.admin_password:
             async with self.db.transaction() as session:
                 created = await self.identity.ensure_bootstrap_admin(
@@ -82,6 +94,7 @@ class GatewayRuntime:
         return checks
 
     async def close(self) -> None:
+        await self.registry.stop()
         await self.sms_consumer.stop()
         await self.revocations.stop()
         await self.clients.close()

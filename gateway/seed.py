@@ -17,6 +17,8 @@ from gateway.identity.models import Account
 from gateway.identity.schemas import AccountCreate, Role
 from gateway.identity.service import Identity
 from gateway.identity.sms import sms_backend
+from gateway.registry.seed import seed_demo_members, seed_first_party_apps
+from gateway.registry.service import Registry
 from services.kernel.db import Database
 from services.kernel.settings import Settings
 
@@ -56,6 +58,7 @@ async def seed(db: Database, settings: Settings) -> None:
     )
     async with db.transaction() as session:
         await identity.ensure_bootstrap_admin(session=session, password=admin_password)
+        await seed_first_party_apps(session=session, registry=Registry(settings, db, keys))
         if settings.env == "production":
             return
         password = _demo_password(settings)
@@ -73,6 +76,7 @@ async def seed(db: Database, settings: Settings) -> None:
                         outlet_id=outlet,
                     ),
                 )
+        await seed_demo_members(session=session)
 
 
 def settings_lifetime(settings: Settings) -> dt.timedelta:

@@ -88,3 +88,78 @@ async def create_staff(platform: Any, **account: Any) -> dict[str, Any]:
         reply = await client.post("/api/v1/admin/accounts", json=body)
     assert reply.status_code == 201, reply.text
     return {**reply.json(), "password": body["password"]}
+
+
+# -- the mini-app registry --------------------------------------------------------------------------------------
+
+
+def citizen_token(platform: Any, subject: str | None = None) -> str:
+    """A citizen's access token signed by the gateway's key, without the SMS round trip (for many people at once)."""
+    settings = platform.settings
+    return issue_access_token(
+        platform.keys,
+        issuer=settings.issuer,
+        audience=settings.jwt_audience,
+        subject=subject or f"citizen-{random.randrange(10**12)}",
+        lifetime_seconds=600,
+    )
+
+
+async def staff_access_token(platform: Any, *roles: str, region: str = "53") -> tuple[str, str]:
+    """A new staff account with `roles`, signed in by password: (its access token, its account id)."""
+    account = await create_staff(platform, roles=list(roles), region=region)
+    tokens = await password_tokens(platform, account["username"], account["password"])
+    return str(tokens["access_token"]), str(account["id"])
+
+
+def new_app_id() -> str:
+    return f"t{random.randrange(10**10)}.app"
+
+
+def new_department() -> str:
+    return f"测试厅{random.randrange(10**8)}"
+
+
+def manifest(version: str = "1.0.0", **fields: Any) -> dict[str, Any]:
+    return {
+        "version": version,
+        "entry_url": "https://example.yn.gov.cn/app/",
+        "scopes": ["profile", "phone"],
+        "changelog": "测试版本",
+        **fields,
+    }
+
+
+async def registered_mini_app(platform: Any, **app: Any) -> dict[str, Any]:
+    """A new developer registers a new app for a new department: {app_id, department, developer, developer_id}."""
+    developer, developer_id = await staff_access_token(platform, "app_developer")
+    body = {
+        "app_id": new_app_id(),
+        "name": "测试应用",
+        "department": new_department(),
+        "category": "测试",
+        "description": "测试用的移动政务服务应用",
+        **app,
+    }
+    async with platform.client(developer) as client:
+        reply = await client.post("/api/v1/mini-apps", json=body)
+    assert reply.status_code == 201, reply.text
+    return {**body, "developer": developer, "developer_id": developer_id}
+
+
+async def listed_mini_app(
+    platform: Any, *, version: dict[str, Any] | None = None, **app: Any
+) -> dict[str, Any]:
+    """A registered app whose first version a reviewer approved: the dict of `registered_mini_app` + `reviewer`."""
+    registered = await registered_mini_app(platform, **app)
+    reviewer, _ = await staff_access_token(platform, "app_reviewer")
+    body = version or manifest()
+    async with platform.client(registered["developer"]) as client:
+        submitted = await client.post(f"/api/v1/mini-apps/{registered['app_id']}/versions", json=body)
+    assert submitted.status_code == 201, submitted.text
+    async with platform.client(reviewer) as client:
+        approved = await client.post(
+            f"/api/v1/admin/mini-apps/{registered['app_id']}/versions/{body['version']}/approve", json={}
+        )
+    assert approved.status_code == 200, approved.text
+    return {**registered, "reviewer": reviewer}

@@ -2,11 +2,13 @@
 
 from gateway.routers import (
     admin_accounts,
+    admin_mini_apps,
     auth,
     health,
     legal_persons,
     licenses,
     me,
+    mini_apps,
     repair,
     reviews,
     scan_page,
@@ -26,4 +28,10 @@ ROUTERS = [
     reviews.router,
     repair.router,
     scan_page.router,
+    mini_apps.router,
+    mini_apps.search_router,
+    mini_apps.consents_router,
+    mini_apps.open_router,
+    admin_mini_apps.router,
+    admin_mini_apps.members_router,
 ]

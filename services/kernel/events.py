@@ -27,6 +27,7 @@ from sqlalchemy import BigInteger, Integer, String, Text, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from services.kernel.background import reraise_if_cancelling, stop_task
 from services.kernel.db import Database, UTCDateTime, utcnow
 from services.kernel.logging import request_id_var
 
@@ -206,8 +207,10 @@ class OutboxRelay:
                 if rounds % 10_000 == 0:
                     await self.purge_published()
             except (RedisError, OSError) as exc:
+                reraise_if_cancelling()
                 log.warning("outbox relay could not publish; will retry", extra={"error": str(exc)})
             except Exception:
+                reraise_if_cancelling()
                 log.exception("outbox relay failed; will retry")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
@@ -217,11 +220,8 @@ class OutboxRelay:
         self._task = asyncio.create_task(self.run(), name=f"outbox-relay-{self.service}")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
 
 
 class EventConsumer:
@@ -358,6 +358,7 @@ class EventConsumer:
                 if loops % 10 == 0:
                     await self.retry_stale()
             except (RedisError, OSError) as exc:
+                reraise_if_cancelling()
                 log.warning(
                     "event consumer lost Redis; retrying", extra={"group": self.group, "error": str(exc)}
                 )
@@ -367,8 +368,5 @@ class EventConsumer:
         self._task = asyncio.create_task(self.run(), name=f"consumer-{self.group}")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await stop_task(self._task)
+        self._task = None

@@ -9,7 +9,6 @@ access-token lifetime are dropped: by then every token they could refuse has exp
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 
@@ -17,6 +16,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from services.kernel.auth import Principal
+from services.kernel.background import reraise_if_cancelling, stop_task
 
 log = logging.getLogger("bst.revocation")
 
@@ -68,6 +68,7 @@ class RevocationList:
             try:
                 await self.refresh()
             except (RedisError, OSError) as exc:
+                reraise_if_cancelling()
                 log.warning("could not refresh the revocation list", extra={"error": str(exc)})
             await asyncio.sleep(self.refresh_seconds)
 
@@ -75,8 +76,5 @@ class RevocationList:
         self._task = asyncio.create_task(self.run(), name="revocation-list")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await stop_task(self._task)
+        self._task = None

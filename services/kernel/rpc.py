@@ -21,6 +21,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from services.kernel.auth import JwksKeySource, TokenVerifier, current_principal
+from services.kernel.background import stop_task
 from services.kernel.db import Database
 from services.kernel.errors import DomainError, grpc_status_of, trailing_metadata_of
 from services.kernel.events import EventConsumer, Outbox, OutboxMixin, OutboxRelay, ProcessedEventMixin
@@ -119,9 +120,7 @@ class Runtime:
 
     async def close(self) -> None:
         for task in getattr(self, "_tasks", []):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await stop_task(task)
         await self.revocations.stop()
         if self.relay:
             await self.relay.stop()
@@ -234,9 +233,7 @@ class RunningService:
         self._health = health_servicer
 
     async def stop(self, grace: float | None = None) -> None:
-        self._health_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._health_task
+        await stop_task(self._health_task)
         await self._health.enter_graceful_shutdown()
         await self.server.stop(self.runtime.settings.shutdown_grace_seconds if grace is None else grace)
         await self.runtime.close()

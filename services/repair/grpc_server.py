@@ -11,6 +11,7 @@ from google.protobuf.message import Message
 
 from bst.repair.v1 import repair_pb2, repair_pb2_grpc
 from services.kernel.auth import current_principal
+from services.kernel.background import reraise_if_cancelling
 from services.kernel.crypto import derive_key
 from services.kernel.rpc import Runtime, ServiceSpec
 from services.kernel.storage import LocalDiskStore
@@ -381,6 +382,7 @@ async def run_timers(runtime: Runtime) -> None:
                 if runtime.relay is not None:
                     runtime.relay.wake()
         except Exception:  # a failed pass is retried at the next tick
+            reraise_if_cancelling()
             log.exception("repair timers failed")
 
 

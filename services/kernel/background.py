@@ -1,0 +1,44 @@
+"""Background loops that stop when told to.
+
+A loop that retries on `RedisError`/`OSError`/`Exception` must not retry past a `stop()`: some client libraries
+turn a cancellation that lands mid-call into their own connection error, which such a loop would log and swallow,
+leaving the task "cancelling" forever and the process unable to shut down. Every retrying loop calls
+`reraise_if_cancelling()` in its error handlers, and every owner stops its task with `stop_task()`, which also
+refuses to wait forever on a task that ignores the request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+log = logging.getLogger("bst.background")
+
+
+def reraise_if_cancelling() -> None:
+    """Raise CancelledError if the current task has been asked to stop (call it from `except` blocks)."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
+async def stop_task(task: asyncio.Task[object] | None, *, timeout: float = 5.0) -> None:
+    """Cancel `task` and wait for it to finish, at most `timeout` seconds."""
+    if task is None or task.done():
+        if task is not None and not task.cancelled() and task.exception() is not None:
+            log.error(
+                "background task had failed", extra={"task": task.get_name()}, exc_info=task.exception()
+            )
+        return
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=timeout)
+    if not done:
+        log.error(
+            "background task ignored its cancellation; leaving it behind", extra={"task": task.get_name()}
+        )
+    elif not task.cancelled() and task.exception() is not None:
+        log.error(
+            "background task failed while stopping",
+            extra={"task": task.get_name()},
+            exc_info=task.exception(),
+        )
