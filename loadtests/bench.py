@@ -146,6 +146,10 @@ class Config:
     wrk_threads: int
     postgres_url: str
     redis_url: str
+    only: tuple[str, ...] = ()  # BENCH_ONLY: measure just the paths whose label contains one of these
+    profile: bool = (
+        False  # BENCH_PROFILE=1: py-spy samples the gateway and the service during each measured run
+    )
     ready_timeout_seconds: float = 240.0
     stop_timeout_seconds: float = 30.0
 
@@ -164,7 +168,12 @@ class Config:
                 "BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
             ),
             redis_url=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            only=tuple(p.strip() for p in os.environ.get("BENCH_ONLY", "").split(",") if p.strip()),
+            profile=os.environ.get("BENCH_PROFILE", "") not in ("", "0"),
         )
+
+    def wants(self, target: Target) -> bool:
+        return not self.only or any(part in target.label for part in self.only)
 
 
 def _int_env(name: str, default: int, low: int, high: int) -> int:
@@ -755,6 +764,7 @@ class Row:
     lua_script: str = ""
     probe: str = ""  # what the probe counts (the first line of its docstring)
     probe_difference: dict[str, int] = field(default_factory=dict)  # the probe's counts after minus before
+    profile: dict[str, list[tuple[float, str]]] = field(default_factory=dict)  # process → [(self %, frame)]
 
     @property
     def errors(self) -> int:
@@ -794,8 +804,13 @@ def measure(
     before = {name: cpu_seconds(pid) for name, pid in watched.items()}
     wrk_before, machine_before = _children_cpu_seconds(), machine_busy_seconds()
     started = time.monotonic()
-    output = wrk.run(url, threads=threads, seconds=config.seconds, authorization=authorization, target=target)
+    with Profiler.around(config, watched, ("gateway", target.service), config.seconds) as profiler:
+        output = wrk.run(
+            url, threads=threads, seconds=config.seconds, authorization=authorization, target=target
+        )
     elapsed = time.monotonic() - started
+    if profiler is not None:
+        row.profile = profiler.summaries()
     row.cpu_percent = {
         name: 100 * (cpu_seconds(pid) - before[name]) / elapsed for name, pid in watched.items()
     }
@@ -821,6 +836,92 @@ def measure(
     row.non_2xx = int(figures["non_2xx"])
     row.socket_errors = int(figures["socket_errors"])
     return row
+
+
+class Profiler:
+    """py-spy sampling the named processes for the measured run (BENCH_PROFILE=1), summarised as the frames where
+    the samples were (self time), heaviest first. The raw collapsed stacks stay in the temporary directory."""
+
+    RATE = 250  # samples per second per process; py-spy reads the process from outside, so the cost is small
+
+    def __init__(self, pids: dict[str, int], seconds: int, workdir: Path) -> None:
+        self.outputs = {name: workdir / f"py-spy-{name}-{pid}.txt" for name, pid in pids.items()}
+        self.processes = [
+            subprocess.Popen(
+                [str(py_spy()), "record", "--pid", str(pid), "--duration", str(seconds), "--rate", str(self.RATE),
+                 "--format", "raw", "--nonblocking", "--gil", "--output", str(self.outputs[name])],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for name, pid in pids.items()
+        ]  # fmt: skip
+
+    @classmethod
+    @contextmanager
+    def around(
+        cls, config: Config, watched: dict[str, int], names: tuple[str | None, ...], seconds: int
+    ) -> Iterator[Profiler | None]:
+        pids = {name: watched[name] for name in names if name and name in watched}
+        if not config.profile or not pids or py_spy() is None:
+            yield None
+            return
+        profiler = cls(pids, seconds, Path(tempfile.mkdtemp(prefix="bst-bench-profile-")))
+        try:
+            yield profiler
+        finally:
+            for process in profiler.processes:
+                try:
+                    process.wait(timeout=seconds + 30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+    def summaries(self, top: int = 12) -> dict[str, list[tuple[float, str]]]:
+        return {name: self_time(path, top) for name, path in self.outputs.items() if path.exists()}
+
+
+def py_spy() -> str | None:
+    """py-spy from this virtual environment (the dev extras install it), else from PATH."""
+    beside = Path(sys.executable).with_name("py-spy")
+    return str(beside) if beside.exists() else shutil.which("py-spy")
+
+
+def self_time(collapsed: Path, top: int) -> list[tuple[float, str]]:
+    """From py-spy's collapsed stacks ("a;b;c 12" per line): the share of samples whose innermost frame is each
+    function (self time), heaviest first; then the project's own functions by the share of samples they were on
+    the stack for (inclusive time). Sampled with --gil: only the thread holding the GIL, i.e. Python's CPU time."""
+    totals: dict[str, int] = {}
+    inclusive: dict[str, int] = {}
+    samples = 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        frames = [_short(frame) for frame in stack.split(";")]
+        samples += int(count)
+        totals[frames[-1]] = totals.get(frames[-1], 0) + int(count)
+        for frame in {f for f in frames if f.startswith("[project] ")}:
+            inclusive[frame] = inclusive.get(frame, 0) + int(count)
+    samples = samples or 1
+    heaviest = sorted(totals.items(), key=lambda kv: -kv[1])[:top]
+    ours = sorted(inclusive.items(), key=lambda kv: -kv[1])[:top]
+    return [(100 * n / samples, frame) for frame, n in heaviest] + [
+        (100 * n / samples, f"{frame} (inclusive)") for frame, n in ours
+    ]
+
+
+PROJECT_PACKAGES = {"gateway", "services", "bst", "loadtests"}
+
+
+def _short(frame: str) -> str:
+    """`fn (/abs/path/site-packages/pkg/mod.py:12)` → `fn (pkg/mod.py:12)`; the project's own frames are marked."""
+    name, _, where = frame.partition(" (")
+    where = where.rstrip(")")
+    if where.startswith(f"{ROOT}/") and "/.venv/" not in where:
+        where = where[len(str(ROOT)) + 1 :]
+    if where.split("/", 1)[0] in PROJECT_PACKAGES:
+        return f"[project] {name} ({where})"
+    where = re.sub(r"^.*/(?:site-packages|lib/python3\.\d+)/", "", where)
+    return f"{name} ({where})"
 
 
 PROBE_SETTLE_SECONDS = 2.0
@@ -881,6 +982,8 @@ def run(config: Config, wrk: Wrk, workdir: Path) -> tuple[list[Row], list[str], 
         fixtures = Fixtures(platform_)
         fixtures.prepare()
         for target in TARGETS:
+            if not config.wants(target):
+                continue
             try:
                 if target.setup:
                     fixtures.run(target.setup)
@@ -968,6 +1071,10 @@ def render_table(rows: list[Row], header: list[str], processes: list[str]) -> st
     notes = [probe_note(row) for row in rows if row.probe_difference and not row.failure]
     if notes:
         out += ["", *notes]
+    for row in rows:
+        for name, frames in row.profile.items():
+            out += ["", f"{row.path}: where {name}'s samples were (py-spy, self time)"]
+            out += [f"  {share:5.1f} %  {frame}" for share, frame in frames]
     return "\n".join(out) + "\n"
 
 

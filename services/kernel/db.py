@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import DateTime, TypeDecorator
 
 from services.kernel.errors import DomainError
+from services.kernel.sqlite_inline import inline_creator
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -52,6 +54,9 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
+SQLITE_BUSY_SECONDS = 5.0  # how long BEGIN IMMEDIATE waits for another process's write transaction
+
+
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
@@ -61,7 +66,7 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)}")
     cursor.close()
 
 
@@ -78,10 +83,12 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 5})
+        # Inline connections (see sqlite_inline) in autocommit mode: pysqlite's own transaction handling is off,
+        # so BEGIN / BEGIN IMMEDIATE are ours to send.
+        engine = create_async_engine(
+            url, async_creator=inline_creator(database or ":memory:", timeout=SQLITE_BUSY_SECONDS)
+        )
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
-        # pysqlite's own transaction handling is switched off so that BEGIN IMMEDIATE is ours to send.
-        event.listen(engine.sync_engine, "connect", lambda c, _r: setattr(c, "isolation_level", None))
         event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
         return engine
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
@@ -95,12 +102,15 @@ class Database:
         self.sqlite = is_sqlite(url)
         self.engine = create_engine(url, pool_size=pool_size)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=Session)
+        # SQLite: this process's write transactions take turns here, so that none ever waits inside SQLite for
+        # another one of ours (the connections run inline on the loop: see sqlite_inline).
+        self._writer = asyncio.Lock() if self.sqlite else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on success, rolled back on any error except a DomainError
         raised with `commit_anyway` (a refusal whose bookkeeping must be kept)."""
-        async with self.sessions() as session:
+        async with self._write_turn(), self.sessions() as session:
             await session.begin()
             if self.sqlite:
                 await session.connection(execution_options={"sqlite_immediate": True})
@@ -113,6 +123,14 @@ class Database:
                 await session.rollback()
                 raise
             await session.commit()
+
+    @asynccontextmanager
+    async def _write_turn(self) -> AsyncIterator[None]:
+        if self._writer is None:
+            yield
+            return
+        async with self._writer:
+            yield
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncSession]:

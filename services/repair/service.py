@@ -1043,12 +1043,18 @@ async def count_my_tickets(*, session: AsyncSession, principal: Principal) -> in
 
 
 async def ticket_read(session: AsyncSession, ticket: Ticket, *, timeline: bool = True) -> TicketRead:
+    # Columns, not entities: a ticket read is the hottest path, and loading an Outlet would also load its
+    # categories (selectin) that nobody here needs.
     assignee = None
     if ticket.assignee_outlet_id:
-        outlet = await session.get(Outlet, ticket.assignee_outlet_id)
+        outlet = (
+            await session.execute(
+                select(Outlet.name, Outlet.phone).where(Outlet.outlet_id == ticket.assignee_outlet_id)
+            )
+        ).first()
         if outlet is not None:
             assignee = AssigneeRead(
-                outlet_id=outlet.outlet_id,
+                outlet_id=ticket.assignee_outlet_id,
                 name=outlet.name,
                 phone=outlet.phone,
                 distance_km=ticket.assignee_distance_km or 0.0,
@@ -1059,8 +1065,14 @@ async def ticket_read(session: AsyncSession, ticket: Ticket, *, timeline: bool =
         events = [
             TimelineRead(at=rfc3339(e.at) or "", action=e.action, actor=e.actor, note=e.note, status=e.status)
             for e in (
-                await session.scalars(
-                    select(TicketEvent)
+                await session.execute(
+                    select(
+                        TicketEvent.at,
+                        TicketEvent.action,
+                        TicketEvent.actor,
+                        TicketEvent.note,
+                        TicketEvent.status,
+                    )
                     .where(TicketEvent.ticket_no == ticket.ticket_no)
                     .order_by(TicketEvent.id)
                 )
