@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format proto proto-check bench migrate seed clean
+.PHONY: run test lint format proto proto-check bench soak migrate seed clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ seed: $(STAMP)
 
 bench: $(STAMP)  ## measure the hot paths (see loadtests/README.md)
 	$(BIN)/python -m loadtests.bench
+
+soak: $(STAMP)  ## the Locust mix at 70 % of what `make bench` found, SOAK_SECONDS (default 600); run `make bench` first
+	$(BIN)/python -m loadtests.soak
 
 clean:
 	rm -rf var

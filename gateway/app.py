@@ -11,6 +11,7 @@ from gateway import problems
 from gateway.observability import RequestContextMiddleware
 from gateway.routers import ROUTERS
 from gateway.runtime import GatewayRuntime
+from services.kernel.background import freeze_startup_objects
 from services.kernel.redis import RedisHandle
 from services.kernel.settings import Settings, get_settings
 
@@ -23,6 +24,7 @@ def create_app(settings: Settings | None = None, *, redis: RedisHandle | None = 
         runtime = GatewayRuntime(settings, redis=redis)
         await runtime.start()
         app.state.runtime = runtime
+        freeze_startup_objects()
         try:
             yield
         finally:

@@ -117,6 +117,8 @@ TARGETS = [
     Target("GET", "/api/v1/repair/outlets?county=530102", "repair", account="admin"),
     Target("GET", "/api/v1/service-items?region=530102", "intake"),
     Target("GET", "/api/v1/reviews/indicators?region=5301", "reviews"),
+    Target("GET", "/api/v1/search?q=gdbx", None),  # unified search: apps and service items, pinyin initials
+    Target("GET", "/api/v1/mini-apps?q=%E5%B9%BF%E7%94%B5", None),  # the catalogue, q=广电
     Target("GET", "/api/v1/repair/tickets/{ticket_no}", "repair", WINDOW, setup="one_ticket"),
     Target("POST", "/api/v1/repair/tickets", "repair", WINDOW, TICKET_BODY, setup="make_room", probe="tally"),
     Target("POST", "/api/v1/auth/token", None, body=SIGN_IN, lua="per_ip.lua", connections=4, note=SPREAD),
@@ -146,6 +148,7 @@ class Config:
     wrk_threads: int
     postgres_url: str
     redis_url: str
+    replicas: int = 1  # BENCH_REPLICAS: processes per service and of the gateway (BST_REPLICAS)
     only: tuple[str, ...] = ()  # BENCH_ONLY: measure just the paths whose label contains one of these
     profile: bool = (
         False  # BENCH_PROFILE=1: py-spy samples the gateway and the service during each measured run
@@ -168,6 +171,7 @@ class Config:
                 "BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
             ),
             redis_url=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            replicas=_int_env("BENCH_REPLICAS", 1, 1, 4),
             only=tuple(p.strip() for p in os.environ.get("BENCH_ONLY", "").split(",") if p.strip()),
             profile=os.environ.get("BENCH_PROFILE", "") not in ("", "0"),
         )
@@ -310,15 +314,30 @@ def machine_busy_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
 
 
-def peak_rss_mib(pid: int) -> float | None:
-    """VmHWM: the most resident memory the process has had."""
+def peak_rss_mib(pid: int, field: str = "VmHWM") -> float | None:
+    """VmHWM: the most resident memory the process has had (`field="VmRSS"`: what it has now)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except FileNotFoundError:
         return None
     return None
+
+
+RSS_LIMIT_MIB = 200  # the target: every process under 200 MB resident after the run
+
+
+def rss_after_run(pids: dict[str, int]) -> dict[str, float]:
+    """VmRSS of every platform process once the last path is measured (the platform still up, idle)."""
+    return {name: mib for name, pid in pids.items() if (mib := peak_rss_mib(pid, "VmRSS")) is not None}
+
+
+def rss_note(rss: dict[str, float]) -> str:
+    over = [name for name, mib in rss.items() if mib >= RSS_LIMIT_MIB * 1e6 / 2**20]
+    figures = ", ".join(f"{name} {mib:.0f}" for name, mib in rss.items())
+    verdict = f"over {RSS_LIMIT_MIB} MB: {', '.join(over)}" if over else f"all under {RSS_LIMIT_MIB} MB"
+    return f"RSS after the run (VmRSS, MiB): {figures}: {verdict}"
 
 
 def children_of(parent: int) -> list[int]:
@@ -330,6 +349,23 @@ def children_of(parent: int) -> list[int]:
         except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
             continue  # the process ended while we looked
     return pids
+
+
+def replica_of(key: str) -> str:
+    """ "repair.2" → "repair": the process name behind a key of `Platform.pids`."""
+    return key.split(".", 1)[0]
+
+
+def summed(values: dict[str, float], name: str) -> float | None:
+    """The sum over every replica of `name` (CPU), or None when there is none."""
+    found = [v for key, v in values.items() if replica_of(key) == name]
+    return sum(found) if found else None
+
+
+def largest(values: dict[str, float], name: str) -> float | None:
+    """The largest over every replica of `name` (peak RSS)."""
+    found = [v for key, v in values.items() if replica_of(key) == name]
+    return max(found) if found else None
 
 
 def process_name(pid: int) -> str | None:
@@ -444,6 +480,7 @@ class Platform:
             # One proxy hop is trusted, so that the sign-in path can be measured with a distinct X-Forwarded-For
             # per request (per_ip.lua): every other path sends no such header and is answered as before.
             "trusted_proxies": "1",
+            "replicas": str(self.config.replicas),
         }
         if self.config.backend == "postgres":
             asyncio.run(create_postgres_databases(self.config.postgres_url, self.token, self.database_urls))
@@ -485,10 +522,11 @@ class Platform:
         except BenchError as exc:
             raise BenchError(f"{exc}\n--- last lines of {self.log_path} ---\n{self.log_tail()}") from None
         self.pids = {}
-        for pid in children_of(self.supervisor.pid):
+        for pid in sorted(children_of(self.supervisor.pid)):
             name = process_name(pid)
             if name in PLATFORM_PROCESSES:
-                self.pids[name] = pid
+                replica = sum(1 for key in self.pids if replica_of(key) == name)
+                self.pids[name if replica == 0 else f"{name}.{replica + 1}"] = pid
         self.redis_dir = embedded_redis_dir(self.pids.get("gateway"))
         redis = embedded_redis_pid(self.redis_dir)
         if redis is not None:
@@ -953,10 +991,13 @@ def first_answer_problem(url: str, target: Target, authorization: str | None) ->
     return f"HTTP {reply.status_code}: {' '.join(reply.text[:200].split())}"
 
 
-def run(config: Config, wrk: Wrk, workdir: Path) -> tuple[list[Row], list[str], dict[str, str]]:
+def run(
+    config: Config, wrk: Wrk, workdir: Path
+) -> tuple[list[Row], list[str], dict[str, str], dict[str, float]]:
     """Start everything, measure the reference and every target, stop everything. Returns the rows, the platform's
     process names (for the RSS columns) and the platform settings that were used."""
     rows: list[Row] = []
+    rss_after: dict[str, float] = {}
     platform_ = Platform(config, workdir)
     try:
         platform_.configure()
@@ -1015,11 +1056,12 @@ def run(config: Config, wrk: Wrk, workdir: Path) -> tuple[list[Row], list[str], 
             if not row.failure and reference_rps.get(config.wrk_threads):
                 row.ratio_to_reference = row.requests_per_second / reference_rps[config.wrk_threads]
             rows.append(row)
+        rss_after = rss_after_run(platform_.pids)
     finally:
         say("stopping the platform")
         platform_.stop()
     used = {k: v for k, v in platform_.values.items() if k != "admin_password"}
-    return rows, [name for name in PLATFORM_PROCESSES if name in platform_.pids], used
+    return rows, [name for name in PLATFORM_PROCESSES if name in platform_.pids], used, rss_after
 
 
 # -- the report -------------------------------------------------------------------------------------------------
@@ -1038,8 +1080,9 @@ def render_table(rows: list[Row], header: list[str], processes: list[str]) -> st
         if row.failure:
             cells.append([row.path, str(row.threads), f"failed: {row.failure}"])
             continue
-        front = row.cpu_percent.get("gateway", row.cpu_percent.get("reference"))
-        service = row.cpu_percent.get(row.service) if row.service else None
+        front = summed(row.cpu_percent, "gateway")
+        front = front if front is not None else row.cpu_percent.get("reference")
+        service = summed(row.cpu_percent, row.service) if row.service else None
         cells.append(
             [
                 row.path,
@@ -1053,7 +1096,7 @@ def render_table(rows: list[Row], header: list[str], processes: list[str]) -> st
                 _number(service),
                 _number(row.cpu_percent.get("wrk")),
                 _number(row.cpu_percent.get("other")),
-                *(_number(row.peak_rss_mib.get(name)) for name in names),
+                *(_number(largest(row.peak_rss_mib, name)) for name in names),
             ]
         )
     widths = [
@@ -1091,6 +1134,15 @@ def probe_note(row: Row) -> str:
     )
 
 
+def _replicas(config: Config) -> str:
+    if config.replicas == 1:
+        return "every process single-worker"
+    return (
+        f"{config.replicas} single-worker processes of the gateway and of each service (BENCH_REPLICAS; CPU% "
+        "columns sum them, RSS columns show the largest)"
+    )
+
+
 def describe(config: Config, version: str, load: tuple[float, float, float]) -> list[str]:
     storage = (
         "embedded default: SQLite files + embedded Redis"
@@ -1098,7 +1150,7 @@ def describe(config: Config, version: str, load: tuple[float, float, float]) -> 
         else "PostgreSQL + Redis (fresh databases and namespace)"
     )
     return [
-        f"办事通 bench, {dt.date.today():%Y-%m-%d}: {storage}; every process single-worker; "
+        f"办事通 bench, {dt.date.today():%Y-%m-%d}: {storage}; {_replicas(config)}; "
         f"BST_LOG_LEVEL=WARNING (no per-call logs)",
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {version}, "
         f"{config.connections} connections (unless the path says otherwise), "
@@ -1117,6 +1169,7 @@ def write_json(
     used: dict[str, str],
     load: tuple[tuple[float, ...], tuple[float, ...]],
     started: dt.datetime,
+    rss_after: dict[str, float] | None = None,
 ) -> Path:
     from sqlalchemy.engine import make_url
 
@@ -1144,6 +1197,7 @@ def write_json(
         "bench": {**bench, "lua_script": str(LUA_SCRIPT.relative_to(ROOT)), "reference_path": REFERENCE_PATH},
         "platform_settings": {**settings, "BST_ADMIN_PASSWORD": "(random, not recorded)"},
         "rows": [{**asdict(row), "errors": row.errors} for row in rows],
+        "rss_after_run_mib": rss_after or {},
     }
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"bench-{config.backend}-{started:%Y%m%dT%H%M%SZ}.json"
@@ -1164,10 +1218,12 @@ def main() -> int:
         started = dt.datetime.now(dt.UTC)
         load_before = os.getloadavg()
         with tempfile.TemporaryDirectory(prefix="bst-bench-") as tmp:
-            rows, processes, used = run(config, Wrk(wrk_binary, config.connections), Path(tmp))
+            rows, processes, used, rss_after = run(config, Wrk(wrk_binary, config.connections), Path(tmp))
         load_after = os.getloadavg()
         sys.stdout.write("\n" + render_table(rows, describe(config, version, load_before), processes))
-        path = write_json(config, version, rows, used, (load_before, load_after), started)
+        if rss_after:
+            sys.stdout.write("\n" + rss_note(rss_after) + "\n")
+        path = write_json(config, version, rows, used, (load_before, load_after), started, rss_after)
         sys.stdout.write(f"\nwritten to {path.relative_to(ROOT)}\n")
     except BenchError as exc:
         say(str(exc))

@@ -14,6 +14,7 @@ import importlib
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -109,13 +110,13 @@ def up(settings: Settings) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    order = ["intake", "licenses", "reviews", "repair", "gateway"]
-    width = max(map(len, order))
+    processes = _replica_plan(settings, env)
+    width = max(map(len, processes))
     try:
-        for name in order:
+        for name, (module, own_env) in processes.items():
             child = subprocess.Popen(
-                [sys.executable, "-m", COMPONENTS[name].module],
-                env=env,
+                [sys.executable, "-m", module],
+                env=own_env,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 text=True,
@@ -141,6 +142,38 @@ def up(settings: Settings) -> int:
     return 0
 
 
+def _replica_plan(settings: Settings, env: dict[str, str]) -> dict[str, tuple[str, dict[str, str]]]:
+    """Every process to start: name → (module, environment). With `BST_REPLICAS=n` each service runs n times, the
+    first on its configured address and the others on free ports of the same host, every replica told its own
+    `BST_LISTEN_ADDR`; every process gets each service's address as the list of its replicas (a gRPC `ipv4:`
+    target, which the gateway's round-robin channel spreads calls over). The gateway runs n times on one port."""
+    n = settings.replicas
+    addresses: dict[str, list[str]] = {}
+    for name in ("intake", "licenses", "reviews", "repair"):
+        first = settings.service_addr(name)
+        host = first.rsplit(":", 1)[0]
+        addresses[name] = [first, *(f"{host}:{_free_port(host)}" for _ in range(n - 1))]
+    shared = dict(env)
+    if n > 1:
+        shared.update({f"BST_{name.upper()}_ADDR": "ipv4:" + ",".join(a) for name, a in addresses.items()})
+    plan: dict[str, tuple[str, dict[str, str]]] = {}
+    for name, replicas in addresses.items():
+        for i, address in enumerate(replicas):
+            own = dict(shared)
+            if n > 1:
+                own["BST_LISTEN_ADDR"] = address
+            plan[name if i == 0 else f"{name}.{i + 1}"] = (COMPONENTS[name].module, own)
+    for i in range(n):
+        plan["gateway" if i == 0 else f"gateway.{i + 1}"] = (COMPONENTS["gateway"].module, shared)
+    return plan
+
+
+def _free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
 def _stop_all(children: dict[str, subprocess.Popen[str]], timeout: float) -> None:
     for child in children.values():
         if child.poll() is None:
@@ -162,6 +195,7 @@ def _print_banner(settings: Settings) -> None:
         "办事通 backend is starting:",
         f"  gateway   {base}   (API docs {base}/docs, readiness {base}/readyz)",
         *(f"  {n:<9} grpc://{settings.service_addr(n)}" for n in ("intake", "licenses", "reviews", "repair")),
+        *([f"  {settings.replicas} processes of each (BST_REPLICAS)"] if settings.replicas > 1 else []),
         "",
         *importlib.import_module("gateway.seed").demo_account_lines(settings),
         "",

@@ -36,8 +36,16 @@ def processes_with(marker: str) -> list[int]:
     return found
 
 
+def command_of(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc to find stray processes")
-def test_bst_up_serves_everything_and_ctrl_c_stops_it_all(tmp_path):
+@pytest.mark.parametrize("replicas", [1, 2])
+def test_bst_up_serves_everything_and_ctrl_c_stops_it_all(tmp_path, replicas):
     marker = f"BST_TEST_MARKER={tmp_path.name}"
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BST_")}
@@ -48,6 +56,7 @@ def test_bst_up_serves_everything_and_ctrl_c_stops_it_all(tmp_path):
             "BST_LOG_FORMAT": "text",
             "BST_TEST_MARKER": tmp_path.name,
             "BST_SHUTDOWN_GRACE_SECONDS": "3",
+            "BST_REPLICAS": str(replicas),
             **{
                 f"BST_{n.upper()}_ADDR": f"127.0.0.1:{free_port()}"
                 for n in ("intake", "licenses", "reviews", "repair")
@@ -76,11 +85,22 @@ def test_bst_up_serves_everything_and_ctrl_c_stops_it_all(tmp_path):
             up.stdout.read() if up.poll() is not None else ""
         )
         assert set(ready.json()["checks"]) == {"database", "redis", "intake", "licenses", "reviews", "repair"}
-        assert len(processes_with(marker)) >= 6  # supervisor, gateway, four services (and the embedded redis)
-        counties = httpx.get(
-            f"http://127.0.0.1:{port}/api/v1/repair/counties", params={"within": "5334"}
-        ).json()
-        assert {c["name"] for c in counties} == {"香格里拉市", "德钦县", "维西傈僳族自治县"}
+        commands = [command_of(pid) for pid in processes_with(marker)]
+        for module in (
+            "gateway",
+            "services.intake",
+            "services.licenses",
+            "services.reviews",
+            "services.repair",
+        ):
+            assert sum(c.endswith(f"-m {module} ") for c in commands) == replicas, commands
+        for _ in range(
+            4 * replicas
+        ):  # new connections, spread over the gateways; calls spread over the services
+            counties = httpx.get(
+                f"http://127.0.0.1:{port}/api/v1/repair/counties", params={"within": "5334"}
+            ).json()
+            assert {c["name"] for c in counties} == {"香格里拉市", "德钦县", "维西傈僳族自治县"}
     finally:
         up.send_signal(signal.SIGINT)  # Ctrl-C
         output, _ = up.communicate(timeout=60)

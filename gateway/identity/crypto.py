@@ -33,21 +33,27 @@ class FieldCipher:
 
 
 class Passwords:
-    """argon2id through argon2-cffi, run off the event loop (a hash costs tens of milliseconds by design)."""
+    """argon2id through argon2-cffi, run off the event loop (a hash costs tens of milliseconds by design).
 
-    def __init__(self) -> None:
+    Each hash holds 64 MiB while it runs (argon2-cffi's default memory cost), so at most one per CPU runs at a
+    time and the rest wait their turn: more at once would not finish sooner, and a burst of sign-ins must not
+    take the gateway's memory with it (32 at once would be 2 GiB)."""
+
+    def __init__(self, concurrency: int | None = None) -> None:
         self._hasher = PasswordHasher()
         self._dummy = self._hasher.hash("a password nobody has")
+        self._turns = asyncio.Semaphore(concurrency or os.cpu_count() or 1)
 
     async def hash(self, password: str) -> str:
-        return await asyncio.to_thread(self._hasher.hash, password)
+        async with self._turns:
+            return await asyncio.to_thread(self._hasher.hash, password)
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
         """True when it matches; a missing hash still costs one verification, so timing tells nothing."""
         try:
-            return await asyncio.to_thread(
-                self._hasher.verify, password_hash or self._dummy, password
-            ) and bool(password_hash)
+            async with self._turns:
+                matched = await asyncio.to_thread(self._hasher.verify, password_hash or self._dummy, password)
+            return matched and bool(password_hash)
         except (VerificationError, InvalidHashError):
             return False
 

@@ -10,6 +10,7 @@ refuses to wait forever on a task that ignores the request.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 
 log = logging.getLogger("bst.background")
@@ -42,3 +43,12 @@ async def stop_task(task: asyncio.Task[object] | None, *, timeout: float = 5.0) 
             extra={"task": task.get_name()},
             exc_info=task.exception(),
         )
+
+
+def freeze_startup_objects() -> None:
+    """Once a process has started, move everything it has allocated so far (modules, the pinyin tables, seed data,
+    compiled queries) out of the garbage collector's reach: a full collection then walks only what requests made
+    since, instead of pausing every process for tens of milliseconds on objects that live as long as it does.
+    (`gc.freeze()` as CPython's documentation recommends for long-running servers: collect first, then freeze.)"""
+    gc.collect()
+    gc.freeze()

@@ -21,7 +21,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from services.kernel.auth import JwksKeySource, TokenVerifier, current_principal
-from services.kernel.background import stop_task
+from services.kernel.background import freeze_startup_objects, stop_task
 from services.kernel.db import Database
 from services.kernel.errors import DomainError, grpc_status_of, trailing_metadata_of
 from services.kernel.events import EventConsumer, Outbox, OutboxMixin, OutboxRelay, ProcessedEventMixin
@@ -261,12 +261,14 @@ async def start_service(
     reflection.enable_server_reflection(
         (*spec.full_names, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
-    port = server.add_insecure_port(address or settings.service_addr(spec.name))
+    address = address or settings.listen_addr or settings.service_addr(spec.name)
+    port = server.add_insecure_port(address)
     if port == 0:
-        raise RuntimeError(f"{spec.name}: cannot listen on {address or settings.service_addr(spec.name)}")
+        raise RuntimeError(f"{spec.name}: cannot listen on {address}")
     await server.start()
     await _update_health(runtime, health_servicer, spec.full_names)
     runtime.start_background()
+    freeze_startup_objects()
     health_task = asyncio.create_task(
         _watch_health(runtime, health_servicer, spec.full_names), name=f"health-{spec.name}"
     )

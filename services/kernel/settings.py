@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     licenses_addr: str = "127.0.0.1:50052"
     reviews_addr: str = "127.0.0.1:50053"
     repair_addr: str = "127.0.0.1:50054"
+    # A service's address may name several replicas for the gateway to spread calls over, as a gRPC target:
+    # "ipv4:127.0.0.1:50054,127.0.0.1:50154". Each replica then listens on its own `listen_addr`.
+    listen_addr: str | None = None
+    replicas: int = Field(
+        default=1, ge=1, le=8, description="`bst up`: processes per service and of the gateway"
+    )
     grpc_deadline_seconds: float = Field(default=5.0, gt=0)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
 

@@ -135,7 +135,7 @@ class Ticket(Base):
     channel: Mapped[str] = mapped_column(String(10))  # qr | agent | window | phone | app
     reporter_id: Mapped[str] = mapped_column(String(36), index=True)
     agent_id: Mapped[str | None] = mapped_column(String(36), index=True, default=None)
-    filed_by: Mapped[str] = mapped_column(String(36))
+    filed_by: Mapped[str] = mapped_column(String(36), index=True)
     contact_name: Mapped[str] = mapped_column(String(50))
     contact_phone: Mapped[str] = mapped_column(String(20))
     lat: Mapped[float | None] = mapped_column(Float, default=None)
