@@ -325,11 +325,13 @@ def peak_rss_mib(pid: int, field: str = "VmHWM") -> float | None:
     return None
 
 
+RSS_SETTLE_SECONDS = 5.0
 RSS_LIMIT_MIB = 200  # the target: every process under 200 MB resident after the run
 
 
 def rss_after_run(pids: dict[str, int]) -> dict[str, float]:
-    """VmRSS of every platform process once the last path is measured (the platform still up, idle)."""
+    """VmRSS of every platform process once the last path is measured and its requests in flight are answered (the
+    platform still up, idle)."""
     return {name: mib for name, pid in pids.items() if (mib := peak_rss_mib(pid, "VmRSS")) is not None}
 
 
@@ -1056,6 +1058,7 @@ def run(
             if not row.failure and reference_rps.get(config.wrk_threads):
                 row.ratio_to_reference = row.requests_per_second / reference_rps[config.wrk_threads]
             rows.append(row)
+        time.sleep(RSS_SETTLE_SECONDS)  # the last path's requests still in flight (sign-ins hold 64 MiB each)
         rss_after = rss_after_run(platform_.pids)
     finally:
         say("stopping the platform")
