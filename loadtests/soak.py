@@ -313,8 +313,16 @@ def _number_env(name: str, default: float, low: float, high: float) -> float:
 
 
 def newest_bench_file(backend: str, directory: Path = RESULTS_DIR) -> Path | None:
-    files = sorted(directory.glob(f"bench-{backend}-*.json"))  # the names sort by their UTC time
-    return files[-1] if files else None
+    """The newest full run of `make bench` for the backend at one replica (a run limited by BENCH_ONLY, or at
+    more replicas, does not price the mix)."""
+    for path in sorted(directory.glob(f"bench-{backend}-*.json"), reverse=True):  # names sort by UTC time
+        try:
+            bench = json.loads(path.read_text()).get("bench", {})
+        except (OSError, ValueError):
+            continue
+        if not bench.get("only") and bench.get("replicas", 1) == 1:
+            return path
+    return None
 
 
 @dataclass(frozen=True)

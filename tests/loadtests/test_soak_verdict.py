@@ -128,3 +128,19 @@ def test_redis_growth_is_shown_but_a_service_growing_fails():
     assert by_name["RSS repair"].passed
     failing = judge([], {"gateway": growing}, rss_from_seconds=60)
     assert not {c.name: c for c in failing.checks}["RSS gateway"].passed
+
+
+def test_the_soak_is_priced_by_the_newest_full_single_replica_bench(tmp_path):
+    import json
+
+    from loadtests.soak import newest_bench_file
+
+    def write(name: str, **bench: object) -> None:
+        (tmp_path / name).write_text(json.dumps({"bench": bench}))
+
+    assert newest_bench_file("embedded", tmp_path) is None
+    write("bench-embedded-20261125T100000Z.json", only=[], replicas=1)
+    write("bench-embedded-20261125T110000Z.json", only=["search"], replicas=1)
+    write("bench-embedded-20261125T120000Z.json", only=[], replicas=2)
+    write("bench-postgres-20261125T130000Z.json", only=[], replicas=1)
+    assert newest_bench_file("embedded", tmp_path) == tmp_path / "bench-embedded-20261125T100000Z.json"
