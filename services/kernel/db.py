@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import DateTime, TypeDecorator
 
 from services.kernel.errors import DomainError
-from services.kernel.sqlite_inline import inline_creator
+from services.kernel.sqlite_inline import WalCheckpointer, inline_creator
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -67,6 +67,7 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)}")
+    cursor.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run off the loop: see WalCheckpointer
     cursor.close()
 
 
@@ -105,6 +106,8 @@ class Database:
         # SQLite: this process's write transactions take turns here, so that none ever waits inside SQLite for
         # another one of ours (the connections run inline on the loop: see sqlite_inline).
         self._writer = asyncio.Lock() if self.sqlite else None
+        database = make_url(url).database if self.sqlite else None
+        self._checkpointer = WalCheckpointer(database) if database and database != ":memory:" else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -123,6 +126,8 @@ class Database:
                 await session.rollback()
                 raise
             await session.commit()
+        if self._checkpointer is not None:
+            self._checkpointer.after_commit()
 
     @asynccontextmanager
     async def _write_turn(self) -> AsyncIterator[None]:
@@ -144,3 +149,5 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._checkpointer is not None:
+            await self._checkpointer.close()

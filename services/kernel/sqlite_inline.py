@@ -20,9 +20,14 @@ that simply run on the calling thread. What that asks in return, and what `Datab
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+log = logging.getLogger("bst.db")
 
 
 class InlineCursor:
@@ -122,3 +127,46 @@ def inline_creator(database: str, *, timeout: float):  # type: ignore[no-untyped
         )
 
     return connect
+
+
+class WalCheckpointer:
+    """WAL checkpoints off the event loop.
+
+    SQLite checkpoints the write-ahead log into the database file itself, by default inside whichever commit
+    pushes the log past 1,000 pages — and a checkpoint writes and fsyncs megabytes. Run inline, that commit would
+    stall the loop (and every request on it) for tens of milliseconds. So inline connections switch the automatic
+    checkpoint off (`wal_autocheckpoint=0`), and after a commit, at most once per `every_seconds` and one at a time,
+    a PASSIVE checkpoint runs on a worker thread with a connection of its own; PASSIVE never waits for readers or
+    writers, and the next one continues where it stopped."""
+
+    def __init__(self, database: str, *, every_seconds: float = 1.0) -> None:
+        self.database = database
+        self.every_seconds = every_seconds
+        self._last = 0.0
+        self._task: asyncio.Task[None] | None = None
+        self._connection: sqlite3.Connection | None = None
+
+    def after_commit(self) -> None:
+        now = time.monotonic()
+        if (self._task is None or self._task.done()) and now - self._last >= self.every_seconds:
+            self._last = now
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="sqlite-checkpoint")
+
+    async def _run(self) -> None:
+        try:
+            await asyncio.to_thread(self.checkpoint)
+        except sqlite3.Error as exc:  # the next commit's checkpoint tries again
+            log.warning("WAL checkpoint failed", extra={"database": self.database, "error": str(exc)})
+
+    def checkpoint(self) -> tuple[int, int, int]:
+        """(busy, frames in the log, frames checkpointed), as `PRAGMA wal_checkpoint` reports them."""
+        if self._connection is None:
+            self._connection = sqlite3.connect(self.database, timeout=1.0, check_same_thread=False)
+        return tuple(self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())  # type: ignore[return-value]
+
+    async def close(self) -> None:
+        if self._task is not None and not self._task.done():
+            await asyncio.wait({self._task}, timeout=10)
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None

@@ -121,8 +121,9 @@ class Ticket(Base):
 
     __tablename__ = "tickets"
     __table_args__ = (
-        Index("ix_tickets_county_status", "county", "status"),
-        Index("ix_tickets_assignee_status", "assignee_outlet_id", "status"),
+        # with created_at: the lists (newest first, a page at a time) read a page off the index, not every match
+        Index("ix_tickets_county_status_created", "county", "status", "created_at"),
+        Index("ix_tickets_assignee_status_created", "assignee_outlet_id", "status", "created_at"),
         Index("ix_tickets_status_due", "status", "due_at"),
         Index("ix_tickets_created", "created_at"),
     )

@@ -113,3 +113,23 @@ async def test_another_process_writing_the_same_sqlite_file_is_waited_for(backen
     async with db.reader() as session:
         assert await session.scalar(select(Counter.value)) == 101
     await db.dispose()
+
+
+async def test_the_write_ahead_log_is_checkpointed_off_the_loop(backend):
+    """Inline SQLite connections never checkpoint inside a commit (it would stall the loop); the Database does it
+    on a worker thread after commits, so the log's frames reach the database file and the WAL does not grow."""
+    if backend.name != "embedded":
+        pytest.skip("SQLite only")
+    db = await fresh(backend)
+    async with db.reader() as session:
+        assert await session.scalar(text("PRAGMA wal_autocheckpoint")) == 0
+    assert db._checkpointer is not None
+    db._checkpointer.every_seconds = 0.0
+    for i in range(50):
+        async with db.transaction() as session:
+            session.add(Counter(name=f"c{i}", value=i))
+        await asyncio.sleep(0)
+    await asyncio.sleep(0.2)
+    busy, frames, done = db._checkpointer.checkpoint()
+    assert busy == 0 and done == frames  # everything written so far is in the database file
+    await db.dispose()
