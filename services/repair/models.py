@@ -125,6 +125,8 @@ class Ticket(Base):
         Index("ix_tickets_county_status_created", "county", "status", "created_at"),
         Index("ix_tickets_assignee_status_created", "assignee_outlet_id", "status", "created_at"),
         Index("ix_tickets_status_due", "status", "due_at"),
+        # the acceptance timer asks for the oldest dispatched tickets
+        Index("ix_tickets_status_dispatched", "status", "dispatched_at"),
         Index("ix_tickets_created", "created_at"),
     )
 
