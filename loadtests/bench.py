@@ -314,15 +314,20 @@ def machine_busy_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
 
 
-def peak_rss_mib(pid: int, field: str = "VmHWM") -> float | None:
-    """VmHWM: the most resident memory the process has had (`field="VmRSS"`: what it has now)."""
+def rss_mib(pid: int, field: str = "VmRSS") -> float | None:
+    """A memory figure of /proc/<pid>/status in MiB: VmRSS (resident now) or VmHWM (the most it has had); None once
+    the process is gone."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):
         return None
     return None
+
+
+def peak_rss_mib(pid: int) -> float | None:
+    return rss_mib(pid, "VmHWM")
 
 
 RSS_SETTLE_SECONDS = 5.0
@@ -332,7 +337,7 @@ RSS_LIMIT_MIB = 200  # the target: every process under 200 MB resident after the
 def rss_after_run(pids: dict[str, int]) -> dict[str, float]:
     """VmRSS of every platform process once the last path is measured and its requests in flight are answered (the
     platform still up, idle)."""
-    return {name: mib for name, pid in pids.items() if (mib := peak_rss_mib(pid, "VmRSS")) is not None}
+    return {name: mib for name, pid in pids.items() if (mib := rss_mib(pid)) is not None}
 
 
 def rss_note(rss: dict[str, float]) -> str:

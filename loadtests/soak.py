@@ -56,6 +56,7 @@ from loadtests.bench import (
     Platform,
     cpu_seconds,
     peak_rss_mib,
+    rss_mib,
     stop_process,
 )
 
@@ -359,17 +360,6 @@ def expected_mix() -> dict[str, float]:
 # -- watching the platform ---------------------------------------------------------------------------------------
 
 
-def vm_rss_mib(pid: int) -> float | None:
-    """VmRSS: the resident memory now (None once the process is gone)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    return None
-
-
 @dataclass
 class RssSampler:
     """VmRSS of every platform process every SAMPLE_SECONDS, in a thread, from `start()` until `stop()`; and the
@@ -386,7 +376,7 @@ class RssSampler:
     def sample(self) -> None:
         at = round(time.monotonic() - self.started, 1)
         for name, pid in self.pids.items():
-            self.samples.setdefault(name, []).append((at, vm_rss_mib(pid)))
+            self.samples.setdefault(name, []).append((at, rss_mib(pid)))
         for name, pid in {**self.pids, **self.also_cpu}.items():
             try:
                 used: float | None = cpu_seconds(pid)

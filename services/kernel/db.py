@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +113,7 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on success, rolled back on any error except a DomainError
         raised with `commit_anyway` (a refusal whose bookkeeping must be kept)."""
-        async with self._write_turn(), self.sessions() as session:
+        async with self._writer or nullcontext(), self.sessions() as session:
             await session.begin()
             if self.sqlite:
                 await session.connection(execution_options={"sqlite_immediate": True})
@@ -128,14 +128,6 @@ class Database:
             await session.commit()
         if self._checkpointer is not None:
             self._checkpointer.after_commit()
-
-    @asynccontextmanager
-    async def _write_turn(self) -> AsyncIterator[None]:
-        if self._writer is None:
-            yield
-            return
-        async with self._writer:
-            yield
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncSession]:
