@@ -24,19 +24,29 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x62st/licenses/v1/licenses.proto\x12\x0f\x62st.licenses.v1\"q\n\x0bLicenseType\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x19\n\x11issuer_department\x18\x03 \x01(\t\x12\x13\n\x0bholder_kind\x18\x04 \x01(\t\x12\x16\n\x0evalidity_years\x18\x05 \x01(\x05\".\n\x17ListLicenseTypesRequest\x12\x13\n\x0bholder_kind\x18\x01 \x01(\t\"G\n\x18ListLicenseTypesResponse\x12+\n\x05types\x18\x01 \x03(\x0b\x32\x1c.bst.licenses.v1.LicenseType2z\n\x0fLicensesService\x12g\n\x10ListLicenseTypes\x12(.bst.licenses.v1.ListLicenseTypesRequest\x1a).bst.licenses.v1.ListLicenseTypesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x62st/licenses/v1/licenses.proto\x12\x0f\x62st.licenses.v1\"q\n\x0bLicenseType\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x19\n\x11issuer_department\x18\x03 \x01(\t\x12\x13\n\x0bholder_kind\x18\x04 \x01(\t\x12\x16\n\x0evalidity_years\x18\x05 \x01(\x05\".\n\x17ListLicenseTypesRequest\x12\x13\n\x0bholder_kind\x18\x01 \x01(\t\"G\n\x18ListLicenseTypesResponse\x12+\n\x05types\x18\x01 \x03(\x0b\x32\x1c.bst.licenses.v1.LicenseType\"b\n\x16GetLicenseFactsRequest\x12\x15\n\rlicense_types\x18\x01 \x03(\t\x12\x0f\n\x07purpose\x18\x02 \x01(\t\x12\x0e\n\x06reader\x18\x03 \x01(\t\x12\x10\n\x08\x63\x61se_ref\x18\x04 \x01(\t\"\xbf\x01\n\x0cLicenseFacts\x12\x12\n\nlicense_id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\x13\n\x0bvalid_until\x18\x04 \x01(\t\x12\x39\n\x06\x66ields\x18\x05 \x03(\x0b\x32).bst.licenses.v1.LicenseFacts.FieldsEntry\x1a-\n\x0b\x46ieldsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"J\n\x17GetLicenseFactsResponse\x12/\n\x08licenses\x18\x01 \x03(\x0b\x32\x1d.bst.licenses.v1.LicenseFacts2\xe0\x01\n\x0fLicensesService\x12g\n\x10ListLicenseTypes\x12(.bst.licenses.v1.ListLicenseTypesRequest\x1a).bst.licenses.v1.ListLicenseTypesResponse\x12\x64\n\x0fGetLicenseFacts\x12\'.bst.licenses.v1.GetLicenseFactsRequest\x1a(.bst.licenses.v1.GetLicenseFactsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'bst.licenses.v1.licenses_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_LICENSEFACTS_FIELDSENTRY']._loaded_options = None
+  _globals['_LICENSEFACTS_FIELDSENTRY']._serialized_options = b'8\001'
   _globals['_LICENSETYPE']._serialized_start=51
   _globals['_LICENSETYPE']._serialized_end=164
   _globals['_LISTLICENSETYPESREQUEST']._serialized_start=166
   _globals['_LISTLICENSETYPESREQUEST']._serialized_end=212
   _globals['_LISTLICENSETYPESRESPONSE']._serialized_start=214
   _globals['_LISTLICENSETYPESRESPONSE']._serialized_end=285
-  _globals['_LICENSESSERVICE']._serialized_start=287
-  _globals['_LICENSESSERVICE']._serialized_end=409
+  _globals['_GETLICENSEFACTSREQUEST']._serialized_start=287
+  _globals['_GETLICENSEFACTSREQUEST']._serialized_end=385
+  _globals['_LICENSEFACTS']._serialized_start=388
+  _globals['_LICENSEFACTS']._serialized_end=579
+  _globals['_LICENSEFACTS_FIELDSENTRY']._serialized_start=534
+  _globals['_LICENSEFACTS_FIELDSENTRY']._serialized_end=579
+  _globals['_GETLICENSEFACTSRESPONSE']._serialized_start=581
+  _globals['_GETLICENSEFACTSRESPONSE']._serialized_end=655
+  _globals['_LICENSESSERVICE']._serialized_start=658
+  _globals['_LICENSESSERVICE']._serialized_end=882
 # @@protoc_insertion_point(module_scope)

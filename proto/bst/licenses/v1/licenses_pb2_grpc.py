@@ -39,6 +39,11 @@ class LicensesServiceStub:
                 request_serializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.ListLicenseTypesRequest.SerializeToString,
                 response_deserializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.ListLicenseTypesResponse.FromString,
                 _registered_method=True)
+        self.GetLicenseFacts = channel.unary_unary(
+                '/bst.licenses.v1.LicensesService/GetLicenseFacts',
+                request_serializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.GetLicenseFactsRequest.SerializeToString,
+                response_deserializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.GetLicenseFactsResponse.FromString,
+                _registered_method=True)
 
 
 class LicensesServiceServicer:
@@ -50,6 +55,15 @@ class LicensesServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetLicenseFacts(self, request, context):
+        """The caller's own valid licenses of the named types, with their fields, for a purpose that is logged in each
+        license's use record (intake asks this, with the applicant's token, to prefill a form and to waive materials
+        an e-license proves: 双免). A delegation token reads only for the case its agent is filing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LicensesServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -57,6 +71,11 @@ def add_LicensesServiceServicer_to_server(servicer, server):
                     servicer.ListLicenseTypes,
                     request_deserializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.ListLicenseTypesRequest.FromString,
                     response_serializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.ListLicenseTypesResponse.SerializeToString,
+            ),
+            'GetLicenseFacts': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLicenseFacts,
+                    request_deserializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.GetLicenseFactsRequest.FromString,
+                    response_serializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.GetLicenseFactsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -86,6 +105,33 @@ class LicensesService:
             '/bst.licenses.v1.LicensesService/ListLicenseTypes',
             bst_dot_licenses_dot_v1_dot_licenses__pb2.ListLicenseTypesRequest.SerializeToString,
             bst_dot_licenses_dot_v1_dot_licenses__pb2.ListLicenseTypesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLicenseFacts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.licenses.v1.LicensesService/GetLicenseFacts',
+            bst_dot_licenses_dot_v1_dot_licenses__pb2.GetLicenseFactsRequest.SerializeToString,
+            bst_dot_licenses_dot_v1_dot_licenses__pb2.GetLicenseFactsResponse.FromString,
             options,
             channel_credentials,
             insecure,
