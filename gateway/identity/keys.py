@@ -109,8 +109,8 @@ class KeyStore:
             key = self._public.get(kid)
         return key
 
-    def sign(self, claims: dict[str, Any]) -> str:
+    def sign(self, claims: dict[str, Any], *, typ: str = "JWT") -> str:
         if self._signing is None:
             raise RuntimeError("KeyStore.load() first")
         kid, key = self._signing
-        return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid, "typ": "JWT"})
+        return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid, "typ": typ})

@@ -13,6 +13,7 @@ from gateway.routers import (
     reviews,
     scan_page,
     service_items,
+    wallet,
     wellknown,
 )
 
@@ -21,6 +22,7 @@ ROUTERS = [
     wellknown.router,
     auth.router,
     me.router,
+    wallet.router,
     legal_persons.router,
     admin_accounts.router,
     service_items.router,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable
 from typing import Annotated, Any
 
@@ -14,8 +15,10 @@ from bst.reviews.v1 import reviews_pb2
 from gateway.convert import to_dict
 from gateway.deps import Authorization, ClientIp, Clients, CurrentPrincipal, Runtime
 from gateway.identity.schemas import Me, RealNameRequest, UserSpaceSummary
+from gateway.routers.wallet import link_holder
 from services.repair.schemas import NotificationRead
 
+log = logging.getLogger("bst.gateway.me")
 router = APIRouter(prefix="/api/v1/me", tags=["user space"])
 
 
@@ -62,10 +65,21 @@ async def list_notifications(
 
 @router.post("/real-name", operation_id="bind_id_number", response_model=Me)
 async def bind_id_number(
-    body: RealNameRequest, runtime: Runtime, principal: CurrentPrincipal, ip: ClientIp
+    body: RealNameRequest,
+    runtime: Runtime,
+    principal: CurrentPrincipal,
+    ip: ClientIp,
+    clients: Clients,
+    authorization: Authorization,
 ) -> Me:
-    """Bind a resident ID number (checked by GB 11643; encrypted at rest) and raise the real-name level."""
+    """Bind a resident ID number (checked by GB 11643; encrypted at rest) and raise the real-name level. Licenses
+    issued to that number then appear in the wallet (`GET /api/v1/me/licenses`)."""
     async with runtime.db.transaction() as session:
-        return await runtime.identity.bind_id_number(
+        me = await runtime.identity.bind_id_number(
             session=session, principal=principal, real_name=body, ip=ip
         )
+    try:  # the wallet links again on its next read if the licenses service does not answer now
+        await link_holder(runtime, clients, principal, authorization)
+    except grpc.aio.AioRpcError as error:
+        log.warning("licenses holder link deferred", extra={"grpc_code": error.code().name})
+    return me

@@ -2,30 +2,236 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
 import grpc
 
 from bst.licenses.v1 import licenses_pb2, licenses_pb2_grpc
+from services.kernel.auth import current_principal
 from services.kernel.rpc import Runtime, ServiceSpec
-from services.licenses import service
-from services.licenses.models import OutboxEvent, ProcessedEvent
+from services.licenses.consumers import ApplicationResults
+from services.licenses.keys import STATUS_LIST, Keyring
+from services.licenses.models import License, LicenseType, LicenseUse, OutboxEvent, ProcessedEvent
+from services.licenses.presentations import Presentations
+from services.licenses.service import Licenses, shown_status
+
+pb = licenses_pb2
+
+
+def _license(row: License, kind: LicenseType | None, holder_masked: str = "") -> pb.License:
+    return pb.License(
+        license_id=row.id,
+        type=row.type,
+        type_name=kind.name if kind else "",
+        issuer_department=row.issuer_department,
+        status=shown_status(row),
+        status_reason=row.status_reason,
+        valid_from=row.valid_from,
+        valid_until=row.valid_until or "",
+        fields=row.fields,
+        kid=row.kid,
+        seal=row.seal,
+        issued_at=row.issued_at.isoformat(),
+        holder_masked=holder_masked,
+    )
+
+
+def _use(row: LicenseUse) -> pb.LicenseUse:
+    return pb.LicenseUse(
+        at=row.at.isoformat(),
+        kind=row.kind,
+        who=row.who,
+        purpose=row.purpose,
+        case_ref=row.case_ref,
+        agent_id=row.agent_id or "",
+    )
 
 
 class LicensesServicer(licenses_pb2_grpc.LicensesServiceServicer):
     def __init__(self, runtime: Runtime) -> None:
         self.db = runtime.db
+        self.keyring = Keyring(runtime.db, runtime.settings.resolved_secret_key())
+        self.rules = Licenses(runtime.settings, self.keyring, runtime.verifier)
+        self.presentations = Presentations(self.rules, runtime.redis.client, runtime.settings.redis_namespace)
+        self._types: dict[str, LicenseType] = {}
+        self._status_key_ready = False
+
+    async def _kind(self, session, code: str) -> LicenseType | None:  # type: ignore[no-untyped-def]
+        if code not in self._types:
+            found = await session.get(LicenseType, code)
+            if found is None:
+                return None
+            session.expunge(found)
+            self._types[code] = found
+        return self._types[code]
 
     async def ListLicenseTypes(
-        self, request: licenses_pb2.ListLicenseTypesRequest, context: grpc.aio.ServicerContext
-    ) -> licenses_pb2.ListLicenseTypesResponse:
+        self, request: pb.ListLicenseTypesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListLicenseTypesResponse:
         async with self.db.reader() as session:
-            types = await service.get_all_license_types(session=session, holder_kind=request.holder_kind)
-        return licenses_pb2.ListLicenseTypesResponse(
-            types=[licenses_pb2.LicenseType(**t.model_dump(mode="json")) for t in types]
+            types = await self.rules.get_all_license_types(session=session, holder_kind=request.holder_kind)
+        return pb.ListLicenseTypesResponse(types=[pb.LicenseType(**t.model_dump(mode="json")) for t in types])
+
+    async def IssueLicense(
+        self, request: pb.IssueLicenseRequest, context: grpc.aio.ServicerContext
+    ) -> pb.License:
+        async with self.db.transaction() as session:
+            row = await self.rules.issue(
+                session=session,
+                principal=current_principal.get(),
+                type_code=request.type,
+                id_number=request.holder_id_number,
+                credit_code=request.holder_credit_code,
+                fields=dict(request.fields),
+                valid_until=request.valid_until,
+            )
+            return _license(row, await self._kind(session, row.type), self.rules.holder_masked(row))
+
+    async def ChangeLicenseStatus(
+        self, request: pb.ChangeLicenseStatusRequest, context: grpc.aio.ServicerContext
+    ) -> pb.License:
+        async with self.db.transaction() as session:
+            row = await self.rules.change_status(
+                session=session,
+                principal=current_principal.get(),
+                license_id=request.license_id,
+                action=request.action,
+                reason=request.reason,
+                valid_until=request.valid_until,
+            )
+            return _license(row, await self._kind(session, row.type), self.rules.holder_masked(row))
+
+    async def RotateIssuerKey(
+        self, request: pb.RotateIssuerKeyRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RotateIssuerKeyResponse:
+        async with self.db.transaction() as session:
+            kid = await self.presentations.rotate(
+                session=session, principal=current_principal.get(), department=request.department
+            )
+        await self.keyring.load()
+        return pb.RotateIssuerKeyResponse(kid=kid)
+
+    async def LinkHolder(
+        self, request: pb.LinkHolderRequest, context: grpc.aio.ServicerContext
+    ) -> pb.LinkHolderResponse:
+        async with self.db.transaction() as session:
+            count = await self.rules.link_holder(
+                session=session, principal=current_principal.get(), assertion=request.assertion
+            )
+        return pb.LinkHolderResponse(linked=True, licenses=count)
+
+    async def ListMyLicenses(
+        self, request: pb.ListMyLicensesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListMyLicensesResponse:
+        async with self.db.reader() as session:
+            rows, linked = await self.rules.wallet(session=session, principal=current_principal.get())
+            shaped = [_license(r, await self._kind(session, r.type)) for r in rows]
+        if request.status:
+            shaped = [s for s in shaped if s.status == request.status]
+        return pb.ListMyLicensesResponse(licenses=shaped, linked=linked)
+
+    async def CreatePresentation(
+        self, request: pb.CreatePresentationRequest, context: grpc.aio.ServicerContext
+    ) -> pb.Presentation:
+        async with self.db.transaction() as session:
+            presentation, nonce, audience, expires_at = await self.presentations.create(
+                session=session,
+                principal=current_principal.get(),
+                license_id=request.license_id,
+                fields=list(request.fields),
+                nonce=request.nonce,
+                audience=request.audience,
+                ttl_seconds=request.ttl_seconds,
+            )
+        return pb.Presentation(
+            presentation=presentation,
+            nonce=nonce,
+            audience=audience,
+            expires_at=dt.datetime.fromtimestamp(expires_at, dt.UTC).isoformat(),
+        )
+
+    async def ListLicenseUses(
+        self, request: pb.ListLicenseUsesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListLicenseUsesResponse:
+        async with self.db.reader() as session:
+            uses = await self.rules.uses(
+                session=session,
+                principal=current_principal.get(),
+                license_id=request.license_id,
+                limit=request.limit,
+            )
+        return pb.ListLicenseUsesResponse(uses=[_use(u) for u in uses])
+
+    async def VerifyPresentation(
+        self, request: pb.VerifyPresentationRequest, context: grpc.aio.ServicerContext
+    ) -> pb.VerifyPresentationResponse:
+        async with self.db.transaction() as session:
+            outcome = await self.presentations.verify(
+                session=session,
+                principal=current_principal.get(),
+                presentation=request.presentation,
+                nonce=request.nonce,
+                audience=request.audience,
+            )
+        return pb.VerifyPresentationResponse(
+            valid=outcome.valid,
+            reason=outcome.reason,
+            message=outcome.message,
+            type=outcome.type,
+            type_name=outcome.type_name,
+            issuer=outcome.issuer,
+            fields=outcome.fields or {},
+        )
+
+    async def GetIssuerJwks(
+        self, request: pb.GetIssuerJwksRequest, context: grpc.aio.ServicerContext
+    ) -> pb.JsonDocument:
+        if not self._status_key_ready:  # the status lists' key is published before any list is signed
+            async with self.db.transaction() as session:
+                await self.keyring.signing_key(session, purpose=STATUS_LIST)
+            self._status_key_ready = True
+        return pb.JsonDocument(json=json.dumps(await self.keyring.jwks(), ensure_ascii=False))
+
+    async def GetStatusList(
+        self, request: pb.GetStatusListRequest, context: grpc.aio.ServicerContext
+    ) -> pb.StatusListToken:
+        async with self.db.transaction() as session:
+            token = await self.presentations.status_list(session=session, list_id=request.list_id)
+        return pb.StatusListToken(token=token)
+
+    async def GetLicenseFacts(
+        self, request: pb.GetLicenseFactsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetLicenseFactsResponse:
+        async with self.db.transaction() as session:
+            rows = await self.rules.facts(
+                session=session,
+                principal=current_principal.get(),
+                types=list(request.license_types),
+                purpose=request.purpose,
+                reader=request.reader,
+                case_ref=request.case_ref,
+            )
+        return pb.GetLicenseFactsResponse(
+            licenses=[
+                pb.LicenseFacts(
+                    license_id=r.id,
+                    type=r.type,
+                    status="valid",
+                    valid_until=r.valid_until or "",
+                    fields=r.fields,
+                )
+                for r in rows
+            ]
         )
 
 
 def register(server: grpc.aio.Server, runtime: Runtime) -> None:
-    licenses_pb2_grpc.add_LicensesServiceServicer_to_server(LicensesServicer(runtime), server)
+    servicer = LicensesServicer(runtime)
+    for consumer in runtime.consumers:
+        if isinstance(consumer, ApplicationResults):
+            consumer.licenses = servicer.rules
+    licenses_pb2_grpc.add_LicensesServiceServicer_to_server(servicer, server)
 
 
 SPEC = ServiceSpec(
@@ -34,4 +240,5 @@ SPEC = ServiceSpec(
     register=register,
     outbox_model=OutboxEvent,
     processed_model=ProcessedEvent,
+    consumers=(ApplicationResults,),
 )

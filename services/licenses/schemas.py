@@ -12,6 +12,25 @@ class HolderKind(StrEnum):
     LEGAL_PERSON = "legal_person"  # 法人
 
 
+class LicenseStatus(StrEnum):
+    VALID = "valid"
+    EXPIRED = "expired"  # shown only: the stored status stays valid, the date says expired
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+
+
+class StatusAction(StrEnum):
+    RENEW = "renew"
+    SUSPEND = "suspend"
+    REINSTATE = "reinstate"
+    REVOKE = "revoke"
+
+
+class FieldDef(BaseModel):
+    name: str
+    label: str
+
+
 class LicenseTypeRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -20,3 +39,4 @@ class LicenseTypeRead(BaseModel):
     issuer_department: str
     holder_kind: HolderKind
     validity_years: int
+    fields: list[FieldDef] = []

@@ -1,21 +1,499 @@
-"""The rules of e-licenses (统一电子证照). No transport here; the caller owns the transaction."""
+"""The rules of e-licenses (统一电子证照): types, issuing and status, holders and the wallet, reads and the use record.
+No transport here; the caller owns the transaction. Presentations and verification are in `presentations.py`."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import datetime as dt
+import hashlib
+import hmac
+import os
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.kernel.errors import InvalidInput
-from services.licenses.models import LicenseType
-from services.licenses.schemas import HolderKind, LicenseTypeRead
+from services.kernel.auth import Principal, TokenVerifier, require_roles, require_signed_in
+from services.kernel.crypto import derive_key
+from services.kernel.db import utcnow
+from services.kernel.errors import Forbidden, InvalidInput, NotFound, Unauthenticated, WrongState
+from services.kernel.settings import Settings
+from services.kernel.validators import mask_id_number, validate_credit_code, validate_id_number
+from services.licenses.keys import LICENSE, Keyring
+from services.licenses.models import HolderLink, License, LicenseType, LicenseUse, StatusList
+from services.licenses.schemas import HolderKind, LicenseStatus, LicenseTypeRead, StatusAction
+from services.licenses.sdjwt import issue_sd_jwt, seal
+
+CHINA = ZoneInfo("Asia/Shanghai")
+ISSUER_ROLE = "license_issuer"
+ASSERTION_TYP = "real-name+jwt"
+ASSERTION_AUDIENCE = "licenses"
+STATUS_LIST_SIZE = 131_072  # 2 bits each: 32 KiB before compression
+ANY_DEPARTMENT = "*"
 
 
-async def get_all_license_types(*, session: AsyncSession, holder_kind: str = "") -> list[LicenseTypeRead]:
-    query = select(LicenseType).order_by(LicenseType.code)
-    if holder_kind:
-        if holder_kind not in HolderKind.__members__.values():
-            raise InvalidInput(
-                f"holder_kind must be one of {', '.join(HolderKind)}", code="invalid_holder_kind"
+def today() -> dt.date:
+    return dt.datetime.now(CHINA).date()
+
+
+def end_of_day(day: str) -> int:
+    """The last second of a date in China as a Unix time: when a license valid until that date expires."""
+    date = dt.date.fromisoformat(day)
+    return int(dt.datetime.combine(date, dt.time(23, 59, 59), CHINA).timestamp())
+
+
+def shown_status(row: Any, on: dt.date | None = None) -> str:
+    if row.status != LicenseStatus.VALID:
+        return str(row.status)
+    if row.valid_until and dt.date.fromisoformat(row.valid_until) < (on or today()):
+        return LicenseStatus.EXPIRED
+    return LicenseStatus.VALID
+
+
+@dataclass
+class Licenses:
+    """What the rules need besides the session: settings, the keyring, the verifier of the gateway's tokens."""
+
+    settings: Settings
+    keyring: Keyring
+    verifier: TokenVerifier
+
+    def __post_init__(self) -> None:
+        secret = self.settings.resolved_secret_key()
+        self._aead = AESGCM(derive_key(secret, "licenses field-encryption"))
+        self._index_key = derive_key(secret, "licenses blind-index")
+        self.base_url = self.settings.public_url.rstrip("/")
+        self.issuer_url = f"{self.base_url}/api/v1/licenses/issuers"
+        self.verify_audience = f"{self.base_url}/api/v1/licenses/verify"
+
+    # -- secrets at rest ----------------------------------------------------------------------------------------
+
+    def encrypt(self, value: bytes, *, field: str) -> bytes:
+        nonce = os.urandom(12)
+        return nonce + self._aead.encrypt(nonce, value, field.encode())
+
+    def decrypt(self, blob: bytes, *, field: str) -> bytes:
+        return self._aead.decrypt(blob[:12], blob[12:], field.encode())
+
+    def holder_index(self, kind: str, number: str) -> str:
+        return hmac.new(self._index_key, f"{kind}:{number}".encode(), hashlib.sha256).hexdigest()
+
+    def holder_key(self, row: License) -> Ed25519PrivateKey:
+        return Ed25519PrivateKey.from_private_bytes(
+            self.decrypt(row.holder_key, field=f"holder-key:{row.id}")
+        )
+
+    def status_list_uri(self, list_id: int) -> str:
+        return f"{self.base_url}/api/v1/licenses/status-lists/{list_id}"
+
+    # -- types --------------------------------------------------------------------------------------------------
+
+    async def get_all_license_types(
+        self, *, session: AsyncSession, holder_kind: str = ""
+    ) -> list[LicenseTypeRead]:
+        query = select(LicenseType).order_by(LicenseType.code)
+        if holder_kind:
+            if holder_kind not in HolderKind.__members__.values():
+                raise InvalidInput("持证主体类型只能是 person 或 legal_person", code="invalid_holder_kind")
+            query = query.where(LicenseType.holder_kind == holder_kind)
+        return [LicenseTypeRead.model_validate(t) for t in (await session.scalars(query)).all()]
+
+    async def _type(self, session: AsyncSession, code: str) -> LicenseType:
+        found = await session.get(LicenseType, code)
+        if found is None:
+            raise NotFound(f"没有证照类型 {code}", code="license_type_not_found")
+        return found
+
+    # -- issuing ------------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def department_of(principal: Principal) -> str:
+        require_roles(principal, ISSUER_ROLE)
+        department = principal.claims.get("department")
+        if not isinstance(department, str) or not department:
+            raise Forbidden("该账号未归属任何发证部门", code="issuer_without_department")
+        return department
+
+    async def _allocate_status_index(self, session: AsyncSession) -> tuple[int, int]:
+        """A random free index of the newest list that is less than half full (so indices stay unguessable)."""
+        current = await session.scalar(
+            select(StatusList).order_by(StatusList.id.desc()).limit(1).with_for_update()
+        )
+        if current is None or current.used >= current.size // 2:
+            current = StatusList(
+                id=(current.id + 1) if current else 1, size=STATUS_LIST_SIZE, used=0, created_at=utcnow()
             )
-        query = query.where(LicenseType.holder_kind == holder_kind)
-    return [LicenseTypeRead.model_validate(t) for t in (await session.scalars(query)).all()]
+            session.add(current)
+            await session.flush()
+        while True:
+            index = secrets.randbelow(current.size)
+            taken = await session.scalar(
+                select(License.id).where(License.status_list_id == current.id, License.status_index == index)
+            )
+            if taken is None:
+                current.used += 1
+                return current.id, index
+
+    async def _sign(self, session: AsyncSession, row: License, holder_public: Any) -> None:
+        """Seal the license and make its SD-JWT with the department's active key."""
+        kid, key = await self.keyring.signing_key(session, purpose=LICENSE, department=row.issuer_department)
+        row.kid = kid
+        row.seal = seal(key, self.sealed_document(row))
+        claims: dict[str, Any] = {
+            "iss": self.issuer_url,
+            "issuer_department": row.issuer_department,
+            "vct": row.type,
+            "iat": int(utcnow().timestamp()),
+            "status": {
+                "status_list": {"idx": row.status_index, "uri": self.status_list_uri(row.status_list_id)}
+            },
+        }
+        if row.valid_until:
+            claims["exp"] = end_of_day(row.valid_until)
+        row.sd_jwt = issue_sd_jwt(
+            issuer_key=key, kid=kid, claims=claims, fields=row.fields, holder_key=holder_public
+        )
+
+    @staticmethod
+    def sealed_document(row: License) -> dict[str, Any]:
+        return {
+            "license_id": row.id,
+            "type": row.type,
+            "issuer_department": row.issuer_department,
+            "holder": row.holder_index or f"account:{row.holder_account_id}",
+            "fields": row.fields,
+            "valid_from": row.valid_from,
+            "valid_until": row.valid_until or "",
+        }
+
+    @staticmethod
+    def _check_fields(kind: LicenseType, fields: dict[str, str]) -> dict[str, str]:
+        names = [f["name"] for f in kind.fields]
+        unknown = sorted(set(fields) - set(names))
+        if unknown:
+            raise InvalidInput(
+                f"证照类型 {kind.name} 没有这些字段：{'、'.join(unknown)}", code="unknown_field"
+            )
+        missing = [n for n in names if not str(fields.get(n, "")).strip()]
+        if missing:
+            raise InvalidInput(f"缺少字段：{'、'.join(missing)}", code="missing_field")
+        too_long = [n for n in names if len(fields[n]) > 200]
+        if too_long:
+            raise InvalidInput(f"字段过长：{'、'.join(too_long)}", code="field_too_long")
+        return {n: fields[n].strip() for n in names}
+
+    @staticmethod
+    def valid_until_for(kind: LicenseType, requested: str, start: dt.date) -> str | None:
+        if requested:
+            try:
+                until = dt.date.fromisoformat(requested)
+            except ValueError as exc:
+                raise InvalidInput("有效期须为 YYYY-MM-DD 格式的日期", code="invalid_valid_until") from exc
+            if until <= start:
+                raise InvalidInput("有效期须晚于今天", code="invalid_valid_until")
+            return until.isoformat()
+        if kind.validity_years:
+            try:
+                return start.replace(year=start.year + kind.validity_years).isoformat()
+            except ValueError:  # 29 February
+                return (start.replace(day=28, year=start.year + kind.validity_years)).isoformat()
+        return None
+
+    async def issue(
+        self,
+        *,
+        session: AsyncSession,
+        principal: Principal,
+        type_code: str,
+        id_number: str = "",
+        credit_code: str = "",
+        fields: dict[str, str],
+        valid_until: str = "",
+    ) -> License:
+        department = self.department_of(principal)
+        kind = await self._type(session, type_code)
+        if kind.issuer_department not in (department, ANY_DEPARTMENT):
+            raise Forbidden(
+                f"{department}无权签发{kind.name}（发证部门为{kind.issuer_department}）",
+                code="issuer_not_authorised",
+            )
+        if kind.holder_kind == HolderKind.PERSON:
+            try:
+                number = validate_id_number(id_number)
+            except ValueError as exc:
+                raise InvalidInput("持证人公民身份号码不正确", code="invalid_id_number") from exc
+            index_kind, own_field = "id_number", "id_number"
+        else:
+            try:
+                number = validate_credit_code(credit_code)
+            except ValueError as exc:
+                raise InvalidInput("持证单位统一社会信用代码不正确", code="invalid_credit_code") from exc
+            index_kind, own_field = "credit_code", "credit_code"
+        checked = self._check_fields(kind, fields)
+        if own_field in checked and checked[own_field].upper() != number:
+            raise InvalidInput("证照上的号码与持证人号码不一致", code="holder_mismatch")
+        return await self.create_license(
+            session=session,
+            kind=kind,
+            department=department,
+            issued_by=principal.sub,
+            fields=checked,
+            valid_until=self.valid_until_for(kind, valid_until, today()),
+            holder_index=self.holder_index(index_kind, number),
+            holder_enc=self.encrypt(number.encode(), field=index_kind),
+        )
+
+    async def create_license(
+        self,
+        *,
+        session: AsyncSession,
+        kind: LicenseType,
+        department: str,
+        issued_by: str,
+        fields: dict[str, str],
+        valid_until: str | None,
+        holder_index: str | None = None,
+        holder_enc: bytes | None = None,
+        holder_account_id: str | None = None,
+        source_ref: str | None = None,
+    ) -> License:
+        list_id, index = await self._allocate_status_index(session)
+        license_id = str(uuid.uuid4())
+        holder_key = Ed25519PrivateKey.generate()
+        raw_holder_key = holder_key.private_bytes(
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+        )
+        now = utcnow()
+        row = License(
+            id=license_id,
+            type=kind.code,
+            issuer_department=department,
+            issued_by=issued_by,
+            holder_kind=kind.holder_kind,
+            holder_index=holder_index,
+            holder_enc=holder_enc,
+            holder_account_id=holder_account_id,
+            fields=fields,
+            valid_from=today().isoformat(),
+            valid_until=valid_until,
+            status=LicenseStatus.VALID,
+            status_reason="",
+            status_list_id=list_id,
+            status_index=index,
+            holder_key=self.encrypt(raw_holder_key, field=f"holder-key:{license_id}"),
+            source_ref=source_ref,
+            issued_at=now,
+            updated_at=now,
+        )
+        await self._sign(session, row, holder_key.public_key())
+        session.add(row)
+        session.add(LicenseUse(license_id=license_id, at=now, kind="issued", who=department, purpose="签发"))
+        await session.flush()
+        return row
+
+    async def change_status(
+        self,
+        *,
+        session: AsyncSession,
+        principal: Principal,
+        license_id: str,
+        action: str,
+        reason: str,
+        valid_until: str = "",
+    ) -> License:
+        department = self.department_of(principal)
+        try:
+            act = StatusAction(action)
+        except ValueError as exc:
+            raise InvalidInput(
+                "操作只能是 renew、suspend、reinstate 或 revoke", code="invalid_action"
+            ) from exc
+        reason = reason.strip()
+        if not reason or len(reason) > 200:
+            raise InvalidInput("请写明原因（200 字以内）", code="reason_required")
+        row = await session.get(License, license_id, with_for_update=True)
+        if row is None:
+            raise NotFound("没有这本证照", code="license_not_found")
+        if row.issuer_department != department:
+            raise Forbidden("只有签发部门可以变更这本证照", code="not_the_issuer")
+        if row.status == LicenseStatus.REVOKED:
+            raise WrongState("证照已注销，不能再变更", code="license_revoked")
+        if act is StatusAction.SUSPEND:
+            if row.status != LicenseStatus.VALID:
+                raise WrongState("只有有效的证照可以暂停", code="not_valid")
+            row.status = LicenseStatus.SUSPENDED
+        elif act is StatusAction.REINSTATE:
+            if row.status != LicenseStatus.SUSPENDED:
+                raise WrongState("只有暂停的证照可以恢复", code="not_suspended")
+            row.status = LicenseStatus.VALID
+        elif act is StatusAction.REVOKE:
+            row.status = LicenseStatus.REVOKED
+        else:
+            kind = await self._type(session, row.type)
+            new_until = self.valid_until_for(kind, valid_until, today())
+            if new_until is None:
+                raise InvalidInput("请给出新的有效期", code="invalid_valid_until")
+            row.valid_until = new_until
+            await self._sign(session, row, self.holder_key(row).public_key())
+        row.status_reason = reason
+        row.updated_at = utcnow()
+        session.add(
+            LicenseUse(
+                license_id=row.id,
+                at=row.updated_at,
+                kind="status",
+                who=department,
+                purpose=f"{act}：{reason}",
+            )
+        )
+        await session.flush()
+        return row
+
+    # -- holders and the wallet ---------------------------------------------------------------------------------
+
+    async def link_holder(self, *, session: AsyncSession, principal: Principal, assertion: str) -> int:
+        """Link the caller to the ID number in identity's signed real-name assertion; their licenses' count."""
+        require_signed_in(principal)
+        if principal.actor is not None:
+            raise Forbidden("代办人不能绑定居民的证照", code="not_for_delegates")
+        try:
+            header = jwt.get_unverified_header(assertion)
+        except jwt.InvalidTokenError as exc:
+            raise Unauthenticated("实名断言格式不正确", code="invalid_assertion") from exc
+        kid = header.get("kid")
+        key = await self.verifier.keys.public_key(kid) if isinstance(kid, str) else None
+        if header.get("typ") != ASSERTION_TYP or header.get("alg") != "EdDSA" or key is None:
+            raise Unauthenticated("实名断言不是身份认证签发的", code="invalid_assertion")
+        try:
+            claims = jwt.decode(
+                assertion,
+                key,
+                algorithms=["EdDSA"],
+                audience=ASSERTION_AUDIENCE,
+                issuer=self.settings.issuer,
+                options={"require": ["sub", "iat", "exp", "id_number"]},
+                leeway=5,
+            )
+            number = validate_id_number(str(claims["id_number"]))
+        except (jwt.InvalidTokenError, ValueError) as exc:
+            raise Unauthenticated("实名断言无效或已过期", code="invalid_assertion") from exc
+        if claims["sub"] != principal.sub:
+            raise Forbidden("实名断言不属于当前账号", code="invalid_assertion")
+        index = self.holder_index("id_number", number)
+        link = await session.get(HolderLink, principal.sub)
+        if link is None:
+            session.add(
+                HolderLink(
+                    account_id=principal.sub,
+                    holder_index=index,
+                    holder_enc=self.encrypt(number.encode(), field="id_number"),
+                    linked_at=utcnow(),
+                )
+            )
+        elif link.holder_index != index:
+            link.holder_index = index
+            link.holder_enc = self.encrypt(number.encode(), field="id_number")
+            link.linked_at = utcnow()
+        await session.flush()
+        return len(await self._wallet_rows(session, principal.sub, index))
+
+    async def _wallet_rows(self, session: AsyncSession, account_id: str, index: str | None) -> list[License]:
+        holder = License.holder_account_id == account_id
+        if index:
+            holder = or_(holder, License.holder_index == index)
+        query = select(License).where(holder).order_by(License.issued_at.desc())
+        return list((await session.scalars(query)).all())
+
+    async def wallet(self, *, session: AsyncSession, principal: Principal) -> tuple[list[License], bool]:
+        """The caller's licenses (every status), and whether an ID number is linked."""
+        require_signed_in(principal)
+        if principal.actor is not None:
+            raise Forbidden("代办人不能查看居民的证照夹", code="not_for_delegates")
+        index = await session.scalar(
+            select(HolderLink.holder_index).where(HolderLink.account_id == principal.sub)
+        )
+        return await self._wallet_rows(session, principal.sub, index), index is not None
+
+    async def own_license(self, *, session: AsyncSession, principal: Principal, license_id: str) -> License:
+        """One of the caller's own licenses; another person's is refused as not theirs."""
+        require_signed_in(principal)
+        if principal.actor is not None:
+            raise Forbidden("代办人不能出示或查看居民的证照", code="not_for_delegates")
+        row = await session.get(License, license_id)
+        if row is None:
+            raise NotFound("没有这本证照", code="license_not_found")
+        index = await session.scalar(
+            select(HolderLink.holder_index).where(HolderLink.account_id == principal.sub)
+        )
+        if row.holder_account_id != principal.sub and (index is None or row.holder_index != index):
+            raise Forbidden("这不是您的证照", code="not_your_license")
+        return row
+
+    def holder_masked(self, row: License) -> str:
+        if not row.holder_enc:
+            return ""
+        field = "id_number" if row.holder_kind == HolderKind.PERSON else "credit_code"
+        number = self.decrypt(row.holder_enc, field=field).decode()
+        return mask_id_number(number) if field == "id_number" else f"{number[:4]}**********{number[-4:]}"
+
+    # -- reads on record ----------------------------------------------------------------------------------------
+
+    async def facts(
+        self,
+        *,
+        session: AsyncSession,
+        principal: Principal,
+        types: list[str],
+        purpose: str,
+        reader: str,
+        case_ref: str,
+    ) -> list[License]:
+        """The caller's valid licenses of `types`, each read written to its use record."""
+        require_signed_in(principal)
+        if not purpose.strip() or not reader.strip():
+            raise InvalidInput("读取证照须写明读取单位和用途", code="purpose_required")
+        if principal.actor is not None and not case_ref.strip():
+            raise Forbidden("代办人只能为所办的件读取证照", code="case_required")
+        index = await session.scalar(
+            select(HolderLink.holder_index).where(HolderLink.account_id == principal.sub)
+        )
+        wanted = set(types)
+        rows = [
+            r
+            for r in await self._wallet_rows(session, principal.sub, index)
+            if r.type in wanted and shown_status(r) == LicenseStatus.VALID
+        ]
+        now = utcnow()
+        for row in rows:
+            session.add(
+                LicenseUse(
+                    license_id=row.id,
+                    at=now,
+                    kind="read",
+                    who=reader.strip()[:200],
+                    purpose=purpose.strip()[:200],
+                    case_ref=case_ref.strip()[:80],
+                    agent_id=principal.actor,
+                )
+            )
+        await session.flush()
+        return rows
+
+    async def uses(
+        self, *, session: AsyncSession, principal: Principal, license_id: str, limit: int = 100
+    ) -> list[LicenseUse]:
+        await self.own_license(session=session, principal=principal, license_id=license_id)
+        query = (
+            select(LicenseUse)
+            .where(LicenseUse.license_id == license_id)
+            .order_by(LicenseUse.at.desc(), LicenseUse.id.desc())
+            .limit(max(1, min(limit or 100, 500)))
+        )
+        return list((await session.scalars(query)).all())

@@ -44,6 +44,56 @@ class LicensesServiceStub:
                 request_serializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.GetLicenseFactsRequest.SerializeToString,
                 response_deserializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.GetLicenseFactsResponse.FromString,
                 _registered_method=True)
+        self.IssueLicense = channel.unary_unary(
+                '/bst.licenses.v1.LicensesService/IssueLicense',
+                request_serializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.IssueLicenseRequest.SerializeToString,
+                response_deserializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.License.FromString,
+                _registered_method=True)
+        self.ChangeLicenseStatus = channel.unary_unary(
+                '/bst.licenses.v1.LicensesService/ChangeLicenseStatus',
+                request_serializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.ChangeLicenseStatusRequest.SerializeToString,
+                response_deserializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.License.FromString,
+                _registered_method=True)
+        self.RotateIssuerKey = channel.unary_unary(
+                '/bst.licenses.v1.LicensesService/RotateIssuerKey',
+                request_serializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.RotateIssuerKeyRequest.SerializeToString,
+                response_deserializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.RotateIssuerKeyResponse.FromString,
+                _registered_method=True)
+        self.LinkHolder = channel.unary_unary(
+                '/bst.licenses.v1.LicensesService/LinkHolder',
+                request_serializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.LinkHolderRequest.SerializeToString,
+                response_deserializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.LinkHolderResponse.FromString,
+                _registered_method=True)
+        self.ListMyLicenses = channel.unary_unary(
+                '/bst.licenses.v1.LicensesService/ListMyLicenses',
+                request_serializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.ListMyLicensesRequest.SerializeToString,
+                response_deserializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.ListMyLicensesResponse.FromString,
+                _registered_method=True)
+        self.CreatePresentation = channel.unary_unary(
+                '/bst.licenses.v1.LicensesService/CreatePresentation',
+                request_serializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.CreatePresentationRequest.SerializeToString,
+                response_deserializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.Presentation.FromString,
+                _registered_method=True)
+        self.ListLicenseUses = channel.unary_unary(
+                '/bst.licenses.v1.LicensesService/ListLicenseUses',
+                request_serializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.ListLicenseUsesRequest.SerializeToString,
+                response_deserializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.ListLicenseUsesResponse.FromString,
+                _registered_method=True)
+        self.VerifyPresentation = channel.unary_unary(
+                '/bst.licenses.v1.LicensesService/VerifyPresentation',
+                request_serializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.VerifyPresentationRequest.SerializeToString,
+                response_deserializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.VerifyPresentationResponse.FromString,
+                _registered_method=True)
+        self.GetIssuerJwks = channel.unary_unary(
+                '/bst.licenses.v1.LicensesService/GetIssuerJwks',
+                request_serializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.GetIssuerJwksRequest.SerializeToString,
+                response_deserializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.JsonDocument.FromString,
+                _registered_method=True)
+        self.GetStatusList = channel.unary_unary(
+                '/bst.licenses.v1.LicensesService/GetStatusList',
+                request_serializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.GetStatusListRequest.SerializeToString,
+                response_deserializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.StatusListToken.FromString,
+                _registered_method=True)
 
 
 class LicensesServiceServicer:
@@ -64,6 +114,71 @@ class LicensesServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def IssueLicense(self, request, context):
+        """A license_issuer of the type's department issues a license to an ID number or credit code.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangeLicenseStatus(self, request, context):
+        """The issuing department's license_issuer renews, suspends, reinstates or revokes it, with a reason.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RotateIssuerKey(self, request, context):
+        """Retire a department's signing key and start a new one (platform_admin, or an issuer of that department).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LinkHolder(self, request, context):
+        """The gateway, after a citizen binds their ID number, passes identity's signed real-name assertion.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMyLicenses(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreatePresentation(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListLicenseUses(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyPresentation(self, request, context):
+        """Anyone: verify a presentation; the issuer keys; a status list.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetIssuerJwks(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStatusList(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LicensesServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -76,6 +191,56 @@ def add_LicensesServiceServicer_to_server(servicer, server):
                     servicer.GetLicenseFacts,
                     request_deserializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.GetLicenseFactsRequest.FromString,
                     response_serializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.GetLicenseFactsResponse.SerializeToString,
+            ),
+            'IssueLicense': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueLicense,
+                    request_deserializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.IssueLicenseRequest.FromString,
+                    response_serializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.License.SerializeToString,
+            ),
+            'ChangeLicenseStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangeLicenseStatus,
+                    request_deserializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.ChangeLicenseStatusRequest.FromString,
+                    response_serializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.License.SerializeToString,
+            ),
+            'RotateIssuerKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RotateIssuerKey,
+                    request_deserializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.RotateIssuerKeyRequest.FromString,
+                    response_serializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.RotateIssuerKeyResponse.SerializeToString,
+            ),
+            'LinkHolder': grpc.unary_unary_rpc_method_handler(
+                    servicer.LinkHolder,
+                    request_deserializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.LinkHolderRequest.FromString,
+                    response_serializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.LinkHolderResponse.SerializeToString,
+            ),
+            'ListMyLicenses': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMyLicenses,
+                    request_deserializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.ListMyLicensesRequest.FromString,
+                    response_serializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.ListMyLicensesResponse.SerializeToString,
+            ),
+            'CreatePresentation': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreatePresentation,
+                    request_deserializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.CreatePresentationRequest.FromString,
+                    response_serializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.Presentation.SerializeToString,
+            ),
+            'ListLicenseUses': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLicenseUses,
+                    request_deserializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.ListLicenseUsesRequest.FromString,
+                    response_serializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.ListLicenseUsesResponse.SerializeToString,
+            ),
+            'VerifyPresentation': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyPresentation,
+                    request_deserializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.VerifyPresentationRequest.FromString,
+                    response_serializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.VerifyPresentationResponse.SerializeToString,
+            ),
+            'GetIssuerJwks': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetIssuerJwks,
+                    request_deserializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.GetIssuerJwksRequest.FromString,
+                    response_serializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.JsonDocument.SerializeToString,
+            ),
+            'GetStatusList': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStatusList,
+                    request_deserializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.GetStatusListRequest.FromString,
+                    response_serializer=bst_dot_licenses_dot_v1_dot_licenses__pb2.StatusListToken.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -132,6 +297,276 @@ class LicensesService:
             '/bst.licenses.v1.LicensesService/GetLicenseFacts',
             bst_dot_licenses_dot_v1_dot_licenses__pb2.GetLicenseFactsRequest.SerializeToString,
             bst_dot_licenses_dot_v1_dot_licenses__pb2.GetLicenseFactsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssueLicense(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.licenses.v1.LicensesService/IssueLicense',
+            bst_dot_licenses_dot_v1_dot_licenses__pb2.IssueLicenseRequest.SerializeToString,
+            bst_dot_licenses_dot_v1_dot_licenses__pb2.License.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangeLicenseStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.licenses.v1.LicensesService/ChangeLicenseStatus',
+            bst_dot_licenses_dot_v1_dot_licenses__pb2.ChangeLicenseStatusRequest.SerializeToString,
+            bst_dot_licenses_dot_v1_dot_licenses__pb2.License.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RotateIssuerKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.licenses.v1.LicensesService/RotateIssuerKey',
+            bst_dot_licenses_dot_v1_dot_licenses__pb2.RotateIssuerKeyRequest.SerializeToString,
+            bst_dot_licenses_dot_v1_dot_licenses__pb2.RotateIssuerKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LinkHolder(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.licenses.v1.LicensesService/LinkHolder',
+            bst_dot_licenses_dot_v1_dot_licenses__pb2.LinkHolderRequest.SerializeToString,
+            bst_dot_licenses_dot_v1_dot_licenses__pb2.LinkHolderResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMyLicenses(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.licenses.v1.LicensesService/ListMyLicenses',
+            bst_dot_licenses_dot_v1_dot_licenses__pb2.ListMyLicensesRequest.SerializeToString,
+            bst_dot_licenses_dot_v1_dot_licenses__pb2.ListMyLicensesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreatePresentation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.licenses.v1.LicensesService/CreatePresentation',
+            bst_dot_licenses_dot_v1_dot_licenses__pb2.CreatePresentationRequest.SerializeToString,
+            bst_dot_licenses_dot_v1_dot_licenses__pb2.Presentation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLicenseUses(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.licenses.v1.LicensesService/ListLicenseUses',
+            bst_dot_licenses_dot_v1_dot_licenses__pb2.ListLicenseUsesRequest.SerializeToString,
+            bst_dot_licenses_dot_v1_dot_licenses__pb2.ListLicenseUsesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyPresentation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.licenses.v1.LicensesService/VerifyPresentation',
+            bst_dot_licenses_dot_v1_dot_licenses__pb2.VerifyPresentationRequest.SerializeToString,
+            bst_dot_licenses_dot_v1_dot_licenses__pb2.VerifyPresentationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetIssuerJwks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.licenses.v1.LicensesService/GetIssuerJwks',
+            bst_dot_licenses_dot_v1_dot_licenses__pb2.GetIssuerJwksRequest.SerializeToString,
+            bst_dot_licenses_dot_v1_dot_licenses__pb2.JsonDocument.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStatusList(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.licenses.v1.LicensesService/GetStatusList',
+            bst_dot_licenses_dot_v1_dot_licenses__pb2.GetStatusListRequest.SerializeToString,
+            bst_dot_licenses_dot_v1_dot_licenses__pb2.StatusListToken.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,1 @@
+"""The public REST shapes of the gateway, by domain."""

@@ -1,0 +1,233 @@
+"""扫码亮证: presentations of chosen fields, online verification (signature, disclosures, key binding, expiry,
+replay, status) and the signed status lists. No transport here; the caller owns the transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import time
+from dataclasses import dataclass
+
+import jwt
+from redis.asyncio import Redis
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.kernel.auth import Principal, require_roles
+from services.kernel.db import utcnow
+from services.kernel.errors import Forbidden, InvalidInput, NotFound, WrongState
+from services.licenses.keys import LICENSE, STATUS_LIST
+from services.licenses.models import License, LicenseType, LicenseUse, StatusList
+from services.licenses.schemas import LicenseStatus
+from services.licenses.sdjwt import (
+    STATUS_INVALID,
+    STATUS_SUSPENDED,
+    PresentationRefused,
+    Verified,
+    encode_status_list,
+    present,
+    seal_holds,
+    sign_status_list,
+    verify_presentation,
+)
+from services.licenses.service import Licenses, shown_status
+
+DEFAULT_TTL_SECONDS = 60
+STATUS_LIST_TTL_SECONDS = 60
+_NONCE = re.compile(r"^[\x21-\x7e]{8,128}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    valid: bool
+    reason: str = ""
+    message: str = ""
+    type: str = ""
+    type_name: str = ""
+    issuer: str = ""
+    fields: dict[str, str] | None = None
+
+
+class Presentations:
+    def __init__(self, licenses: Licenses, redis: Redis, namespace: str) -> None:
+        self.licenses = licenses
+        self.keyring = licenses.keyring
+        self.redis = redis
+        self.namespace = namespace
+
+    async def create(
+        self,
+        *,
+        session: AsyncSession,
+        principal: Principal,
+        license_id: str,
+        fields: list[str],
+        nonce: str = "",
+        audience: str = "",
+        ttl_seconds: int = 0,
+    ) -> tuple[str, str, str, int]:
+        """(presentation, nonce, audience, expires at) of the caller's own license with `fields` only."""
+        row = await self.licenses.own_license(session=session, principal=principal, license_id=license_id)
+        if not fields:
+            raise InvalidInput("请选择要出示的字段", code="no_fields")
+        if len(set(fields)) != len(fields):
+            raise InvalidInput("同一字段只能选一次", code="duplicate_field")
+        lacking = [f for f in fields if f not in row.fields]
+        if lacking:
+            raise InvalidInput(f"这本证照没有这些字段：{'、'.join(lacking)}", code="field_not_in_license")
+        status = shown_status(row)
+        if status != LicenseStatus.VALID:
+            messages = {
+                "expired": "证照已过有效期",
+                "suspended": "证照已被暂停使用",
+                "revoked": "证照已被注销",
+            }
+            raise WrongState(f"{messages[status]}，不能出示", code=f"license_{status}")
+        if nonce and not _NONCE.match(nonce):
+            raise InvalidInput("随机数须为 8 至 128 个可见 ASCII 字符", code="invalid_nonce")
+        if len(audience) > 200:
+            raise InvalidInput("核验方标识过长", code="invalid_audience")
+        ttl = ttl_seconds or DEFAULT_TTL_SECONDS
+        if not 10 <= ttl <= 300:
+            raise InvalidInput("有效时长须在 10 至 300 秒之间", code="invalid_ttl")
+        found = await self.keyring.public_key(row.kid)
+        if found is None or not seal_holds(found[0], self.licenses.sealed_document(row), row.seal):
+            raise WrongState("证照的电子印章校验不通过，请联系发证部门", code="seal_broken")
+        nonce = nonce or secrets.token_urlsafe(16)
+        audience = audience or self.licenses.verify_audience
+        presentation, expires_at = present(
+            issued=row.sd_jwt,
+            fields=fields,
+            holder_key=self.licenses.holder_key(row),
+            nonce=nonce,
+            audience=audience,
+            ttl_seconds=ttl,
+        )
+        labels = await self._labels(session, row.type)
+        session.add(
+            LicenseUse(
+                license_id=row.id,
+                at=utcnow(),
+                kind="presentation",
+                who=audience[:200],
+                purpose=f"扫码亮证：出示{'、'.join(labels.get(f, f) for f in fields)}"[:200],
+            )
+        )
+        await session.flush()
+        return presentation, nonce, audience, expires_at
+
+    @staticmethod
+    async def _labels(session: AsyncSession, type_code: str) -> dict[str, str]:
+        kind = await session.get(LicenseType, type_code)
+        return {f["name"]: f["label"] for f in (kind.fields if kind else [])}
+
+    async def verify(
+        self,
+        *,
+        session: AsyncSession,
+        principal: Principal,
+        presentation: str,
+        nonce: str = "",
+        audience: str = "",
+        now: float | None = None,
+    ) -> Outcome:
+        """Verify online; a valid presentation is written to the license's use record and its nonce is spent."""
+        now = time.time() if now is None else now
+        try:
+            checked = await self._check(presentation, nonce, audience, now)
+            row = await self._license_of(session, checked)
+            status = shown_status(row)
+            if status != LicenseStatus.VALID:
+                raise PresentationRefused(f"license_{status}")
+            key = f"{self.namespace}:licenses:nonce:{hashlib.sha256(checked.nonce.encode()).hexdigest()}"
+            ttl = max(int(checked.expires_at - now), 1) + 30
+            if not await self.redis.set(key, "1", nx=True, ex=ttl):
+                raise PresentationRefused("presentation_replayed")
+        except PresentationRefused as refused:
+            return Outcome(valid=False, reason=refused.reason, message=refused.message)
+        who = checked.audience
+        if not principal.anonymous:
+            department = principal.claims.get("department")
+            who = f"{department or principal.sub}（{checked.audience}）"
+        session.add(
+            LicenseUse(
+                license_id=row.id,
+                at=utcnow(),
+                kind="verification",
+                who=who[:200],
+                purpose=f"在线核验：{'、'.join(sorted(checked.fields))}"[:200],
+            )
+        )
+        await session.flush()
+        kind = await session.get(LicenseType, row.type)
+        return Outcome(
+            valid=True,
+            type=row.type,
+            type_name=kind.name if kind else "",
+            issuer=row.issuer_department,
+            fields=checked.fields,
+        )
+
+    async def _check(self, presentation: str, nonce: str, audience: str, now: float) -> Verified:
+        if not presentation or len(presentation) > 8000:
+            raise PresentationRefused("malformed")
+        try:
+            kid = jwt.get_unverified_header(presentation.split("~", 1)[0]).get("kid")
+        except jwt.InvalidTokenError as exc:
+            raise PresentationRefused("malformed") from exc
+        if isinstance(kid, str):
+            await self.keyring.public_key(kid)  # loads a key another replica made
+        return verify_presentation(
+            presentation,
+            issuer_key=self.keyring.cached_public_key,
+            expected_audience=audience or self.licenses.verify_audience,
+            expected_nonce=nonce or None,
+            now=now,
+        )
+
+    async def _license_of(self, session: AsyncSession, checked: Verified) -> License:
+        ref = checked.status_index
+        prefix = self.licenses.status_list_uri(0)[:-1]
+        if ref is None or not ref[0].startswith(prefix) or not ref[0][len(prefix) :].isdigit():
+            raise PresentationRefused("status_unknown")
+        row = await session.scalar(
+            select(License).where(
+                License.status_list_id == int(ref[0][len(prefix) :]), License.status_index == ref[1]
+            )
+        )
+        if row is None or row.type != checked.payload.get("vct"):
+            raise PresentationRefused("status_unknown")
+        return row
+
+    # -- status lists -------------------------------------------------------------------------------------------
+
+    async def status_list(self, *, session: AsyncSession, list_id: int) -> str:
+        """The signed Token Status List: 0 valid, 1 invalid (revoked), 2 suspended."""
+        size = await session.scalar(select(StatusList.size).where(StatusList.id == list_id))
+        if size is None:
+            raise NotFound("没有这个状态列表", code="status_list_not_found")
+        rows = await session.execute(
+            select(License.status_index, License.status).where(
+                License.status_list_id == list_id, License.status != LicenseStatus.VALID
+            )
+        )
+        codes = {LicenseStatus.REVOKED: STATUS_INVALID, LicenseStatus.SUSPENDED: STATUS_SUSPENDED}
+        lst = encode_status_list({index: codes[LicenseStatus(status)] for index, status in rows}, size)
+        kid, key = await self.keyring.signing_key(session, purpose=STATUS_LIST)
+        return sign_status_list(
+            key=key,
+            kid=kid,
+            uri=self.licenses.status_list_uri(list_id),
+            lst=lst,
+            ttl_seconds=STATUS_LIST_TTL_SECONDS,
+        )
+
+    async def rotate(self, *, session: AsyncSession, principal: Principal, department: str) -> str:
+        if not department:
+            raise InvalidInput("请给出部门", code="department_required")
+        if "platform_admin" in principal.roles:
+            require_roles(principal, "platform_admin")
+        elif self.licenses.department_of(principal) != department:
+            raise Forbidden("只能轮换本部门的签章密钥", code="not_your_department")
+        return await self.keyring.rotate(session, purpose=LICENSE, department=department)

@@ -1,0 +1,342 @@
+"""SD-JWT (RFC 9901) for e-licenses, the seal's canonical encoding, and the IETF Token Status List.
+
+Pure functions, no database: the service, the offline verifier and the tests share them. Issuer-signed JWTs and
+status lists are signed with Ed25519 (EdDSA); the holder's key-binding JWT too. Every refusal is a
+`PresentationRefused` with a stable `reason` code and a Chinese message for the person holding the phone.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import time
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+ALG = "EdDSA"
+SD_JWT_TYP = "dc+sd-jwt"
+KB_JWT_TYP = "kb+jwt"
+STATUS_LIST_TYP = "statuslist+jwt"
+SD_ALG = "sha-256"
+STATUS_BITS = 2
+STATUS_VALID, STATUS_INVALID, STATUS_SUSPENDED = 0, 1, 2
+CLOCK_LEEWAY_SECONDS = 5
+
+REASONS = {
+    "malformed": "核验码格式不正确",
+    "unknown_issuer_key": "签发机关的密钥未知",
+    "signature_invalid": "签发机关签名无效，证照可能被篡改",
+    "issuer_key_mismatch": "签名密钥不属于该签发机关",
+    "disclosure_unknown": "出示的字段不在签发的证照中，可能被篡改或添加",
+    "disclosure_duplicate": "同一字段出示了多次",
+    "key_binding_missing": "缺少持证人的绑定签名",
+    "key_binding_invalid": "持证人的绑定签名无效",
+    "presentation_hash_mismatch": "出示内容与持证人签名不符",
+    "nonce_mismatch": "核验码不是为本次核验生成的（随机数不符）",
+    "audience_mismatch": "核验码不是出示给本核验方的",
+    "presentation_expired": "核验码已过期，请持证人重新出示",
+    "presentation_replayed": "核验码已被使用过，请持证人重新出示",
+    "license_expired": "证照已过有效期",
+    "license_revoked": "证照已被注销",
+    "license_suspended": "证照已被暂停使用",
+    "status_unknown": "无法确认证照状态",
+}
+
+
+class PresentationRefused(Exception):
+    """A presentation that does not verify; `reason` is a stable code, `message` says why in Chinese."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(REASONS.get(reason, reason))
+        self.reason = reason
+        self.message = REASONS.get(reason, reason)
+
+
+# -- encodings -------------------------------------------------------------------------------------------------
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def canonical(value: Any) -> bytes:
+    """The canonical encoding a seal signs: JSON, keys sorted, no whitespace, UTF-8 (RFC 8785 for string data)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def digest(text: str) -> str:
+    return b64url(hashlib.sha256(text.encode("ascii")).digest())
+
+
+def public_jwk(key: Ed25519PublicKey, kid: str | None = None, **members: str) -> dict[str, str]:
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    jwk = {"kty": "OKP", "crv": "Ed25519", "x": b64url(raw)}
+    if kid:
+        jwk.update({"kid": kid, "alg": ALG, "use": "sig"})
+    jwk.update(members)
+    return jwk
+
+
+def key_from_jwk(jwk: Mapping[str, Any]) -> Ed25519PublicKey:
+    if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519" or not isinstance(jwk.get("x"), str):
+        raise PresentationRefused("key_binding_invalid")
+    try:
+        return Ed25519PublicKey.from_public_bytes(b64url_decode(jwk["x"]))
+    except ValueError as exc:
+        raise PresentationRefused("key_binding_invalid") from exc
+
+
+def seal(private_key: Ed25519PrivateKey, document: Mapping[str, Any]) -> str:
+    """电子印章: the issuer's Ed25519 signature over the canonical encoding of a license's fields."""
+    return b64url(private_key.sign(canonical(document)))
+
+
+def seal_holds(public_key: Ed25519PublicKey, document: Mapping[str, Any], signature: str) -> bool:
+    try:
+        public_key.verify(b64url_decode(signature), canonical(document))
+        return True
+    except (InvalidSignature, ValueError):
+        return False
+
+
+# -- issuing ---------------------------------------------------------------------------------------------------
+
+
+def make_disclosure(name: str, value: str) -> str:
+    return b64url(json.dumps([b64url(secrets.token_bytes(16)), name, value], ensure_ascii=False).encode())
+
+
+def issue_sd_jwt(
+    *,
+    issuer_key: Ed25519PrivateKey,
+    kid: str,
+    claims: Mapping[str, Any],
+    fields: Mapping[str, str],
+    holder_key: Ed25519PublicKey,
+) -> str:
+    """An issuer-signed SD-JWT whose every field is selectively disclosable, ending in `~` with all disclosures."""
+    disclosures = [make_disclosure(name, value) for name, value in sorted(fields.items())]
+    payload = {
+        **claims,
+        "_sd": sorted(digest(d) for d in disclosures),
+        "_sd_alg": SD_ALG,
+        "cnf": {"jwk": public_jwk(holder_key)},
+    }
+    token = jwt.encode(payload, issuer_key, algorithm=ALG, headers={"kid": kid, "typ": SD_JWT_TYP})
+    return "~".join([token, *disclosures, ""])
+
+
+def split(sd_jwt: str) -> tuple[str, list[str], str]:
+    """(issuer-signed JWT, disclosures, key-binding JWT or "")."""
+    parts = sd_jwt.split("~")
+    if len(parts) < 2 or not parts[0]:
+        raise PresentationRefused("malformed")
+    return parts[0], parts[1:-1], parts[-1]
+
+
+def decode_disclosure(disclosure: str) -> tuple[str, str]:
+    try:
+        decoded = json.loads(b64url_decode(disclosure))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PresentationRefused("malformed") from exc
+    if not (isinstance(decoded, list) and len(decoded) == 3 and all(isinstance(x, str) for x in decoded)):
+        raise PresentationRefused("malformed")
+    return decoded[1], decoded[2]
+
+
+def present(
+    *,
+    issued: str,
+    fields: list[str],
+    holder_key: Ed25519PrivateKey,
+    nonce: str,
+    audience: str,
+    ttl_seconds: int = 60,
+    now: float | None = None,
+) -> tuple[str, int]:
+    """A presentation of `fields` only, bound to the verifier's nonce and audience: (SD-JWT+KB, expires at)."""
+    token, disclosures, _ = split(issued)
+    by_name = {decode_disclosure(d)[0]: d for d in disclosures}
+    chosen = [by_name[name] for name in fields]
+    body = "~".join([token, *chosen, ""])
+    issued_at = int(now if now is not None else time.time())
+    expires_at = issued_at + ttl_seconds
+    kb = jwt.encode(
+        {"iat": issued_at, "exp": expires_at, "aud": audience, "nonce": nonce, "sd_hash": digest(body)},
+        holder_key,
+        algorithm=ALG,
+        headers={"typ": KB_JWT_TYP},
+    )
+    return body + kb, expires_at
+
+
+# -- verifying -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    """What a verified presentation proves."""
+
+    payload: dict[str, Any]  # the issuer-signed claims (without the digests)
+    fields: dict[str, str]  # the disclosed fields
+    kid: str
+    nonce: str
+    audience: str
+    expires_at: int
+
+    @property
+    def status_index(self) -> tuple[str, int] | None:
+        ref = (self.payload.get("status") or {}).get("status_list") or {}
+        if isinstance(ref.get("uri"), str) and isinstance(ref.get("idx"), int):
+            return ref["uri"], ref["idx"]
+        return None
+
+
+KeyLookup = Callable[[str], "tuple[Ed25519PublicKey, Mapping[str, Any]] | None"]
+
+
+def verify_presentation(
+    presentation: str,
+    *,
+    issuer_key: KeyLookup,
+    expected_audience: str | None,
+    expected_nonce: str | None = None,
+    now: float | None = None,
+) -> Verified:
+    """Check the issuer signature, each disclosure's digest, the key binding (nonce, audience, hash) and the
+    presentation's and the license's expiry. Status and replay are the caller's (online: the database and a
+    nonce store; offline: a cached status list)."""
+    now = time.time() if now is None else now
+    token, disclosures, kb = split(presentation.strip())
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError as exc:
+        raise PresentationRefused("malformed") from exc
+    kid = header.get("kid")
+    if header.get("alg") != ALG or not isinstance(kid, str):
+        raise PresentationRefused("signature_invalid")
+    found = issuer_key(kid)
+    if found is None:
+        raise PresentationRefused("unknown_issuer_key")
+    public_key, jwk = found
+    try:
+        payload: dict[str, Any] = jwt.decode(
+            token, public_key, algorithms=[ALG], options={"verify_exp": False, "verify_aud": False}
+        )
+    except jwt.InvalidTokenError as exc:
+        raise PresentationRefused("signature_invalid") from exc
+    if jwk.get("purpose") != "license" or jwk.get("dept") != payload.get("issuer_department"):
+        raise PresentationRefused("issuer_key_mismatch")
+    digests = payload.get("_sd")
+    if payload.get("_sd_alg") != SD_ALG or not isinstance(digests, list):
+        raise PresentationRefused("malformed")
+    allowed = set(digests)
+    fields: dict[str, str] = {}
+    seen: set[str] = set()
+    for disclosure in disclosures:
+        d = digest(disclosure)
+        if d not in allowed:
+            raise PresentationRefused("disclosure_unknown")
+        name, value = decode_disclosure(disclosure)
+        if d in seen or name in fields:
+            raise PresentationRefused("disclosure_duplicate")
+        seen.add(d)
+        fields[name] = value
+    if not kb:
+        raise PresentationRefused("key_binding_missing")
+    holder = key_from_jwk((payload.get("cnf") or {}).get("jwk") or {})
+    try:
+        kb_header = jwt.get_unverified_header(kb)
+        if kb_header.get("typ") != KB_JWT_TYP:
+            raise PresentationRefused("key_binding_invalid")
+        binding = jwt.decode(kb, holder, algorithms=[ALG], options={"verify_exp": False, "verify_aud": False})
+    except jwt.InvalidTokenError as exc:
+        raise PresentationRefused("key_binding_invalid") from exc
+    if binding.get("sd_hash") != digest(presentation.strip()[: -len(kb)]):
+        raise PresentationRefused("presentation_hash_mismatch")
+    nonce, audience = binding.get("nonce"), binding.get("aud")
+    if not isinstance(nonce, str) or not isinstance(audience, str):
+        raise PresentationRefused("key_binding_invalid")
+    if expected_nonce is not None and nonce != expected_nonce:
+        raise PresentationRefused("nonce_mismatch")
+    if expected_audience is not None and audience != expected_audience:
+        raise PresentationRefused("audience_mismatch")
+    issued_at, expires_at = binding.get("iat"), binding.get("exp")
+    if not isinstance(issued_at, int) or not isinstance(expires_at, int):
+        raise PresentationRefused("key_binding_invalid")
+    if issued_at > now + CLOCK_LEEWAY_SECONDS or expires_at + CLOCK_LEEWAY_SECONDS < now:
+        raise PresentationRefused("presentation_expired")
+    license_exp = payload.get("exp")
+    if isinstance(license_exp, int) and license_exp < now:
+        raise PresentationRefused("license_expired")
+    claims = {k: v for k, v in payload.items() if k not in ("_sd", "_sd_alg")}
+    return Verified(claims, fields, kid, nonce, audience, expires_at)
+
+
+# -- Token Status List (draft-ietf-oauth-status-list) ----------------------------------------------------------
+
+
+def encode_status_list(statuses: Mapping[int, int], size: int) -> str:
+    """`lst`: 2 bits per entry, entry i in byte i // 4 from the least significant bits, zlib (DEFLATE) compressed."""
+    raw = bytearray(size * STATUS_BITS // 8)
+    for index, status in statuses.items():
+        raw[index // 4] |= (status & 0b11) << ((index % 4) * 2)
+    return b64url(zlib.compress(bytes(raw), 9))
+
+
+def status_at(lst: str, index: int) -> int:
+    raw = zlib.decompress(b64url_decode(lst))
+    if index // 4 >= len(raw):
+        raise PresentationRefused("status_unknown")
+    return (raw[index // 4] >> ((index % 4) * 2)) & 0b11
+
+
+def sign_status_list(
+    *, key: Ed25519PrivateKey, kid: str, uri: str, lst: str, ttl_seconds: int, now: float | None = None
+) -> str:
+    issued_at = int(now if now is not None else time.time())
+    return jwt.encode(
+        {
+            "sub": uri,
+            "iat": issued_at,
+            "exp": issued_at + 24 * 3600,
+            "ttl": ttl_seconds,
+            "status_list": {"bits": STATUS_BITS, "lst": lst},
+        },
+        key,
+        algorithm=ALG,
+        headers={"kid": kid, "typ": STATUS_LIST_TYP},
+    )
+
+
+def read_status_list(token: str, key_lookup: KeyLookup, *, now: float | None = None) -> tuple[str, str, int]:
+    """(uri, lst, iat) of a status list token whose signature and purpose check out."""
+    try:
+        header = jwt.get_unverified_header(token)
+        found = key_lookup(str(header.get("kid")))
+        if header.get("typ") != STATUS_LIST_TYP or found is None or found[1].get("purpose") != "status-list":
+            raise PresentationRefused("status_unknown")
+        claims = jwt.decode(
+            token, found[0], algorithms=[ALG], options={"verify_exp": False}, leeway=CLOCK_LEEWAY_SECONDS
+        )
+    except jwt.InvalidTokenError as exc:
+        raise PresentationRefused("status_unknown") from exc
+    if claims.get("exp", 0) < (time.time() if now is None else now):
+        raise PresentationRefused("status_unknown")
+    body = claims.get("status_list") or {}
+    if body.get("bits") != STATUS_BITS or not isinstance(body.get("lst"), str):
+        raise PresentationRefused("status_unknown")
+    return str(claims["sub"]), body["lst"], int(claims["iat"])

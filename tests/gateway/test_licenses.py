@@ -1,0 +1,232 @@
+"""E-licenses through the real gateway and the real licenses service: issue → bind → wallet → 扫码亮证 → verify
+online, offline and with the IETF reference library → replay refused → revoke → the use record."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import json
+import uuid
+from dataclasses import replace
+
+import zxingcpp
+from PIL import Image
+
+from services.kernel.events import Event, stream_name
+from services.licenses.offline import OfflineVerifier
+from tests.helpers import sms_tokens, staff_token
+from tests.services.licenses.conftest import TRAFFIC, new_id_number
+
+AUDIENCE = "https://jiaojing-checkpoint.example.gov.cn"
+
+
+def issuer_token(platform, department: str = TRAFFIC) -> str:
+    return staff_token(
+        platform, roles=["license_issuer"], region="53", subject=str(uuid.uuid4()), department=department
+    )
+
+
+def driving_licence(number: str) -> dict:
+    return {
+        "type": "DRIVING-LICENSE",
+        "holder": {"id_number": number},
+        "fields": {
+            "name": "张三",
+            "id_number": number,
+            "class": "C1",
+            "file_no": "530100998877",
+            "first_issued": "2016-03-01",
+        },
+    }
+
+
+async def offline_verifier(platform) -> OfflineVerifier:
+    async with platform.client() as client:
+        jwks = (await client.get("/api/v1/licenses/issuers/jwks.json")).json()
+        lst = await client.get("/api/v1/licenses/status-lists/1")
+    assert lst.headers["content-type"].startswith("application/statuslist+jwt")
+    verifier = OfflineVerifier(jwks)
+    verifier.add_status_list(lst.text)
+    return verifier
+
+
+async def test_issue_bind_present_verify_revoke_and_the_use_record(platform, monkeypatch) -> None:
+    number = new_id_number()
+    async with platform.client(issuer_token(platform)) as issuer:
+        issued = await issuer.post("/api/v1/licenses", json=driving_licence(number))
+    assert issued.status_code == 201, issued.text
+    license_id = issued.json()["license_id"]
+    assert issued.json()["holder"].endswith(number[-4:]) and issued.json()["kid"]
+
+    citizen = (await sms_tokens(platform))["access_token"]
+    async with platform.client(citizen) as client:
+        empty = (await client.get("/api/v1/me/licenses")).json()
+        bound = await client.post("/api/v1/me/real-name", json={"name": "张三", "id_number": number})
+        wallet = (await client.get("/api/v1/me/licenses")).json()
+        shown = [
+            await client.post(
+                f"/api/v1/me/licenses/{license_id}/presentations",
+                json={"fields": ["name", "class"], "nonce": f"checkpoint-nonce-{i}", "audience": AUDIENCE},
+            )
+            for i in range(2)
+        ]
+    assert empty == {"linked": False, "licenses": []}
+    assert bound.status_code == 200, bound.text
+    assert wallet["linked"] and [w["license_id"] for w in wallet["licenses"]] == [license_id]
+    assert wallet["licenses"][0]["status"] == "valid" and wallet["licenses"][0]["issuer"] == TRAFFIC
+    assert all(s.status_code == 201 for s in shown), shown[0].text
+    first, second = (s.json() for s in shown)
+    text = first["presentation"]
+    assert number not in text and first["qr_svg"].startswith("<svg")
+    png = base64.b64decode(first["qr_png"].split(",", 1)[1])
+    assert zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))[0].text == text  # one QR code holds it
+
+    checkpoint = await offline_verifier(platform)
+    offline = checkpoint.verify(text, nonce="checkpoint-nonce-0", audience=AUDIENCE)
+    assert offline.valid and offline.fields == {"name": "张三", "class": "C1"}
+
+    import sd_jwt.verifier
+    from jwcrypto.jwk import JWK
+
+    async with platform.client() as client:
+        jwks = (await client.get("/api/v1/licenses/issuers/jwks.json")).json()
+    monkeypatch.setattr(sd_jwt.verifier, "DEFAULT_SIGNING_ALG", "EdDSA")
+    reference = sd_jwt.verifier.SDJWTVerifier(
+        text,
+        lambda iss, header: JWK(**next(k for k in jwks["keys"] if k["kid"] == header["kid"])),
+        expected_aud=AUDIENCE,
+        expected_nonce="checkpoint-nonce-0",
+    ).get_verified_payload()
+    assert (reference["name"], reference["class"]) == ("张三", "C1") and "id_number" not in reference
+
+    body = {"presentation": text, "nonce": "checkpoint-nonce-0", "audience": AUDIENCE}
+    async with platform.client() as client:
+        online = (await client.post("/api/v1/licenses/verify", json=body)).json()
+        replay = (await client.post("/api/v1/licenses/verify", json=body)).json()
+    assert online == {
+        "valid": True,
+        "reason": None,
+        "message": None,
+        "type": "DRIVING-LICENSE",
+        "type_name": "机动车驾驶证",
+        "issuer": TRAFFIC,
+        "fields": {"name": "张三", "class": "C1"},
+    }
+    assert replay["valid"] is False and replay["reason"] == "presentation_replayed" and replay["message"]
+
+    async with platform.client(issuer_token(platform)) as issuer:
+        revoked = await issuer.post(
+            f"/api/v1/licenses/{license_id}/revoke", json={"reason": "记满12分，依法注销"}
+        )
+    assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
+    later = {"presentation": second["presentation"], "nonce": "checkpoint-nonce-1", "audience": AUDIENCE}
+    async with platform.client() as client:
+        refused = (await client.post("/api/v1/licenses/verify", json=later)).json()
+    assert (refused["valid"], refused["reason"]) == (False, "license_revoked")
+    stale = checkpoint.verify(second["presentation"], nonce="checkpoint-nonce-1", audience=AUDIENCE)
+    assert stale.valid  # the checkpoint's cached list still says valid ...
+    checkpoint = await offline_verifier(platform)  # ... until it refreshes
+    fresh = checkpoint.verify(second["presentation"], nonce="checkpoint-nonce-1", audience=AUDIENCE)
+    assert (fresh.valid, fresh.reason) == (False, "license_revoked")
+
+    async with platform.client(citizen) as client:
+        wallet = (await client.get("/api/v1/me/licenses")).json()
+        uses = (await client.get(f"/api/v1/me/licenses/{license_id}/uses")).json()
+    assert wallet["licenses"][0]["status"] == "revoked"
+    kinds = [u["kind"] for u in uses]
+    assert kinds.count("verification") == 1 and kinds.count("presentation") == 2
+    assert kinds[-1] == "issued" and kinds[0] == "status"
+    verification = next(u for u in uses if u["kind"] == "verification")
+    assert verification["who"] == AUDIENCE and "name" in verification["purpose"]
+
+
+async def test_an_issuer_may_issue_only_their_departments_types(platform) -> None:
+    number = new_id_number()
+    async with platform.client(issuer_token(platform, "民政厅")) as issuer:
+        refused = await issuer.post("/api/v1/licenses", json=driving_licence(number))
+    assert refused.status_code == 403 and refused.json()["code"] == "issuer_not_authorised"
+    assert "无权" in refused.json()["detail"]
+    citizen = (await sms_tokens(platform))["access_token"]
+    async with platform.client(citizen) as client:
+        await client.post("/api/v1/me/real-name", json={"name": "张三", "id_number": number})
+        assert (await client.get("/api/v1/me/licenses")).json() == {"linked": True, "licenses": []}
+        as_citizen = await client.post("/api/v1/licenses", json=driving_licence(number))
+    assert as_citizen.status_code == 403
+
+
+async def test_bad_issue_input_is_a_problem_in_chinese(platform) -> None:
+    number = new_id_number()
+    body = driving_licence(number)
+    body["fields"]["plate_no"] = "云A12345"
+    async with platform.client(issuer_token(platform)) as issuer:
+        unknown = await issuer.post("/api/v1/licenses", json=body)
+        mismatch = await issuer.post(
+            "/api/v1/licenses", json=driving_licence(number) | {"holder": {"id_number": new_id_number()}}
+        )
+        bad_number = await issuer.post("/api/v1/licenses", json=driving_licence("530102199001011234"))
+    assert unknown.status_code == 422 and unknown.json()["code"] == "unknown_field"
+    assert "plate_no" in unknown.json()["detail"]
+    assert mismatch.status_code == 422 and mismatch.json()["code"] == "holder_mismatch"
+    assert bad_number.status_code == 422
+
+
+async def test_types_jwks_and_status_lists_are_public(platform) -> None:
+    async with platform.client() as client:
+        types = (await client.get("/api/v1/licenses/types")).json()
+        jwks = (await client.get("/api/v1/licenses/issuers/jwks.json")).json()
+        missing = await client.get("/api/v1/licenses/status-lists/999")
+    driving = next(t for t in types if t["type"] == "DRIVING-LICENSE")
+    assert driving["department"] == TRAFFIC and {"name": "class", "label": "准驾车型"} in driving["fields"]
+    assert all(k["kty"] == "OKP" and k["crv"] == "Ed25519" and "d" not in k for k in jwks["keys"])
+    assert any(k["purpose"] == "status-list" for k in jwks["keys"])
+    assert missing.status_code == 404
+
+
+async def test_an_approved_application_lands_in_the_wallet_once(platform) -> None:
+    """intake.application.concluded (approved), delivered twice, issues its result once."""
+    citizen = await sms_tokens(platform)
+    async with platform.client(citizen["access_token"]) as client:
+        me = (await client.get("/api/v1/me")).json()
+    application_no = f"YN{uuid.uuid4().hex[:12].upper()}"
+    event = Event(
+        event_id=str(uuid.uuid4()),
+        event_type="intake.application.concluded",
+        aggregate_id=application_no,
+        payload={
+            "application_no": application_no,
+            "item_code": "X-1",
+            "item_name": "个体工商户登记",
+            "department": "市场监督管理局",
+            "region": "530102",
+            "applicant_id": me["id"],
+            "agent_id": None,
+            "channel": "app",
+            "status": "concluded",
+            "outcome": "approved",
+            "concluded_at": "2026-11-30T10:00:00+08:00",
+            "result_license_type": "",
+            "result_fields": {},
+        },
+        occurred_at="2026-11-30T02:00:00Z",
+        source="intake",
+    )
+    stream = stream_name(platform.settings.redis_namespace, "intake")
+    redis = platform.redis.client
+    await redis.xadd(stream, event.to_fields())
+    await redis.xadd(stream, event.to_fields())  # delivered again
+    await redis.xadd(
+        stream, replace(event, event_id=str(uuid.uuid4())).to_fields()
+    )  # the same conclusion published twice
+    async with platform.client(citizen["access_token"]) as client:
+        for _ in range(100):
+            wallet = (await client.get("/api/v1/me/licenses")).json()
+            if wallet["licenses"]:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)
+        wallet = (await client.get("/api/v1/me/licenses")).json()
+    assert [w["type"] for w in wallet["licenses"]] == ["APPROVAL-DOC"]
+    doc = wallet["licenses"][0]
+    assert doc["issuer"] == "市场监督管理局" and doc["fields"]["application_no"] == application_no
+    assert json.dumps(doc, ensure_ascii=False).count(application_no) == 1
