@@ -31,6 +31,8 @@ class Account(Base):
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     region: Mapped[str | None] = mapped_column(String(6), default=None)
     outlet_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    # The unit a staff member works for (e.g. a license_issuer's issuing department), carried in their tokens.
+    department: Mapped[str | None] = mapped_column(String(100), default=None)
     status: Mapped[str] = mapped_column(String(20), default="active")  # active | disabled
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -118,6 +118,9 @@ class AccountCreate(StrictModel):
     region: RegionScope
     outlet_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,40}$")] | None = None
     phone: Phone | None = None
+    department: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None
+    ) = None
 
 
 class AccountUpdate(StrictModel):
@@ -126,6 +129,9 @@ class AccountUpdate(StrictModel):
     region: RegionScope | None = None
     display_name: Name | None = None
     outlet_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,40}$")] | None = None
+    department: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None
+    ) = None
 
 
 class AccountRead(BaseModel):
@@ -136,6 +142,7 @@ class AccountRead(BaseModel):
     roles: list[str]
     region: str | None
     outlet_id: str | None
+    department: str | None = None
     status: AccountStatus
     phone_masked: str | None
     real_name_level: int

@@ -165,6 +165,7 @@ class Identity:
             roles=list(account.roles),
             region=account.region,
             outlet_id=account.outlet_id,
+            department=account.department,
             status=AccountStatus(account.status),
             phone_masked=mask_phone(phone) if phone else None,
             real_name_level=account.real_name_level,
@@ -201,7 +202,9 @@ class Identity:
         return account
 
     @staticmethod
-    def _check_staff_shape(roles: list[Role], region: str | None, outlet_id: str | None) -> None:
+    def _check_staff_shape(
+        roles: list[Role], region: str | None, outlet_id: str | None, department: str | None = None
+    ) -> None:
         errors = []
         if Role.OUTLET_TECHNICIAN in roles and not outlet_id:
             errors.append(FieldError("outlet_id", "an outlet technician belongs to an outlet"))
@@ -214,6 +217,8 @@ class Identity:
             and (Role.VILLAGE_AGENT in roles or Role.OUTLET_TECHNICIAN in roles)
         ):
             errors.append(FieldError("region", "village agents and technicians work in one county"))
+        if Role.LICENSE_ISSUER in roles and not department:
+            errors.append(FieldError("department", "a license issuer belongs to an issuing department"))
         if errors:
             raise InvalidInput(
                 "the account's roles and region do not fit", code="invalid_input", fields=errors
@@ -239,7 +244,9 @@ class Identity:
         created_by: str | None,
         ip: str | None = None,
     ) -> AccountRead:
-        self._check_staff_shape(account_in.roles, account_in.region, account_in.outlet_id)
+        self._check_staff_shape(
+            account_in.roles, account_in.region, account_in.outlet_id, account_in.department
+        )
         if await session.scalar(select(Account.id).where(Account.username == account_in.username)):
             raise AlreadyExists(f"the username {account_in.username!r} is taken", code="username_taken")
         if account_in.phone and await self.get_by_phone(session=session, phone=account_in.phone):
@@ -253,6 +260,7 @@ class Identity:
             roles=sorted({r.value for r in account_in.roles}),
             region=account_in.region,
             outlet_id=account_in.outlet_id,
+            department=account_in.department,
             status=AccountStatus.ACTIVE,
             created_by=created_by,
             phone_enc=self.cipher.encrypt(account_in.phone, field="phone") if account_in.phone else None,
@@ -307,14 +315,22 @@ class Identity:
         if account.id == principal.sub and account_in.status == AccountStatus.DISABLED:
             raise Forbidden("you cannot disable your own account", code="cannot_disable_self")
         changes = account_in.model_dump(exclude_unset=True)
-        if {"roles", "region", "outlet_id"} & changes.keys():
+        if {"roles", "region", "outlet_id", "department"} & changes.keys():
             if account.kind != AccountKind.STAFF:
                 raise InvalidInput("only staff accounts have roles and regions", code="not_staff")
             roles = [Role(r) for r in changes.get("roles", account.roles)]
             self._check_staff_shape(
-                roles, changes.get("region", account.region), changes.get("outlet_id", account.outlet_id)
+                roles,
+                changes.get("region", account.region),
+                changes.get("outlet_id", account.outlet_id),
+                changes.get("department", account.department),
             )
-        before = {"roles": list(account.roles), "region": account.region, "status": account.status}
+        before = {
+            "roles": list(account.roles),
+            "region": account.region,
+            "status": account.status,
+            "department": account.department,
+        }
         for name, value in changes.items():
             setattr(account, name, sorted({r.value for r in value}) if name == "roles" else value)
         if "status" in changes and changes["status"] != before["status"]:
@@ -330,7 +346,11 @@ class Identity:
                 account.failed_logins, account.locked_until = 0, None
                 await self._revocations.restore(subject=account.id)
                 self.audit(session, "account_enabled", actor=principal.sub, subject=account.id, ip=ip)
-        if before["roles"] != account.roles or before["region"] != account.region:
+        if (
+            before["roles"] != account.roles
+            or before["region"] != account.region
+            or before["department"] != account.department
+        ):
             # Tokens carrying the old roles stop now; the next refresh carries the new ones.
             await self._revocations.revoke(subject=account.id)
             self.audit(
@@ -531,6 +551,8 @@ class Identity:
             extra["sid"] = session_id
         if account.outlet_id:
             extra["outlet"] = account.outlet_id
+        if account.department:
+            extra["department"] = account.department
         return issue_access_token(
             self.keys,
             issuer=settings.issuer,

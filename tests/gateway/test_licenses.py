@@ -10,12 +10,13 @@ import json
 import uuid
 from dataclasses import replace
 
+import jwt
 import zxingcpp
 from PIL import Image
 
 from services.kernel.events import Event, stream_name
 from services.licenses.offline import OfflineVerifier
-from tests.helpers import sms_tokens, staff_token
+from tests.helpers import admin_token, create_staff, password_tokens, sms_tokens, staff_token
 from tests.services.licenses.conftest import TRAFFIC, new_id_number
 
 AUDIENCE = "https://jiaojing-checkpoint.example.gov.cn"
@@ -230,3 +231,25 @@ async def test_an_approved_application_lands_in_the_wallet_once(platform) -> Non
     doc = wallet["licenses"][0]
     assert doc["issuer"] == "市场监督管理局" and doc["fields"]["application_no"] == application_no
     assert json.dumps(doc, ensure_ascii=False).count(application_no) == 1
+
+
+async def test_an_issuer_account_carries_its_department_in_its_token(platform) -> None:
+    account = await create_staff(platform, roles=["license_issuer"], region="53", department=TRAFFIC)
+    assert account["department"] == TRAFFIC
+    token = (await password_tokens(platform, account["username"], account["password"]))["access_token"]
+    assert jwt.decode(token, options={"verify_signature": False})["department"] == TRAFFIC
+    async with platform.client(token) as issuer:
+        issued = await issuer.post("/api/v1/licenses", json=driving_licence(new_id_number()))
+    assert issued.status_code == 201, issued.text
+    async with platform.client(await admin_token(platform)) as admin:
+        homeless = await admin.post(
+            "/api/v1/admin/accounts",
+            json={
+                "username": f"issuer{uuid.uuid4().hex[:8]}",
+                "password": "a-strong-password-1",
+                "display_name": "发证员",
+                "roles": ["license_issuer"],
+                "region": "53",
+            },
+        )
+    assert homeless.status_code == 422 and homeless.json()["errors"][0]["field"] == "department"
