@@ -21,6 +21,7 @@ from services.licenses.sdjwt import (
     STATUS_INVALID,
     STATUS_SUSPENDED,
     PresentationRefused,
+    decode_status_list,
     key_from_jwk,
     read_status_list,
     status_at,
@@ -41,8 +42,9 @@ class OfflineResult:
 class OfflineVerifier:
     def __init__(self, jwks: Mapping[str, Any]) -> None:
         self._keys: dict[str, tuple[Ed25519PublicKey, Mapping[str, Any]]] = {}
-        self._lists: dict[str, tuple[str, int]] = {}  # uri -> (lst, iat)
+        self._lists: dict[str, tuple[bytes, int]] = {}  # uri -> (decompressed list, iat)
         self._seen: dict[str, int] = {}  # nonce -> expiry
+        self._pruned_at = 0.0
         self.update_jwks(jwks)
 
     def update_jwks(self, jwks: Mapping[str, Any]) -> None:
@@ -60,7 +62,7 @@ class OfflineVerifier:
         uri, lst, issued_at = read_status_list(token, self._lookup, now=now)
         known = self._lists.get(uri)
         if known is None or known[1] <= issued_at:
-            self._lists[uri] = (lst, issued_at)
+            self._lists[uri] = (decode_status_list(lst), issued_at)
         return uri
 
     def verify(
@@ -85,7 +87,9 @@ class OfflineVerifier:
                 raise PresentationRefused("license_suspended")
             if status != 0:
                 raise PresentationRefused("status_unknown")
-            self._seen = {n: exp for n, exp in self._seen.items() if exp + 10 >= now}
+            if now - self._pruned_at > 10:
+                self._seen = {n: exp for n, exp in self._seen.items() if exp + 10 >= now}
+                self._pruned_at = now
             if checked.nonce in self._seen:
                 raise PresentationRefused("presentation_replayed")
             self._seen[checked.nonce] = checked.expires_at

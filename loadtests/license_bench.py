@@ -1,0 +1,302 @@
+"""E-licenses speed: offline verifications/s in-process, presentations issued/s (in-process and through the
+gateway), and online verifications/s through a running gateway next to the bare FastAPI reference, with wrk.
+
+    .venv/bin/python -m loadtests.license_bench                 # everything (about a minute and a half)
+    LICENSE_BENCH_INPROCESS_ONLY=1 .venv/bin/python -m loadtests.license_bench
+    BENCH_SECONDS=20 BENCH_BACKEND=postgres .venv/bin/python -m loadtests.license_bench
+
+Online verification spends each presentation's nonce once (a replay is refused), so wrk cycles through
+presentations made beforehand through the public API, one per request, and counts the answers that said
+`"valid":true`; a run longer than the stock of presentations would measure replays, and the report says how many.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from loadtests.bench import REFERENCE_PATH, Config, Platform, ensure_wrk, parse_wrk, reference_app, say
+from services.licenses.offline import OfflineVerifier
+from services.licenses.sdjwt import issue_sd_jwt, present, public_jwk
+
+TRAFFIC = "公安厅交通管理局"
+FIELDS = {
+    "name": "张三",
+    "id_number": "",
+    "class": "C1",
+    "file_no": "530100998877",
+    "first_issued": "2016-03-01",
+}
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+VERIFY_LUA = r"""
+-- One presentation per request, cycling through the file; counts the answers that said "valid":true.
+local lines = {}
+for line in io.lines(os.getenv("LICENSE_BENCH_FILE")) do lines[#lines + 1] = line end
+local threads = {}
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("id", counter)
+  table.insert(threads, thread)
+end
+function init(args)
+  position = id
+  step = tonumber(os.getenv("LICENSE_BENCH_THREADS"))
+  valid = 0
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+end
+function request()
+  local body = lines[((position - 1) % #lines) + 1]
+  position = position + step
+  return wrk.format(nil, "/api/v1/licenses/verify", nil, body)
+end
+function response(status, headers, body)
+  if string.find(body, '"valid":true', 1, true) then valid = valid + 1 end
+end
+function done(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do total = total + thread:get("valid") end
+  io.write(string.format("VALID %d\n", total))
+end
+"""
+
+
+def id_number() -> str:
+    body = f"53010219{secrets.randbelow(40) + 60:02d}0{secrets.randbelow(9) + 1}1{secrets.randbelow(9)}"
+    body += f"{secrets.randbelow(1000):03d}"
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, WEIGHTS, strict=True)) % 11]
+
+
+# -- in-process -------------------------------------------------------------------------------------------------
+
+
+def in_process(count: int = 3000) -> dict[str, float]:
+    """Pure functions on one core: presentations made (SD-JWT + KB-JWT) and verified offline per second."""
+    from services.licenses.sdjwt import encode_status_list, sign_status_list
+
+    issuer, holder, status_key = (Ed25519PrivateKey.generate() for _ in range(3))
+    uri = "https://bst.example/api/v1/licenses/status-lists/1"
+    claims = {
+        "iss": "https://bst.example/api/v1/licenses/issuers",
+        "issuer_department": TRAFFIC,
+        "vct": "DRIVING-LICENSE",
+        "iat": int(time.time()),
+        "status": {"status_list": {"idx": 4242, "uri": uri}},
+    }
+    issued = issue_sd_jwt(
+        issuer_key=issuer,
+        kid="k1",
+        claims=claims,
+        fields={**FIELDS, "id_number": id_number()},
+        holder_key=holder.public_key(),
+    )
+    jwks = {
+        "keys": [
+            public_jwk(issuer.public_key(), "k1", purpose="license", dept=TRAFFIC),
+            public_jwk(status_key.public_key(), "s1", purpose="status-list", dept=""),
+        ]
+    }
+    verifier = OfflineVerifier(jwks)
+    verifier.add_status_list(
+        sign_status_list(
+            key=status_key, kid="s1", uri=uri, lst=encode_status_list({7: 1}, 131_072), ttl_seconds=60
+        )
+    )
+    started = time.perf_counter()
+    shown = [
+        present(
+            issued=issued, fields=["name", "class"], holder_key=holder, nonce=f"n{i:08d}", audience="aud"
+        )[0]
+        for i in range(count)
+    ]
+    made = count / (time.perf_counter() - started)
+    started = time.perf_counter()
+    results = [verifier.verify(text, nonce=None, audience="aud") for text in shown]
+    checked = count / (time.perf_counter() - started)
+    assert all(r.valid for r in results), results[0]
+    return {
+        "presentations_per_s_in_process": round(made),
+        "offline_verifications_per_s": round(checked),
+        "presentation_bytes": len(shown[0]),
+    }
+
+
+# -- through the gateway ----------------------------------------------------------------------------------------
+
+
+async def prepare(base_url: str, settings: Any, admin_password: str, count: int) -> tuple[list[str], float]:
+    """An issuer issues a driving licence, a citizen binds its number; `count` presentations through the API."""
+    from gateway.identity.keys import KeyStore
+    from gateway.identity.tokens import issue_access_token
+    from services.kernel.db import Database
+
+    db = Database(settings.database_url("gateway"))
+    store = KeyStore(
+        db, settings.resolved_secret_key(), token_lifetime=__import__("datetime").timedelta(minutes=10)
+    )
+    await store.load()
+    issuer = issue_access_token(
+        store,
+        issuer=settings.issuer,
+        audience=settings.jwt_audience,
+        subject="bench-issuer",
+        lifetime_seconds=600,
+        kind="staff",
+        roles=["license_issuer"],
+        region="53",
+        department=TRAFFIC,
+    )
+    await db.dispose()
+    number = id_number()
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+        issued = await client.post(
+            "/api/v1/licenses",
+            json={
+                "type": "DRIVING-LICENSE",
+                "holder": {"id_number": number},
+                "fields": {**FIELDS, "id_number": number},
+            },
+            headers={"Authorization": f"Bearer {issuer}"},
+        )
+        issued.raise_for_status()
+        license_id = issued.json()["license_id"]
+        phone = f"139{secrets.randbelow(10**8):08d}"
+        (await client.post("/api/v1/auth/sms-code", json={"phone": phone})).raise_for_status()
+        admin = (
+            await client.post(
+                "/api/v1/auth/token",
+                json={"grant_type": "password", "username": "admin", "password": admin_password},
+            )
+        ).json()["access_token"]
+        outbox = (
+            await client.get(
+                "/api/v1/admin/sms-outbox",
+                params={"phone": phone},
+                headers={"Authorization": f"Bearer {admin}"},
+            )
+        ).json()
+        code = re.search(r"验证码为(\d{6})", outbox[0]["text"]).group(1)  # type: ignore[union-attr]
+        citizen = (
+            await client.post("/api/v1/auth/token", json={"grant_type": "sms", "phone": phone, "code": code})
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {citizen}"}
+        bound = await client.post(
+            "/api/v1/me/real-name", json={"name": "张三", "id_number": number}, headers=headers
+        )
+        bound.raise_for_status()
+        semaphore = asyncio.Semaphore(16)
+
+        async def one(i: int) -> str:
+            async with semaphore:
+                reply = await client.post(
+                    f"/api/v1/me/licenses/{license_id}/presentations",
+                    json={
+                        "fields": ["name", "class"],
+                        "nonce": f"bench-{i:08d}-{secrets.token_hex(4)}",
+                        "ttl_seconds": 300,
+                    },
+                    headers=headers,
+                )
+                reply.raise_for_status()
+                return str(reply.json()["presentation"])
+
+        started = time.perf_counter()
+        shown = await asyncio.gather(*(one(i) for i in range(count)))
+        rate = count / (time.perf_counter() - started)
+    return list(shown), rate
+
+
+def wrk_run(wrk: str, url: str, seconds: int, connections: int, script: Path, env: dict[str, str]) -> str:
+    done = subprocess.run(
+        [
+            wrk,
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "2s",
+            "--latency",
+            "-s",
+            str(script),
+            url,
+        ],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=True,
+    )
+    return done.stdout
+
+
+def online(config: Config, workdir: Path, presentations: int) -> dict[str, Any]:
+    wrk = ensure_wrk()
+    results: dict[str, Any] = {}
+    with reference_app(workdir, 60) as (reference_url, _):
+        lua = workdir / "reference.lua"
+        lua.write_text("")
+        out = wrk_run(wrk, f"{reference_url}{REFERENCE_PATH}", config.seconds, config.connections, lua, {})
+        results["reference_req_per_s"] = round(parse_wrk(out)["requests_per_s"])
+    platform = Platform(config, workdir)
+    platform.configure()
+    platform.start()
+    try:
+        shown, rate = asyncio.run(
+            prepare(platform.base_url, platform.settings(), platform.admin_password, presentations)
+        )
+        results["presentations_per_s_gateway"] = round(rate)
+        stock = workdir / "presentations.jsonl"
+        stock.write_text("\n".join(json.dumps({"presentation": p}) for p in shown) + "\n")
+        script = workdir / "verify.lua"
+        script.write_text(VERIFY_LUA)
+        out = wrk_run(
+            wrk,
+            platform.base_url,
+            config.seconds,
+            config.connections,
+            script,
+            {"LICENSE_BENCH_FILE": str(stock), "LICENSE_BENCH_THREADS": "1"},
+        )
+        parsed = parse_wrk(out)
+        valid = int(re.search(r"VALID (\d+)", out).group(1))  # type: ignore[union-attr]
+        results["online_verifications_per_s"] = round(parsed["requests_per_s"])
+        results["online_valid_answers"] = valid
+        results["online_requests"] = parsed.get("requests")
+        results["ratio_to_reference"] = round(parsed["requests_per_s"] / results["reference_req_per_s"], 3)
+    finally:
+        platform.stop()
+    return results
+
+
+def main() -> int:
+    say("in-process: presentations and offline verifications")
+    results: dict[str, Any] = in_process()
+    say(json.dumps(results))
+    if not os.environ.get("LICENSE_BENCH_INPROCESS_ONLY"):
+        config = Config.from_env()
+        stock = int(os.environ.get("LICENSE_BENCH_PRESENTATIONS", "4000"))
+        with tempfile.TemporaryDirectory(prefix="license-bench-") as scratch:
+            results.update(online(config, Path(scratch), stock))
+        results["backend"] = config.backend
+        results["seconds"] = config.seconds
+        results["connections"] = config.connections
+    sys.stdout.write(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
