@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Header, Path, Query, Response, status
 
 from bst.licenses.v1 import licenses_pb2 as pb
 from gateway.deps import Authorization, Clients
@@ -70,9 +70,14 @@ async def list_license_types(
 @router.post(
     "", status_code=status.HTTP_201_CREATED, operation_id="issue_license", response_model=LicenseRead
 )
-async def issue_license(body: LicenseIssue, clients: Clients, authorization: Authorization) -> dict[str, Any]:
+async def issue_license(
+    body: LicenseIssue,
+    clients: Clients,
+    authorization: Authorization,
+    idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
+) -> dict[str, Any]:
     """A `license_issuer` of the type's department issues (签发) a license to an ID number or credit code,
-    sealed with the department's key."""
+    sealed with the department's key. The same `Idempotency-Key` and body return the first license."""
     reply = await clients.licenses.IssueLicense(
         pb.IssueLicenseRequest(
             type=body.type,
@@ -80,6 +85,7 @@ async def issue_license(body: LicenseIssue, clients: Clients, authorization: Aut
             holder_credit_code=body.holder.credit_code or "",
             fields=body.fields,
             valid_until=body.valid_until.isoformat() if body.valid_until else "",
+            idempotency_key=idempotency_key or "",
         ),
         **clients.options(authorization),
     )

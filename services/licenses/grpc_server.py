@@ -85,6 +85,7 @@ class LicensesServicer(licenses_pb2_grpc.LicensesServiceServicer):
                 credit_code=request.holder_credit_code,
                 fields=dict(request.fields),
                 valid_until=request.valid_until,
+                idempotency_key=request.idempotency_key,
             )
             return _license(row, await self._kind(session, row.type), self.rules.holder_masked(row))
 

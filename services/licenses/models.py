@@ -108,6 +108,9 @@ class License(Base):
     sd_jwt: Mapped[str] = mapped_column(Text)
     holder_key: Mapped[bytes] = mapped_column(LargeBinary)  # the key-binding key, encrypted
     source_ref: Mapped[str | None] = mapped_column(String(80), unique=True, default=None)
+    # "<issuer account>:<Idempotency-Key>" and the hash of the request it came with.
+    idempotency_ref: Mapped[str | None] = mapped_column(String(160), unique=True, default=None)
+    request_hash: Mapped[str | None] = mapped_column(String(64), default=None)
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

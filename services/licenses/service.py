@@ -29,7 +29,7 @@ from services.kernel.validators import mask_id_number, validate_credit_code, val
 from services.licenses.keys import LICENSE, Keyring
 from services.licenses.models import HolderLink, License, LicenseType, LicenseUse, StatusList
 from services.licenses.schemas import HolderKind, LicenseStatus, LicenseTypeRead, StatusAction
-from services.licenses.sdjwt import issue_sd_jwt, seal
+from services.licenses.sdjwt import canonical, issue_sd_jwt, seal
 
 CHINA = ZoneInfo("Asia/Shanghai")
 ISSUER_ROLE = "license_issuer"
@@ -216,8 +216,24 @@ class Licenses:
         credit_code: str = "",
         fields: dict[str, str],
         valid_until: str = "",
+        idempotency_key: str = "",
     ) -> License:
         department = self.department_of(principal)
+        idempotency_ref = request_hash = None
+        if idempotency_key:
+            if len(idempotency_key) > 100:
+                raise InvalidInput("Idempotency-Key 不能超过 100 个字符", code="invalid_idempotency_key")
+            idempotency_ref = f"{principal.sub}:{idempotency_key}"
+            request_hash = hashlib.sha256(
+                canonical([type_code, id_number, credit_code, fields, valid_until])
+            ).hexdigest()
+            first = await session.scalar(select(License).where(License.idempotency_ref == idempotency_ref))
+            if first is not None:
+                if first.request_hash != request_hash:
+                    raise InvalidInput(
+                        "这个 Idempotency-Key 已用于另一份签发请求", code="idempotency_key_reused"
+                    )
+                return first
         kind = await self._type(session, type_code)
         if kind.issuer_department not in (department, ANY_DEPARTMENT):
             raise Forbidden(
@@ -239,7 +255,7 @@ class Licenses:
         checked = self._check_fields(kind, fields)
         if own_field in checked and checked[own_field].upper() != number:
             raise InvalidInput("证照上的号码与持证人号码不一致", code="holder_mismatch")
-        return await self.create_license(
+        row = await self.create_license(
             session=session,
             kind=kind,
             department=department,
@@ -249,6 +265,9 @@ class Licenses:
             holder_index=self.holder_index(index_kind, number),
             holder_enc=self.encrypt(number.encode(), field=index_kind),
         )
+        row.idempotency_ref, row.request_hash = idempotency_ref, request_hash
+        await session.flush()
+        return row
 
     async def create_license(
         self,

@@ -253,3 +253,15 @@ async def test_an_issuer_account_carries_its_department_in_its_token(platform) -
             },
         )
     assert homeless.status_code == 422 and homeless.json()["errors"][0]["field"] == "department"
+
+
+async def test_the_same_idempotency_key_issues_once(platform) -> None:
+    number = new_id_number()
+    key = {"Idempotency-Key": f"issue-{uuid.uuid4().hex}"}
+    async with platform.client(issuer_token(platform)) as issuer:
+        first = await issuer.post("/api/v1/licenses", json=driving_licence(number), headers=key)
+        again = await issuer.post("/api/v1/licenses", json=driving_licence(number), headers=key)
+        other = await issuer.post("/api/v1/licenses", json=driving_licence(new_id_number()), headers=key)
+    assert first.status_code == 201 and again.status_code == 201
+    assert again.json()["license_id"] == first.json()["license_id"]
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"

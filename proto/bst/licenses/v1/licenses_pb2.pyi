@@ -119,7 +119,7 @@ class License(_message.Message):
     def __init__(self, license_id: _Optional[str] = ..., type: _Optional[str] = ..., type_name: _Optional[str] = ..., issuer_department: _Optional[str] = ..., status: _Optional[str] = ..., status_reason: _Optional[str] = ..., valid_from: _Optional[str] = ..., valid_until: _Optional[str] = ..., fields: _Optional[_Mapping[str, str]] = ..., kid: _Optional[str] = ..., seal: _Optional[str] = ..., issued_at: _Optional[str] = ..., holder_masked: _Optional[str] = ...) -> None: ...
 
 class IssueLicenseRequest(_message.Message):
-    __slots__ = ("type", "holder_id_number", "holder_credit_code", "fields", "valid_until")
+    __slots__ = ("type", "holder_id_number", "holder_credit_code", "fields", "valid_until", "idempotency_key")
     class FieldsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -132,12 +132,14 @@ class IssueLicenseRequest(_message.Message):
     HOLDER_CREDIT_CODE_FIELD_NUMBER: _ClassVar[int]
     FIELDS_FIELD_NUMBER: _ClassVar[int]
     VALID_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     type: str
     holder_id_number: str
     holder_credit_code: str
     fields: _containers.ScalarMap[str, str]
     valid_until: str
-    def __init__(self, type: _Optional[str] = ..., holder_id_number: _Optional[str] = ..., holder_credit_code: _Optional[str] = ..., fields: _Optional[_Mapping[str, str]] = ..., valid_until: _Optional[str] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, type: _Optional[str] = ..., holder_id_number: _Optional[str] = ..., holder_credit_code: _Optional[str] = ..., fields: _Optional[_Mapping[str, str]] = ..., valid_until: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class ChangeLicenseStatusRequest(_message.Message):
     __slots__ = ("license_id", "action", "reason", "valid_until")

@@ -81,10 +81,13 @@ def upgrade() -> None:
         sa.Column("sd_jwt", sa.Text(), nullable=False),
         sa.Column("holder_key", sa.LargeBinary(), nullable=False),
         sa.Column("source_ref", sa.String(length=80), nullable=True),
+        sa.Column("idempotency_ref", sa.String(length=160), nullable=True),
+        sa.Column("request_hash", sa.String(length=64), nullable=True),
         sa.Column("issued_at", services.kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", services.kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_licenses")),
         sa.UniqueConstraint("source_ref", name=op.f("uq_licenses_source_ref")),
+        sa.UniqueConstraint("idempotency_ref", name=op.f("uq_licenses_idempotency_ref")),
         sa.UniqueConstraint(
             "status_list_id", "status_index", name=op.f("uq_licenses_status_list_id_status_index")
         ),
