@@ -13,6 +13,7 @@ presentations made beforehand through the public API, one per request, and count
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import os
 import re
@@ -39,6 +40,7 @@ FIELDS = {
     "file_no": "530100998877",
     "first_issued": "2016-03-01",
 }
+QR_SAMPLE = 60  # presentations made with their QR images (SVG and PNG), measured apart
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 VERIFY_LUA = r"""
@@ -138,16 +140,16 @@ def in_process(count: int = 3000) -> dict[str, float]:
 # -- through the gateway ----------------------------------------------------------------------------------------
 
 
-async def prepare(base_url: str, settings: Any, admin_password: str, count: int) -> tuple[list[str], float]:
+async def prepare(
+    base_url: str, settings: Any, admin_password: str, count: int
+) -> tuple[list[str], float, float]:
     """An issuer issues a driving licence, a citizen binds its number; `count` presentations through the API."""
     from gateway.identity.keys import KeyStore
     from gateway.identity.tokens import issue_access_token
     from services.kernel.db import Database
 
     db = Database(settings.database_url("gateway"))
-    store = KeyStore(
-        db, settings.resolved_secret_key(), token_lifetime=__import__("datetime").timedelta(minutes=10)
-    )
+    store = KeyStore(db, settings.resolved_secret_key(), token_lifetime=dt.timedelta(minutes=10))
     await store.load()
     issuer = issue_access_token(
         store,
@@ -200,11 +202,12 @@ async def prepare(base_url: str, settings: Any, admin_password: str, count: int)
         bound.raise_for_status()
         semaphore = asyncio.Semaphore(16)
 
-        async def one(i: int) -> str:
+        async def one(i: int, with_qr: bool) -> str:
             async with semaphore:
                 reply = await client.post(
                     f"/api/v1/me/licenses/{license_id}/presentations",
                     json={
+                        "qr": with_qr,
                         "fields": ["name", "class"],
                         "nonce": f"bench-{i:08d}-{secrets.token_hex(4)}",
                         "ttl_seconds": 300,
@@ -215,9 +218,12 @@ async def prepare(base_url: str, settings: Any, admin_password: str, count: int)
                 return str(reply.json()["presentation"])
 
         started = time.perf_counter()
-        shown = await asyncio.gather(*(one(i) for i in range(count)))
+        await asyncio.gather(*(one(-i, True) for i in range(1, QR_SAMPLE + 1)))
+        rate_qr = QR_SAMPLE / (time.perf_counter() - started)
+        started = time.perf_counter()
+        shown = await asyncio.gather(*(one(i, False) for i in range(count)))
         rate = count / (time.perf_counter() - started)
-    return list(shown), rate
+    return list(shown), rate, rate_qr
 
 
 def wrk_run(wrk: str, url: str, seconds: int, connections: int, script: Path, env: dict[str, str]) -> str:
@@ -255,10 +261,11 @@ def online(config: Config, workdir: Path, presentations: int) -> dict[str, Any]:
     platform.configure()
     platform.start()
     try:
-        shown, rate = asyncio.run(
+        shown, rate, rate_qr = asyncio.run(
             prepare(platform.base_url, platform.settings(), platform.admin_password, presentations)
         )
         results["presentations_per_s_gateway"] = round(rate)
+        results["presentations_with_qr_per_s_gateway"] = round(rate_qr, 1)
         stock = workdir / "presentations.jsonl"
         stock.write_text("\n".join(json.dumps({"presentation": p}) for p in shown) + "\n")
         script = workdir / "verify.lua"
@@ -290,7 +297,7 @@ def main() -> int:
     say(json.dumps(results))
     if not os.environ.get("LICENSE_BENCH_INPROCESS_ONLY"):
         config = Config.from_env()
-        stock = int(os.environ.get("LICENSE_BENCH_PRESENTATIONS", "4000"))
+        stock = int(os.environ.get("LICENSE_BENCH_PRESENTATIONS", "2000"))
         with tempfile.TemporaryDirectory(prefix="license-bench-") as scratch:
             results.update(online(config, Path(scratch), stock))
         results["backend"] = config.backend

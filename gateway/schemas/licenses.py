@@ -94,6 +94,7 @@ class PresentationRequest(Strict):
     nonce: Annotated[str, StringConstraints(pattern=r"^[\x21-\x7e]{8,128}$")] | None = None
     audience: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
     ttl_seconds: Annotated[int, Field(ge=10, le=300)] = 60
+    qr: bool = Field(default=True, description="false: no QR images in the answer (the app draws its own)")
 
 
 class PresentationRead(BaseModel):
@@ -101,8 +102,8 @@ class PresentationRead(BaseModel):
     nonce: str
     audience: str
     expires_at: dt.datetime
-    qr_svg: str = Field(description="the presentation as a QR code, SVG")
-    qr_png: str = Field(description="the same QR code as a PNG data URI")
+    qr_svg: str | None = Field(description="the presentation as a QR code, SVG")
+    qr_png: str | None = Field(description="the same QR code as a PNG data URI")
 
 
 class VerifyRequest(Strict):

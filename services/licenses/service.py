@@ -37,6 +37,7 @@ ASSERTION_TYP = "real-name+jwt"
 ASSERTION_AUDIENCE = "licenses"
 STATUS_LIST_SIZE = 131_072  # 2 bits each: 32 KiB before compression
 ANY_DEPARTMENT = "*"
+LEGAL_PERSON_KIND = "legal_person"
 
 
 def today() -> dt.date:
@@ -47,6 +48,15 @@ def end_of_day(day: str) -> int:
     """The last second of a date in China as a Unix time: when a license valid until that date expires."""
     date = dt.date.fromisoformat(day)
     return int(dt.datetime.combine(date, dt.time(23, 59, 59), CHINA).timestamp())
+
+
+def require_holder(principal: Principal, refusal: str) -> Principal:
+    """The holder themself: a citizen in their own name, or a legal person's session (its authorised member acts
+    for it). A village agent's delegation token is refused."""
+    require_signed_in(principal)
+    if principal.actor is not None and principal.kind != LEGAL_PERSON_KIND:
+        raise Forbidden(refusal, code="not_for_delegates")
+    return principal
 
 
 def shown_status(row: Any, on: dt.date | None = None) -> str:
@@ -378,10 +388,9 @@ class Licenses:
     # -- holders and the wallet ---------------------------------------------------------------------------------
 
     async def link_holder(self, *, session: AsyncSession, principal: Principal, assertion: str) -> int:
-        """Link the caller to the ID number in identity's signed real-name assertion; their licenses' count."""
-        require_signed_in(principal)
-        if principal.actor is not None:
-            raise Forbidden("代办人不能绑定居民的证照", code="not_for_delegates")
+        """Link the caller to the ID number (a legal person: the credit code) in identity's signed real-name
+        assertion; the number of licenses they then hold."""
+        require_holder(principal, "代办人不能绑定居民的证照")
         try:
             header = jwt.get_unverified_header(assertion)
         except jwt.InvalidTokenError as exc:
@@ -397,28 +406,31 @@ class Licenses:
                 algorithms=["EdDSA"],
                 audience=ASSERTION_AUDIENCE,
                 issuer=self.settings.issuer,
-                options={"require": ["sub", "iat", "exp", "id_number"]},
+                options={"require": ["sub", "iat", "exp"]},
                 leeway=5,
             )
-            number = validate_id_number(str(claims["id_number"]))
-        except (jwt.InvalidTokenError, ValueError) as exc:
+            if principal.kind == LEGAL_PERSON_KIND:
+                field, number = "credit_code", validate_credit_code(str(claims["credit_code"]))
+            else:
+                field, number = "id_number", validate_id_number(str(claims["id_number"]))
+        except (jwt.InvalidTokenError, ValueError, KeyError) as exc:
             raise Unauthenticated("实名断言无效或已过期", code="invalid_assertion") from exc
         if claims["sub"] != principal.sub:
             raise Forbidden("实名断言不属于当前账号", code="invalid_assertion")
-        index = self.holder_index("id_number", number)
+        index = self.holder_index(field, number)
         link = await session.get(HolderLink, principal.sub)
         if link is None:
             session.add(
                 HolderLink(
                     account_id=principal.sub,
                     holder_index=index,
-                    holder_enc=self.encrypt(number.encode(), field="id_number"),
+                    holder_enc=self.encrypt(number.encode(), field=field),
                     linked_at=utcnow(),
                 )
             )
         elif link.holder_index != index:
             link.holder_index = index
-            link.holder_enc = self.encrypt(number.encode(), field="id_number")
+            link.holder_enc = self.encrypt(number.encode(), field=field)
             link.linked_at = utcnow()
         await session.flush()
         return len(await self._wallet_rows(session, principal.sub, index))
@@ -432,9 +444,7 @@ class Licenses:
 
     async def wallet(self, *, session: AsyncSession, principal: Principal) -> tuple[list[License], bool]:
         """The caller's licenses (every status), and whether an ID number is linked."""
-        require_signed_in(principal)
-        if principal.actor is not None:
-            raise Forbidden("代办人不能查看居民的证照夹", code="not_for_delegates")
+        require_holder(principal, "代办人不能查看居民的证照夹")
         index = await session.scalar(
             select(HolderLink.holder_index).where(HolderLink.account_id == principal.sub)
         )
@@ -442,9 +452,7 @@ class Licenses:
 
     async def own_license(self, *, session: AsyncSession, principal: Principal, license_id: str) -> License:
         """One of the caller's own licenses; another person's is refused as not theirs."""
-        require_signed_in(principal)
-        if principal.actor is not None:
-            raise Forbidden("代办人不能出示或查看居民的证照", code="not_for_delegates")
+        require_holder(principal, "代办人不能出示或查看居民的证照")
         row = await session.get(License, license_id)
         if row is None:
             raise NotFound("没有这本证照", code="license_not_found")
@@ -478,7 +486,7 @@ class Licenses:
         require_signed_in(principal)
         if not purpose.strip() or not reader.strip():
             raise InvalidInput("读取证照须写明读取单位和用途", code="purpose_required")
-        if principal.actor is not None and not case_ref.strip():
+        if principal.actor is not None and principal.kind != LEGAL_PERSON_KIND and not case_ref.strip():
             raise Forbidden("代办人只能为所办的件读取证照", code="case_required")
         index = await session.scalar(
             select(HolderLink.holder_index).where(HolderLink.account_id == principal.sub)

@@ -7,6 +7,7 @@ import asyncio
 import base64
 import io
 import json
+import secrets
 import uuid
 from dataclasses import replace
 
@@ -265,3 +266,54 @@ async def test_the_same_idempotency_key_issues_once(platform) -> None:
     assert first.status_code == 201 and again.status_code == 201
     assert again.json()["license_id"] == first.json()["license_id"]
     assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+
+
+def new_credit_code() -> str:
+    chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    first17 = "91530102" + "".join(chars[secrets.randbelow(31)] for _ in range(9))
+    weights = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+    total = sum(chars.index(c) * w for c, w in zip(first17, weights, strict=True))
+    return first17 + chars[(31 - total % 31) % 31]
+
+
+async def test_a_legal_person_holds_its_business_licence_by_credit_code(platform) -> None:
+    code = new_credit_code()
+    fields = {
+        "name": "昆明某某科技有限公司",
+        "credit_code": code,
+        "legal_rep": "赵六",
+        "entity_type": "有限责任公司",
+        "address": "昆明市五华区",
+        "scope": "软件开发",
+    }
+    async with platform.client(issuer_token(platform, "市场监督管理局")) as issuer:
+        issued = await issuer.post(
+            "/api/v1/licenses",
+            json={"type": "BUSINESS-LICENSE", "holder": {"credit_code": code}, "fields": fields},
+        )
+    assert issued.status_code == 201, issued.text
+    citizen = (await sms_tokens(platform))["access_token"]
+    async with platform.client(citizen) as client:
+        await client.post("/api/v1/me/real-name", json={"name": "赵六", "id_number": new_id_number()})
+        created = await client.post(
+            "/api/v1/legal-persons", json={"credit_code": code, "name": fields["name"]}
+        )
+        acting = await client.post(
+            "/api/v1/auth/token", json={"grant_type": "legal_person", "credit_code": code}
+        )
+        own = (await client.get("/api/v1/me/licenses")).json()
+    assert created.status_code == 201 and acting.status_code == 200, acting.text
+    assert own["licenses"] == []  # the person's wallet is not the company's
+    async with platform.client(acting.json()["access_token"]) as company:
+        wallet = (await company.get("/api/v1/me/licenses")).json()
+        shown = await company.post(
+            f"/api/v1/me/licenses/{issued.json()['license_id']}/presentations",
+            json={"fields": ["name", "credit_code"]},
+        )
+    assert [w["type"] for w in wallet["licenses"]] == ["BUSINESS-LICENSE"], (wallet, shown.text)
+    assert shown.status_code == 201, shown.text
+    async with platform.client() as client:
+        verified = (
+            await client.post("/api/v1/licenses/verify", json={"presentation": shown.json()["presentation"]})
+        ).json()
+    assert verified["valid"] and verified["fields"] == {"name": fields["name"], "credit_code": code}
