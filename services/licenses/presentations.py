@@ -8,9 +8,10 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from redis.asyncio import Redis
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.auth import Principal, require_roles
@@ -49,8 +50,14 @@ class Outcome:
     fields: dict[str, str] | None = None
 
 
+_LICENSE_STATE = select(
+    License.id, License.type, License.status, License.valid_until, License.issuer_department
+)
+
+
 class Presentations:
     def __init__(self, licenses: Licenses, redis: Redis, namespace: str) -> None:
+        self._types: dict[str, tuple[str, dict[str, str]]] = {}
         self.licenses = licenses
         self.keyring = licenses.keyring
         self.redis = redis
@@ -104,7 +111,7 @@ class Presentations:
             audience=audience,
             ttl_seconds=ttl,
         )
-        labels = await self._labels(session, row.type)
+        _, labels = await self._type_of(session, row.type)
         session.add(
             LicenseUse(
                 license_id=row.id,
@@ -116,11 +123,6 @@ class Presentations:
         )
         await session.flush()
         return presentation, nonce, audience, expires_at
-
-    @staticmethod
-    async def _labels(session: AsyncSession, type_code: str) -> dict[str, str]:
-        kind = await session.get(LicenseType, type_code)
-        return {f["name"]: f["label"] for f in (kind.fields if kind else [])}
 
     async def verify(
         self,
@@ -150,24 +152,34 @@ class Presentations:
         if not principal.anonymous:
             department = principal.claims.get("department")
             who = f"{department or principal.sub}（{checked.audience}）"
-        session.add(
-            LicenseUse(
+        name, labels = await self._type_of(session, row.type)
+        shown = "、".join(labels.get(f, f) for f in sorted(checked.fields))
+        await session.execute(
+            insert(LicenseUse).values(
                 license_id=row.id,
                 at=utcnow(),
                 kind="verification",
                 who=who[:200],
-                purpose=f"在线核验：{'、'.join(sorted(checked.fields))}"[:200],
+                purpose=f"在线核验：{shown}"[:200],
+                case_ref="",
             )
         )
-        await session.flush()
-        kind = await session.get(LicenseType, row.type)
         return Outcome(
-            valid=True,
-            type=row.type,
-            type_name=kind.name if kind else "",
-            issuer=row.issuer_department,
-            fields=checked.fields,
+            valid=True, type=row.type, type_name=name, issuer=row.issuer_department, fields=checked.fields
         )
+
+    async def _type_of(self, session: AsyncSession, code: str) -> tuple[str, dict[str, str]]:
+        """A type's name and field labels, read once (the catalogue changes with a deployment, not a request)."""
+        if code not in self._types:
+            found = (
+                await session.execute(
+                    select(LicenseType.name, LicenseType.fields).where(LicenseType.code == code)
+                )
+            ).first()
+            if found is None:
+                return "", {}
+            self._types[code] = (found.name, {f["name"]: f["label"] for f in found.fields})
+        return self._types[code]
 
     async def _check(self, presentation: str, nonce: str, audience: str, now: float) -> Verified:
         if not presentation or len(presentation) > 8000:
@@ -183,16 +195,18 @@ class Presentations:
             now=now,
         )
 
-    async def _license_of(self, session: AsyncSession, checked: Verified) -> License:
+    async def _license_of(self, session: AsyncSession, checked: Verified) -> Any:
         ref = checked.status_index
         prefix = self.licenses.status_list_uri(0)[:-1]
         if ref is None or not ref[0].startswith(prefix) or not ref[0][len(prefix) :].isdigit():
             raise PresentationRefused("status_unknown")
-        row = await session.scalar(
-            select(License).where(
-                License.status_list_id == int(ref[0][len(prefix) :]), License.status_index == ref[1]
+        row = (
+            await session.execute(
+                _LICENSE_STATE.where(
+                    License.status_list_id == int(ref[0][len(prefix) :]), License.status_index == ref[1]
+                )
             )
-        )
+        ).first()
         if row is None or row.type != checked.payload.get("vct"):
             raise PresentationRefused("status_unknown")
         return row

@@ -16,6 +16,7 @@ import time
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -121,8 +122,13 @@ def public_jwk(key: Ed25519PublicKey, kid: str | None = None, **members: str) ->
 def key_from_jwk(jwk: Mapping[str, Any]) -> Ed25519PublicKey:
     if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519" or not isinstance(jwk.get("x"), str):
         raise PresentationRefused("key_binding_invalid")
+    return _ed25519(jwk["x"])
+
+
+@lru_cache(maxsize=8192)
+def _ed25519(x: str) -> Ed25519PublicKey:
     try:
-        return Ed25519PublicKey.from_public_bytes(b64url_decode(jwk["x"]))
+        return Ed25519PublicKey.from_public_bytes(b64url_decode(x))
     except ValueError as exc:
         raise PresentationRefused("key_binding_invalid") from exc
 

@@ -140,7 +140,7 @@ async def test_issue_bind_present_verify_revoke_and_the_use_record(platform, mon
     assert kinds.count("verification") == 1 and kinds.count("presentation") == 2
     assert kinds[-1] == "issued" and kinds[0] == "status"
     verification = next(u for u in uses if u["kind"] == "verification")
-    assert verification["who"] == AUDIENCE and "name" in verification["purpose"]
+    assert verification["who"] == AUDIENCE and verification["purpose"] == "在线核验：准驾车型、姓名"
 
 
 async def test_an_issuer_may_issue_only_their_departments_types(platform) -> None:
