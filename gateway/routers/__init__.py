@@ -23,6 +23,7 @@ ROUTERS = [
     auth.router,
     me.router,
     wallet.router,
+    wallet.page_router,
     legal_persons.router,
     admin_accounts.router,
     service_items.router,

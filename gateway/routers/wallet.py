@@ -6,10 +6,12 @@ import asyncio
 import logging
 import time
 import uuid
+from pathlib import Path as FilePath
 from typing import Annotated, Any
 
 import segno
 from fastapi import APIRouter, Path, Query, status
+from fastapi.responses import FileResponse
 
 from bst.licenses.v1 import licenses_pb2 as pb
 from gateway.deps import Authorization, Clients, CurrentPrincipal, Runtime
@@ -152,3 +154,33 @@ async def license_uses(
         }
         for u in reply.uses
     ]
+
+
+# -- the wallet page (mini_apps/license-wallet) ---------------------------------------------------------------
+
+PAGE_DIR = FilePath(__file__).resolve().parents[2] / "mini_apps" / "license-wallet"
+PAGE_ASSETS = {
+    "index.html": "text/html; charset=utf-8",
+    "app.js": "text/javascript; charset=utf-8",
+    "style.css": "text/css; charset=utf-8",
+}
+PAGE_HEADERS = {
+    "Cache-Control": "no-cache",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; connect-src 'self'; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+page_router = APIRouter(tags=["mini-apps"])
+
+
+@page_router.get("/m/license-wallet/", operation_id="license_wallet_page", include_in_schema=False)
+async def wallet_page() -> FileResponse:
+    return FileResponse(PAGE_DIR / "index.html", media_type=PAGE_ASSETS["index.html"], headers=PAGE_HEADERS)
+
+
+@page_router.get("/m/license-wallet/{asset}", operation_id="license_wallet_asset", include_in_schema=False)
+async def wallet_asset(asset: Annotated[str, Path(pattern=r"^(app\.js|style\.css)$")]) -> FileResponse:
+    return FileResponse(PAGE_DIR / asset, media_type=PAGE_ASSETS[asset], headers=PAGE_HEADERS)
