@@ -24,21 +24,85 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x62st/intake/v1/intake.proto\x12\rbst.intake.v1\"\xb1\x01\n\x0bServiceItem\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x12\n\ndepartment\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x05 \x01(\t\x12\x15\n\rpromised_days\x18\x06 \x01(\x05\x12\x16\n\x0estatutory_days\x18\x07 \x01(\x05\x12\x11\n\tmaterials\x18\x08 \x03(\t\x12\x0e\n\x06online\x18\t \x01(\x08\"F\n\x17ListServiceItemsRequest\x12\x0e\n\x06region\x18\x01 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x02 \x01(\t\x12\t\n\x01q\x18\x03 \x01(\t\"E\n\x18ListServiceItemsResponse\x12)\n\x05items\x18\x01 \x03(\x0b\x32\x1a.bst.intake.v1.ServiceItem\"%\n\x15GetServiceItemRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t2\xc8\x01\n\rIntakeService\x12\x63\n\x10ListServiceItems\x12&.bst.intake.v1.ListServiceItemsRequest\x1a\'.bst.intake.v1.ListServiceItemsResponse\x12R\n\x0eGetServiceItem\x12$.bst.intake.v1.GetServiceItemRequest\x1a\x1a.bst.intake.v1.ServiceItemb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x62st/intake/v1/intake.proto\x12\rbst.intake.v1\"b\n\x08Material\x12\x13\n\x0bmaterial_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x14\n\x0clicense_type\x18\x03 \x01(\t\x12\x10\n\x08required\x18\x04 \x01(\x08\x12\x0b\n\x03key\x18\x05 \x01(\x08\".\n\x10SpecialProcedure\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61ys\x18\x02 \x01(\x05\"\xb8\x03\n\x0bServiceItem\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x12\n\ndepartment\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x05 \x01(\t\x12\x15\n\rpromised_days\x18\x06 \x01(\x05\x12\x16\n\x0estatutory_days\x18\x07 \x01(\x05\x12*\n\tmaterials\x18\x08 \x03(\x0b\x32\x17.bst.intake.v1.Material\x12\x0e\n\x06online\x18\t \x01(\x08\x12\x0f\n\x07regions\x18\n \x03(\t\x12\x0c\n\x04mode\x18\x0b \x01(\t\x12\x0e\n\x06mobile\x18\x0c \x01(\x08\x12\x18\n\x10\x66orm_schema_json\x18\r \x01(\t\x12;\n\x12special_procedures\x18\x0e \x03(\x0b\x32\x1f.bst.intake.v1.SpecialProcedure\x12\x0e\n\x06status\x18\x0f \x01(\t\x12\x13\n\x0bneeds_visit\x18\x10 \x01(\x08\x12\x10\n\x08revision\x18\x11 \x01(\x05\x12\x12\n\nupdated_at\x18\x12 \x01(\t\x12\x1b\n\x13result_license_type\x18\x13 \x01(\t\"\xf8\x02\n\x10ServiceItemInput\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x12\n\ndepartment\x18\x03 \x01(\t\x12\x0f\n\x07regions\x18\x04 \x03(\t\x12\x10\n\x08\x63\x61tegory\x18\x05 \x01(\t\x12\x0c\n\x04mode\x18\x06 \x01(\t\x12\x15\n\rpromised_days\x18\x07 \x01(\x05\x12\x16\n\x0estatutory_days\x18\x08 \x01(\x05\x12\x0e\n\x06mobile\x18\t \x01(\x08\x12\x18\n\x10\x66orm_schema_json\x18\n \x01(\t\x12*\n\tmaterials\x18\x0b \x03(\x0b\x32\x17.bst.intake.v1.Material\x12;\n\x12special_procedures\x18\x0c \x03(\x0b\x32\x1f.bst.intake.v1.SpecialProcedure\x12\x13\n\x0bneeds_visit\x18\r \x01(\x08\x12\x0f\n\x07publish\x18\x0e \x01(\x08\x12\x1b\n\x13result_license_type\x18\x0f \x01(\t\"z\n\x18\x43hangeServiceItemRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x30\n\x07\x63hanges\x18\x04 \x01(\x0b\x32\x1f.bst.intake.v1.ServiceItemInput\"y\n\nItemChange\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x03 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\n\n\x02\x61t\x18\x06 \x01(\t\x12\x16\n\x0e\x63hanged_fields\x18\x07 \x03(\t\"E\n\x17ListItemChangesResponse\x12*\n\x07\x63hanges\x18\x01 \x03(\x0b\x32\x19.bst.intake.v1.ItemChange\"\x92\x01\n\x17ListServiceItemsRequest\x12\x0e\n\x06region\x18\x01 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x02 \x01(\t\x12\t\n\x01q\x18\x03 \x01(\t\x12\x0e\n\x06mobile\x18\x04 \x01(\t\x12\x1b\n\x13include_unpublished\x18\x05 \x01(\x08\x12\x0e\n\x06\x63ursor\x18\x06 \x01(\t\x12\r\n\x05limit\x18\x07 \x01(\x05\"Z\n\x18ListServiceItemsResponse\x12)\n\x05items\x18\x01 \x03(\x0b\x32\x1a.bst.intake.v1.ServiceItem\x12\x13\n\x0bnext_cursor\x18\x02 \x01(\t\"%\n\x15GetServiceItemRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"4\n\x0cMaterialFile\x12\x13\n\x0bmaterial_id\x18\x01 \x01(\t\x12\x0f\n\x07\x66ile_id\x18\x02 \x01(\t\"X\n\rTimelineEntry\x12\n\n\x02\x61t\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\x0c\n\x04note\x18\x05 \x01(\t\"\xff\x05\n\x0b\x41pplication\x12\x16\n\x0e\x61pplication_no\x18\x01 \x01(\t\x12\x11\n\titem_code\x18\x02 \x01(\t\x12\x11\n\titem_name\x18\x03 \x01(\t\x12\x12\n\ndepartment\x18\x04 \x01(\t\x12\x0e\n\x06region\x18\x05 \x01(\t\x12\x0c\n\x04mode\x18\x06 \x01(\t\x12\x0e\n\x06status\x18\x07 \x01(\t\x12\x14\n\x0c\x61pplicant_id\x18\x08 \x01(\t\x12\x10\n\x08\x61gent_id\x18\t \x01(\t\x12\x0f\n\x07\x63hannel\x18\n \x01(\t\x12\x11\n\tform_json\x18\x0b \x01(\t\x12.\n\tmaterials\x18\x0c \x03(\x0b\x32\x1b.bst.intake.v1.MaterialFile\x12\x11\n\tprefilled\x18\r \x03(\t\x12\x18\n\x10waived_materials\x18\x0e \x03(\t\x12\x0f\n\x07missing\x18\x0f \x03(\t\x12\x16\n\x0e\x61\x63\x63\x65ptance_due\x18\x10 \x01(\t\x12\x16\n\x0e\x63ompletion_due\x18\x11 \x01(\t\x12\x15\n\rnext_deadline\x18\x12 \x01(\t\x12\x1a\n\x12next_deadline_kind\x18\x13 \x01(\t\x12\x0f\n\x07overdue\x18\x14 \x01(\x08\x12\x14\n\x0csubmitted_at\x18\x15 \x01(\t\x12\x13\n\x0b\x61\x63\x63\x65pted_at\x18\x16 \x01(\t\x12\x14\n\x0c\x63oncluded_at\x18\x17 \x01(\t\x12\x0f\n\x07outcome\x18\x18 \x01(\t\x12\x0e\n\x06reason\x18\x19 \x01(\t\x12\x12\n\nreceipt_no\x18\x1a \x01(\t\x12\x17\n\x0f\x61\x63\x63\x65ptance_kind\x18\x1b \x01(\t\x12\x1b\n\x13\x64\x65\x66iciency_material\x18\x1c \x01(\t\x12\x16\n\x0e\x64\x65\x66iciency_due\x18\x1d \x01(\t\x12\x11\n\tprocedure\x18\x1e \x01(\t\x12\x17\n\x0fprocedure_until\x18\x1f \x01(\t\x12\x11\n\tbundle_no\x18  \x01(\t\x12.\n\x08timeline\x18! \x03(\x0b\x32\x1c.bst.intake.v1.TimelineEntry\x12\x0f\n\x07opinion\x18\" \x01(\t\"\xc0\x01\n\x18SubmitApplicationRequest\x12\x11\n\titem_code\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\x12\x11\n\tform_json\x18\x03 \x01(\t\x12.\n\tmaterials\x18\x04 \x03(\x0b\x32\x1b.bst.intake.v1.MaterialFile\x12\x17\n\x0fidempotency_key\x18\x05 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x06 \x01(\t\x12\x14\n\x0c\x61pplicant_id\x18\x07 \x01(\t\"/\n\x15GetApplicationRequest\x12\x16\n\x0e\x61pplication_no\x18\x01 \x01(\t\"\x9e\x01\n\x17ListApplicationsRequest\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x11\n\titem_code\x18\x02 \x01(\t\x12\x0f\n\x07overdue\x18\x03 \x01(\t\x12\x0c\n\x04mine\x18\x04 \x01(\x08\x12\x0e\n\x06\x63ursor\x18\x05 \x01(\t\x12\r\n\x05limit\x18\x06 \x01(\x05\x12\x12\n\ndepartment\x18\x07 \x01(\t\x12\x0e\n\x06region\x18\x08 \x01(\t\"a\n\x18ListApplicationsResponse\x12\x30\n\x0c\x61pplications\x18\x01 \x03(\x0b\x32\x1a.bst.intake.v1.Application\x12\x13\n\x0bnext_cursor\x18\x02 \x01(\t\"\xc6\x02\n\x18\x41pplicationActionRequest\x12\x16\n\x0e\x61pplication_no\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12\x0f\n\x07opinion\x18\x03 \x01(\t\x12\x0f\n\x07missing\x18\x04 \x03(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x0f\n\x07outcome\x18\x06 \x01(\t\x12\x13\n\x0bmaterial_id\x18\x07 \x01(\t\x12\x10\n\x08\x64ue_days\x18\x08 \x01(\x05\x12\x11\n\tprocedure\x18\t \x01(\t\x12P\n\rresult_fields\x18\n \x03(\x0b\x32\x39.bst.intake.v1.ApplicationActionRequest.ResultFieldsEntry\x1a\x33\n\x11ResultFieldsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xa0\x01\n\x1aResubmitApplicationRequest\x12\x16\n\x0e\x61pplication_no\x18\x01 \x01(\t\x12\x11\n\tform_json\x18\x02 \x01(\t\x12.\n\tmaterials\x18\x03 \x03(\x0b\x32\x1b.bst.intake.v1.MaterialFile\x12\x10\n\x08has_form\x18\x04 \x01(\x08\x12\x15\n\rhas_materials\x18\x05 \x01(\x08\"d\n\x06\x42undle\x12\x13\n\x0b\x62undle_code\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x12\n\nitem_codes\x18\x03 \x03(\t\x12\x0f\n\x07regions\x18\x04 \x03(\t\x12\x12\n\ndepartment\x18\x05 \x01(\t\"$\n\x12ListBundlesRequest\x12\x0e\n\x06region\x18\x01 \x01(\t\"=\n\x13ListBundlesResponse\x12&\n\x07\x62undles\x18\x01 \x03(\x0b\x32\x15.bst.intake.v1.Bundle\"\x96\x01\n\x13SubmitBundleRequest\x12\x13\n\x0b\x62undle_code\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\x12\x11\n\tform_json\x18\x03 \x01(\t\x12.\n\tmaterials\x18\x04 \x03(\x0b\x32\x1b.bst.intake.v1.MaterialFile\x12\x17\n\x0fidempotency_key\x18\x05 \x01(\t\"0\n\x1bGetBundleApplicationRequest\x12\x11\n\tbundle_no\x18\x01 \x01(\t\"\x9c\x01\n\x11\x42undleApplication\x12\x11\n\tbundle_no\x18\x01 \x01(\t\x12\x13\n\x0b\x62undle_code\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\x0f\n\x07outcome\x18\x05 \x01(\t\x12\x30\n\x0c\x61pplications\x18\x06 \x03(\x0b\x32\x1a.bst.intake.v1.Application\"\x95\x01\n\x04Slot\x12\x0f\n\x07slot_id\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\x12\x0e\n\x06window\x18\x03 \x01(\t\x12\x0b\n\x03\x64\x61y\x18\x04 \x01(\t\x12\r\n\x05start\x18\x05 \x01(\t\x12\x0b\n\x03\x65nd\x18\x06 \x01(\t\x12\x10\n\x08\x63\x61pacity\x18\x07 \x01(\x05\x12\x0e\n\x06\x62ooked\x18\x08 \x01(\x05\x12\x11\n\titem_code\x18\t \x01(\t\"\x87\x01\n\x12\x43reateSlotsRequest\x12\x0e\n\x06region\x18\x01 \x01(\t\x12\x0e\n\x06window\x18\x02 \x01(\t\x12\x0b\n\x03\x64\x61y\x18\x03 \x01(\t\x12\x0e\n\x06starts\x18\x04 \x03(\t\x12\x0f\n\x07minutes\x18\x05 \x01(\x05\x12\x10\n\x08\x63\x61pacity\x18\x06 \x01(\x05\x12\x11\n\titem_code\x18\x07 \x01(\t\"B\n\x10ListSlotsRequest\x12\x0e\n\x06region\x18\x01 \x01(\t\x12\x0b\n\x03\x64\x61y\x18\x02 \x01(\t\x12\x11\n\titem_code\x18\x03 \x01(\t\"7\n\x11ListSlotsResponse\x12\"\n\x05slots\x18\x01 \x03(\x0b\x32\x13.bst.intake.v1.Slot\"Z\n\x16\x42ookAppointmentRequest\x12\x0f\n\x07slot_id\x18\x01 \x01(\t\x12\x16\n\x0e\x61pplication_no\x18\x02 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x03 \x01(\t\"B\n\x18\x43hangeAppointmentRequest\x12\x16\n\x0e\x61ppointment_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\"\xc2\x01\n\x0b\x41ppointment\x12\x16\n\x0e\x61ppointment_id\x18\x01 \x01(\t\x12\x0f\n\x07slot_id\x18\x02 \x01(\t\x12\x12\n\naccount_id\x18\x03 \x01(\t\x12\x16\n\x0e\x61pplication_no\x18\x04 \x01(\t\x12\x0e\n\x06status\x18\x05 \x01(\t\x12\x0b\n\x03\x64\x61y\x18\x06 \x01(\t\x12\r\n\x05start\x18\x07 \x01(\t\x12\x0e\n\x06window\x18\x08 \x01(\t\x12\x0e\n\x06region\x18\t \x01(\t\x12\x12\n\ncreated_at\x18\n \x01(\t\"D\n\x17ListAppointmentsRequest\x12\x0c\n\x04mine\x18\x01 \x01(\x08\x12\x0e\n\x06region\x18\x02 \x01(\t\x12\x0b\n\x03\x64\x61y\x18\x03 \x01(\t\"L\n\x18ListAppointmentsResponse\x12\x30\n\x0c\x61ppointments\x18\x01 \x03(\x0b\x32\x1a.bst.intake.v1.Appointment2\xa8\r\n\rIntakeService\x12\x63\n\x10ListServiceItems\x12&.bst.intake.v1.ListServiceItemsRequest\x1a\'.bst.intake.v1.ListServiceItemsResponse\x12R\n\x0eGetServiceItem\x12$.bst.intake.v1.GetServiceItemRequest\x1a\x1a.bst.intake.v1.ServiceItem\x12P\n\x11\x43reateServiceItem\x12\x1f.bst.intake.v1.ServiceItemInput\x1a\x1a.bst.intake.v1.ServiceItem\x12X\n\x11\x43hangeServiceItem\x12\'.bst.intake.v1.ChangeServiceItemRequest\x1a\x1a.bst.intake.v1.ServiceItem\x12_\n\x0fListItemChanges\x12$.bst.intake.v1.GetServiceItemRequest\x1a&.bst.intake.v1.ListItemChangesResponse\x12X\n\x11SubmitApplication\x12\'.bst.intake.v1.SubmitApplicationRequest\x1a\x1a.bst.intake.v1.Application\x12R\n\x0eGetApplication\x12$.bst.intake.v1.GetApplicationRequest\x1a\x1a.bst.intake.v1.Application\x12\x63\n\x10ListApplications\x12&.bst.intake.v1.ListApplicationsRequest\x1a\'.bst.intake.v1.ListApplicationsResponse\x12W\n\x10\x41\x63tOnApplication\x12\'.bst.intake.v1.ApplicationActionRequest\x1a\x1a.bst.intake.v1.Application\x12\\\n\x13ResubmitApplication\x12).bst.intake.v1.ResubmitApplicationRequest\x1a\x1a.bst.intake.v1.Application\x12T\n\x0bListBundles\x12!.bst.intake.v1.ListBundlesRequest\x1a\".bst.intake.v1.ListBundlesResponse\x12<\n\x0c\x43reateBundle\x12\x15.bst.intake.v1.Bundle\x1a\x15.bst.intake.v1.Bundle\x12T\n\x0cSubmitBundle\x12\".bst.intake.v1.SubmitBundleRequest\x1a .bst.intake.v1.BundleApplication\x12\x64\n\x14GetBundleApplication\x12*.bst.intake.v1.GetBundleApplicationRequest\x1a .bst.intake.v1.BundleApplication\x12R\n\x0b\x43reateSlots\x12!.bst.intake.v1.CreateSlotsRequest\x1a .bst.intake.v1.ListSlotsResponse\x12N\n\tListSlots\x12\x1f.bst.intake.v1.ListSlotsRequest\x1a .bst.intake.v1.ListSlotsResponse\x12T\n\x0f\x42ookAppointment\x12%.bst.intake.v1.BookAppointmentRequest\x1a\x1a.bst.intake.v1.Appointment\x12X\n\x11\x43hangeAppointment\x12\'.bst.intake.v1.ChangeAppointmentRequest\x1a\x1a.bst.intake.v1.Appointment\x12\x63\n\x10ListAppointments\x12&.bst.intake.v1.ListAppointmentsRequest\x1a\'.bst.intake.v1.ListAppointmentsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'bst.intake.v1.intake_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SERVICEITEM']._serialized_start=46
-  _globals['_SERVICEITEM']._serialized_end=223
-  _globals['_LISTSERVICEITEMSREQUEST']._serialized_start=225
-  _globals['_LISTSERVICEITEMSREQUEST']._serialized_end=295
-  _globals['_LISTSERVICEITEMSRESPONSE']._serialized_start=297
-  _globals['_LISTSERVICEITEMSRESPONSE']._serialized_end=366
-  _globals['_GETSERVICEITEMREQUEST']._serialized_start=368
-  _globals['_GETSERVICEITEMREQUEST']._serialized_end=405
-  _globals['_INTAKESERVICE']._serialized_start=408
-  _globals['_INTAKESERVICE']._serialized_end=608
+  _globals['_APPLICATIONACTIONREQUEST_RESULTFIELDSENTRY']._loaded_options = None
+  _globals['_APPLICATIONACTIONREQUEST_RESULTFIELDSENTRY']._serialized_options = b'8\001'
+  _globals['_MATERIAL']._serialized_start=45
+  _globals['_MATERIAL']._serialized_end=143
+  _globals['_SPECIALPROCEDURE']._serialized_start=145
+  _globals['_SPECIALPROCEDURE']._serialized_end=191
+  _globals['_SERVICEITEM']._serialized_start=194
+  _globals['_SERVICEITEM']._serialized_end=634
+  _globals['_SERVICEITEMINPUT']._serialized_start=637
+  _globals['_SERVICEITEMINPUT']._serialized_end=1013
+  _globals['_CHANGESERVICEITEMREQUEST']._serialized_start=1015
+  _globals['_CHANGESERVICEITEMREQUEST']._serialized_end=1137
+  _globals['_ITEMCHANGE']._serialized_start=1139
+  _globals['_ITEMCHANGE']._serialized_end=1260
+  _globals['_LISTITEMCHANGESRESPONSE']._serialized_start=1262
+  _globals['_LISTITEMCHANGESRESPONSE']._serialized_end=1331
+  _globals['_LISTSERVICEITEMSREQUEST']._serialized_start=1334
+  _globals['_LISTSERVICEITEMSREQUEST']._serialized_end=1480
+  _globals['_LISTSERVICEITEMSRESPONSE']._serialized_start=1482
+  _globals['_LISTSERVICEITEMSRESPONSE']._serialized_end=1572
+  _globals['_GETSERVICEITEMREQUEST']._serialized_start=1574
+  _globals['_GETSERVICEITEMREQUEST']._serialized_end=1611
+  _globals['_MATERIALFILE']._serialized_start=1613
+  _globals['_MATERIALFILE']._serialized_end=1665
+  _globals['_TIMELINEENTRY']._serialized_start=1667
+  _globals['_TIMELINEENTRY']._serialized_end=1755
+  _globals['_APPLICATION']._serialized_start=1758
+  _globals['_APPLICATION']._serialized_end=2525
+  _globals['_SUBMITAPPLICATIONREQUEST']._serialized_start=2528
+  _globals['_SUBMITAPPLICATIONREQUEST']._serialized_end=2720
+  _globals['_GETAPPLICATIONREQUEST']._serialized_start=2722
+  _globals['_GETAPPLICATIONREQUEST']._serialized_end=2769
+  _globals['_LISTAPPLICATIONSREQUEST']._serialized_start=2772
+  _globals['_LISTAPPLICATIONSREQUEST']._serialized_end=2930
+  _globals['_LISTAPPLICATIONSRESPONSE']._serialized_start=2932
+  _globals['_LISTAPPLICATIONSRESPONSE']._serialized_end=3029
+  _globals['_APPLICATIONACTIONREQUEST']._serialized_start=3032
+  _globals['_APPLICATIONACTIONREQUEST']._serialized_end=3358
+  _globals['_APPLICATIONACTIONREQUEST_RESULTFIELDSENTRY']._serialized_start=3307
+  _globals['_APPLICATIONACTIONREQUEST_RESULTFIELDSENTRY']._serialized_end=3358
+  _globals['_RESUBMITAPPLICATIONREQUEST']._serialized_start=3361
+  _globals['_RESUBMITAPPLICATIONREQUEST']._serialized_end=3521
+  _globals['_BUNDLE']._serialized_start=3523
+  _globals['_BUNDLE']._serialized_end=3623
+  _globals['_LISTBUNDLESREQUEST']._serialized_start=3625
+  _globals['_LISTBUNDLESREQUEST']._serialized_end=3661
+  _globals['_LISTBUNDLESRESPONSE']._serialized_start=3663
+  _globals['_LISTBUNDLESRESPONSE']._serialized_end=3724
+  _globals['_SUBMITBUNDLEREQUEST']._serialized_start=3727
+  _globals['_SUBMITBUNDLEREQUEST']._serialized_end=3877
+  _globals['_GETBUNDLEAPPLICATIONREQUEST']._serialized_start=3879
+  _globals['_GETBUNDLEAPPLICATIONREQUEST']._serialized_end=3927
+  _globals['_BUNDLEAPPLICATION']._serialized_start=3930
+  _globals['_BUNDLEAPPLICATION']._serialized_end=4086
+  _globals['_SLOT']._serialized_start=4089
+  _globals['_SLOT']._serialized_end=4238
+  _globals['_CREATESLOTSREQUEST']._serialized_start=4241
+  _globals['_CREATESLOTSREQUEST']._serialized_end=4376
+  _globals['_LISTSLOTSREQUEST']._serialized_start=4378
+  _globals['_LISTSLOTSREQUEST']._serialized_end=4444
+  _globals['_LISTSLOTSRESPONSE']._serialized_start=4446
+  _globals['_LISTSLOTSRESPONSE']._serialized_end=4501
+  _globals['_BOOKAPPOINTMENTREQUEST']._serialized_start=4503
+  _globals['_BOOKAPPOINTMENTREQUEST']._serialized_end=4593
+  _globals['_CHANGEAPPOINTMENTREQUEST']._serialized_start=4595
+  _globals['_CHANGEAPPOINTMENTREQUEST']._serialized_end=4661
+  _globals['_APPOINTMENT']._serialized_start=4664
+  _globals['_APPOINTMENT']._serialized_end=4858
+  _globals['_LISTAPPOINTMENTSREQUEST']._serialized_start=4860
+  _globals['_LISTAPPOINTMENTSREQUEST']._serialized_end=4928
+  _globals['_LISTAPPOINTMENTSRESPONSE']._serialized_start=4930
+  _globals['_LISTAPPOINTMENTSRESPONSE']._serialized_end=5006
+  _globals['_INTAKESERVICE']._serialized_start=5009
+  _globals['_INTAKESERVICE']._serialized_end=6713
 # @@protoc_insertion_point(module_scope)
