@@ -474,7 +474,7 @@ async def get_all_applications(
         query = query.where(Application.status == status)
     if item_code:
         query = query.where(Application.item_code == item_code)
-    today = dt.datetime.now(CHINA).date()
+    today = china_date(utcnow())
     if overdue == "true":
         query = query.where(Application.status.in_(OPEN_STATUSES), Application.next_due < today)
     elif overdue == "soon":
@@ -498,7 +498,7 @@ async def get_all_applications(
 
 
 def is_overdue(application: Application, today: dt.date | None = None) -> bool:
-    today = today or dt.datetime.now(CHINA).date()
+    today = today or china_date(utcnow())
     return (
         application.status in OPEN_STATUSES
         and application.next_due is not None

@@ -105,7 +105,7 @@ async def book(
     slot = await session.get(Slot, slot_id)
     if slot is None:
         raise NotFound("没有这个预约时段", code="unknown_slot")
-    if dt.datetime.combine(slot.day, dt.time.fromisoformat(slot.start), CHINA) < dt.datetime.now(CHINA):
+    if dt.datetime.combine(slot.day, dt.time.fromisoformat(slot.start), CHINA) < utcnow():
         raise WrongState("该时段已过", code="slot_past")
     taken = await session.execute(
         update(Slot)
