@@ -10,14 +10,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from jsonschema import Draft202012Validator
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.catalogue import department_of, offered_in
+from services.intake.forms import check_materials, form_errors, prefill
 from services.intake.models import Application, IdempotencyKey, ServiceItem, TimelineEntry
-from services.intake.schemas import ACCEPTANCE_DAYS, LicenseFact, license_fields
+from services.intake.schemas import ACCEPTANCE_DAYS, LicenseFact
 from services.kernel import regions
 from services.kernel.auth import Principal, require_signed_in
 from services.kernel.db import utcnow
@@ -121,108 +121,6 @@ def require_reader(principal: Principal, application: Application) -> None:
     raise NotFound(f"没有编号为 {application.application_no} 的申请", code="unknown_application")
 
 
-# -- the form ----------------------------------------------------------------------------------------------------
-
-_MESSAGES = {
-    "required": "必填",
-    "type": "类型不正确",
-    "pattern": "格式不正确",
-    "enum": "不在可选范围内",
-    "minLength": "内容过短",
-    "maxLength": "内容过长",
-    "minimum": "数值过小",
-    "maximum": "数值过大",
-    "format": "格式不正确",
-    "additionalProperties": "不允许的字段",
-    "const": "取值不正确",
-}
-
-
-def form_errors(schema: dict[str, Any], form: dict[str, Any]) -> list[FieldError]:
-    """The form's faults against the item's JSON Schema, one per field, in Chinese."""
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-    errors: dict[str, FieldError] = {}
-    for error in sorted(validator.iter_errors(form), key=lambda e: list(e.path)):
-        path = ".".join(str(p) for p in error.path)
-        if error.validator == "required":
-            missing = [n for n in error.validator_value if n not in (error.instance or {})]
-            for name in missing:
-                field = f"form.{path + '.' if path else ''}{name}"
-                title = ((schema.get("properties") or {}).get(name) or {}).get("title") or name
-                errors.setdefault(field, FieldError(field, f"{title}：必填"))
-            continue
-        if error.validator == "additionalProperties":
-            extra = sorted(set(error.instance or {}) - set(error.schema.get("properties") or {}))
-            for name in extra:
-                field = f"form.{name}"
-                errors.setdefault(field, FieldError(field, f"{name}：表单中没有此字段"))
-            continue
-        field = f"form.{path}" if path else "form"
-        title = (error.schema.get("title") if isinstance(error.schema, dict) else None) or path or "表单"
-        errors.setdefault(
-            field, FieldError(field, f"{title}：{_MESSAGES.get(str(error.validator), '不符合要求')}")
-        )
-    return list(errors.values())
-
-
-def check_form(schema: dict[str, Any], form: dict[str, Any]) -> None:
-    faults = form_errors(schema, form)
-    if faults:
-        raise InvalidInput(
-            "表单填写有误：" + "；".join(f.message for f in faults), code="invalid_form", fields=faults
-        )
-
-
-def prefill(
-    item: ServiceItem, form: dict[str, Any], facts: list[LicenseFact]
-) -> tuple[dict[str, Any], list[str]]:
-    """Fields an e-license of the applicant answers, filled in where the form leaves them empty."""
-    by_type = {f.type: f for f in facts}
-    out = dict(form)
-    filled = []
-    for name, (license_type, license_field) in license_fields(item.form_schema).items():
-        fact = by_type.get(license_type)
-        if fact is None or license_field not in fact.fields:
-            continue
-        if out.get(name) in (None, ""):
-            out[name] = fact.fields[license_field]
-            filled.append(name)
-    return out, filled
-
-
-def check_materials(item: ServiceItem, given: list[dict[str, str]], facts: list[LicenseFact]) -> list[str]:
-    """双免: the ids of materials an e-license proves. Raises for unknown or missing materials."""
-    held = {f.type for f in facts}
-    known = {m["material_id"]: m for m in item.materials}
-    unknown = [g["material_id"] for g in given if g["material_id"] not in known]
-    if unknown:
-        raise InvalidInput(
-            f"事项没有材料 {'、'.join(unknown)}",
-            code="unknown_material",
-            fields=[FieldError(f"materials.{u}", "本事项不需要此材料") for u in unknown],
-        )
-    waived = [m["material_id"] for m in item.materials if m.get("license_type") and m["license_type"] in held]
-    provided = {g["material_id"] for g in given if g.get("file_id")}
-    missing = [
-        m
-        for m in item.materials
-        if m.get("required", True) and m["material_id"] not in waived and m["material_id"] not in provided
-    ]
-    if missing:
-        raise InvalidInput(
-            "缺少申请材料：" + "、".join(m["name"] for m in missing),
-            code="materials_missing",
-            fields=[FieldError(f"materials.{m['material_id']}", f"缺少{m['name']}") for m in missing],
-        )
-    return waived
-
-
-def license_types_of(item: ServiceItem) -> list[str]:
-    types = {m["license_type"] for m in item.materials if m.get("license_type")}
-    types |= {t for t, _ in license_fields(item.form_schema).values()}
-    return sorted(types)
-
-
 # -- deadlines ---------------------------------------------------------------------------------------------------
 
 
@@ -280,6 +178,29 @@ async def find_replay(*, session: AsyncSession, principal: Principal, key: str, 
     return seen.result or None
 
 
+async def _claim_key(
+    session: AsyncSession, principal: Principal, key: str, digest: str
+) -> tuple[IdempotencyKey | None, str | None]:
+    """(our claim on the key, None) for a first request; (None, application number) for a repeat.
+
+    The claim is written first, in a savepoint: a concurrent request with the same key waits on it (PostgreSQL) or
+    on the write lock (SQLite), then answers with the first request's application instead of failing."""
+    for _ in range(2):
+        replay = await find_replay(session=session, principal=principal, key=key, digest=digest)
+        if replay:
+            return None, replay
+        claim = IdempotencyKey(
+            owner=idempotency_owner(principal), key=key, request_hash=digest, result="", created_at=utcnow()
+        )
+        try:
+            async with session.begin_nested():
+                session.add(claim)
+        except IntegrityError:
+            continue
+        return claim, None
+    raise WrongState("同一申请正在提交，请稍后重试", code="idempotency_in_flight")
+
+
 async def get_offered_item(*, session: AsyncSession, code: str, county: str) -> ServiceItem:
     """The item, published and offered in `county` (a county adcode of Yunnan)."""
     place = regions.get(county)
@@ -320,10 +241,9 @@ async def submit_application(
     An `instant` item is accepted on receipt with its receipt (受理凭证); the others wait for an opinion within
     1 (pre_review), 2 (online) or 3 (complex) working days, counted on the shared calendar in China time."""
     applicant, agent, channel = _applicant_of(principal, submission)
+    claim: IdempotencyKey | None = None
     if idempotency_key:
-        replay = await find_replay(
-            session=session, principal=principal, key=idempotency_key, digest=request_hash(submission)
-        )
+        claim, replay = await _claim_key(session, principal, idempotency_key, request_hash(submission))
         if replay:
             return await get_application(session=session, principal=principal, application_no=replay)
     item = await get_offered_item(session=session, code=submission.item_code, county=submission.region)
@@ -358,20 +278,8 @@ async def submit_application(
         bundle_no=bundle_no,
     )
     session.add(application)
-    if idempotency_key:
-        try:
-            async with session.begin_nested():
-                session.add(
-                    IdempotencyKey(
-                        owner=idempotency_owner(principal),
-                        key=idempotency_key,
-                        request_hash=request_hash(submission),
-                        result=number,
-                        created_at=now,
-                    )
-                )
-        except IntegrityError as exc:
-            raise WrongState("同一申请正在提交，请稍后重试", code="idempotency_in_flight") from exc
+    if claim is not None:
+        claim.result = number
     note = f"渠道 {channel}" + (f"；免提交 {'、'.join(waived)}" if waived else "")
     _timeline(session, application, "submitted", principal, note)
     _publish(session, outbox, application, "submitted", f"您的“{item.name}”申请已提交，申请编号{number}。")

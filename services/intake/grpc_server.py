@@ -3,184 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any
 
 import grpc
 
 from bst.intake.v1 import intake_pb2, intake_pb2_grpc
-from bst.licenses.v1 import licenses_pb2, licenses_pb2_grpc
 from services.intake import applications as apps
-from services.intake import appointments, bundles, catalogue, transitions
+from services.intake import appointments, bundles, catalogue, forms, transitions
+from services.intake.licenses_client import LicenseFactsClient
+from services.intake.messages import application_message, item_data, item_message, json_object, material_files
 from services.intake.models import Application, OutboxEvent, ProcessedEvent, ServiceItem
 from services.intake.numbers import NumberAllocator
 from services.intake.schemas import LicenseFact
 from services.kernel import workdays
 from services.kernel.auth import Principal, current_principal
 from services.kernel.background import reraise_if_cancelling
-from services.kernel.errors import FieldError, InvalidInput
-from services.kernel.rpc import REQUEST_ID_KEY, Runtime, ServiceSpec
-from services.kernel.settings import Settings
+from services.kernel.rpc import Runtime, ServiceSpec
 
 log = logging.getLogger("bst.intake")
-
-
-# -- messages ----------------------------------------------------------------------------------------------------
-
-
-def item_message(item: ServiceItem) -> intake_pb2.ServiceItem:
-    return intake_pb2.ServiceItem(
-        code=item.code,
-        name=item.name,
-        department=item.department,
-        region=item.region,
-        category=item.category,
-        promised_days=item.promised_days,
-        statutory_days=item.statutory_days,
-        materials=[intake_pb2.Material(**m) for m in item.materials],
-        online=item.mode == "online",
-        regions=item.regions,
-        mode=item.mode,
-        mobile=item.mobile,
-        form_schema_json=json.dumps(item.form_schema, ensure_ascii=False),
-        special_procedures=[intake_pb2.SpecialProcedure(**p) for p in item.special_procedures],
-        status=item.status,
-        needs_visit=item.needs_visit,
-        revision=item.revision,
-        updated_at=apps.rfc3339(item.updated_at),
-        result_license_type=item.result_license_type,
-    )
-
-
-def application_message(a: Application, timeline: list[Any] | None = None) -> intake_pb2.Application:
-    return intake_pb2.Application(
-        application_no=a.application_no,
-        item_code=a.item_code,
-        item_name=a.item_name,
-        department=a.department,
-        region=a.region,
-        mode=a.mode,
-        status=a.status,
-        applicant_id=a.applicant_id,
-        agent_id=a.agent_id,
-        channel=a.channel,
-        form_json=json.dumps(a.form, ensure_ascii=False),
-        materials=[intake_pb2.MaterialFile(**m) for m in a.materials],
-        prefilled=a.prefilled,
-        waived_materials=a.waived,
-        missing=a.missing,
-        acceptance_due=apps.due_text(a.acceptance_due),
-        completion_due=apps.due_text(a.completion_due),
-        next_deadline=apps.due_text(a.next_due),
-        next_deadline_kind=a.next_due_kind,
-        overdue=apps.is_overdue(a),
-        submitted_at=apps.rfc3339(a.submitted_at),
-        accepted_at=apps.rfc3339(a.accepted_at),
-        concluded_at=apps.rfc3339(a.concluded_at),
-        outcome=a.outcome,
-        reason=a.reason,
-        receipt_no=a.receipt_no,
-        acceptance_kind=a.acceptance_kind,
-        deficiency_material=a.deficiency_material,
-        deficiency_due=apps.due_text(a.deficiency_due),
-        procedure=a.procedure,
-        procedure_until=apps.due_text(a.procedure_until),
-        bundle_no=a.bundle_no,
-        opinion=a.opinion,
-        timeline=[
-            intake_pb2.TimelineEntry(
-                at=apps.rfc3339(t.at), action=t.action, actor=t.actor, status=t.status, note=t.note
-            )
-            for t in timeline or []
-        ],
-    )
-
-
-def item_data(message: intake_pb2.ServiceItemInput) -> dict[str, Any]:
-    return {
-        "code": message.code,
-        "name": message.name,
-        "department": message.department,
-        "regions": list(message.regions),
-        "category": message.category,
-        "mode": message.mode,
-        "promised_days": message.promised_days,
-        "statutory_days": message.statutory_days,
-        "mobile": message.mobile,
-        "needs_visit": message.needs_visit,
-        "form_schema": _json_object(message.form_schema_json or "{}", "form_schema"),
-        "materials": [
-            {
-                "material_id": m.material_id,
-                "name": m.name,
-                "license_type": m.license_type,
-                "required": m.required,
-                "key": m.key,
-            }
-            for m in message.materials
-        ],
-        "special_procedures": [{"name": p.name, "days": p.days} for p in message.special_procedures],
-        "result_license_type": message.result_license_type,
-        "publish": message.publish,
-    }
-
-
-def _json_object(text: str, field: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text)
-    except ValueError as exc:
-        raise InvalidInput(
-            f"{field} 不是有效的 JSON", code="invalid_json", fields=[FieldError(field, "JSON")]
-        ) from exc
-    if not isinstance(value, dict):
-        raise InvalidInput(f"{field} 须为 JSON 对象", code="invalid_json", fields=[FieldError(field, "对象")])
-    return value
-
-
-def _materials(items: Any) -> list[dict[str, str]]:
-    return [{"material_id": m.material_id, "file_id": m.file_id} for m in items]
-
-
-# -- the licenses service ----------------------------------------------------------------------------------------
-
-
-class LicenseFactsClient:
-    """Asks the licenses service for the caller's own valid e-licenses (prefill and 双免), with the caller's token,
-    the request id and a deadline. UNIMPLEMENTED or UNAVAILABLE means no facts: the application goes on."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.channel = grpc.aio.insecure_channel(settings.service_addr("licenses"))
-        self.stub: Any = licenses_pb2_grpc.LicensesServiceStub(self.channel)
-        self.timeout = min(settings.grpc_deadline_seconds, 3.0)
-
-    async def facts(
-        self, context: grpc.aio.ServicerContext, *, types: list[str], purpose: str, reader: str, case_ref: str
-    ) -> list[LicenseFact]:
-        if not types:
-            return []
-        incoming = dict(context.invocation_metadata() or ())
-        metadata = [(k, str(incoming[k])) for k in ("authorization", REQUEST_ID_KEY) if incoming.get(k)]
-        try:
-            reply = await self.stub.GetLicenseFacts(
-                licenses_pb2.GetLicenseFactsRequest(
-                    license_types=types, purpose=purpose, reader=reader, case_ref=case_ref
-                ),
-                timeout=self.timeout,
-                metadata=metadata,
-            )
-        except grpc.aio.AioRpcError as exc:
-            log.warning(
-                "no e-license facts for this application",
-                extra={"grpc_code": exc.code().name, "case_ref": case_ref},
-            )
-            return []
-        return [
-            LicenseFact(license_id=f.license_id, type=f.type, fields=dict(f.fields)) for f in reply.licenses
-        ]
-
-    async def close(self) -> None:
-        await self.channel.close()
 
 
 # -- the servicer ------------------------------------------------------------------------------------------------
@@ -288,7 +129,7 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
             return []  # window staff: the licenses service answers for the caller only
         async with self.db.reader() as session:
             items = [i for i in [await session.get(ServiceItem, c) for c in item_codes] if i is not None]
-        types = sorted({t for i in items for t in apps.license_types_of(i)})
+        types = sorted({t for i in items for t in forms.license_types_of(i)})
         names = "、".join(i.name for i in items)
         return await self.licenses.facts(
             context,
@@ -303,8 +144,8 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
         submission = apps.Submission(
             item_code=request.item_code,
             region=request.region,
-            form=_json_object(request.form_json or "{}", "form"),
-            materials=_materials(request.materials),
+            form=json_object(request.form_json or "{}", "form"),
+            materials=material_files(request.materials),
             channel=request.channel,
             applicant_id=request.applicant_id,
         )
@@ -403,8 +244,8 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
                 outbox=self.outbox,
                 principal=principal,
                 application_no=request.application_no,
-                form=_json_object(request.form_json, "form") if request.has_form else None,
-                materials=_materials(request.materials) if request.has_materials else None,
+                form=json_object(request.form_json, "form") if request.has_form else None,
+                materials=material_files(request.materials) if request.has_materials else None,
                 facts=facts,
             )
             timeline = await apps.get_timeline(session, application.application_no)
@@ -458,8 +299,8 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
                 principal=principal,
                 bundle=bundle,
                 region=request.region,
-                form=_json_object(request.form_json or "{}", "form"),
-                materials=_materials(request.materials),
+                form=json_object(request.form_json or "{}", "form"),
+                materials=material_files(request.materials),
                 numbers=numbers,
                 bundle_no=bundle_no,
                 facts=facts,

@@ -17,16 +17,14 @@ from services.intake.applications import (
     _publish,
     _set_next_due,
     _timeline,
-    check_materials,
     china_date,
     event_payload,
-    form_errors,
     get_application,
     is_own,
-    prefill,
     require_case_staff,
     rfc3339,
 )
+from services.intake.forms import check_materials, form_errors, prefill
 from services.intake.models import Application, Notification, ServiceItem
 from services.intake.schemas import ACCEPTANCE_DAYS, LicenseFact
 from services.kernel.auth import Principal

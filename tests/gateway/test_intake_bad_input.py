@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 
@@ -254,3 +255,18 @@ async def test_other_staff_cannot_apply(platform, role):
     async with platform.client(token) as client:
         reply = await client.post("/api/v1/intake/applications", json={**full_shop_body(), "item_code": SHOP})
     assert_problem(reply, 403, "role_required")
+
+
+async def test_the_same_key_sent_twice_at_once_makes_one_application(platform):
+    citizen, _ = new_citizen(platform)
+    headers = {"Idempotency-Key": str(uuid.uuid4())}
+    async with platform.client(citizen) as client:
+        replies = await asyncio.gather(
+            *(
+                client.post("/api/v1/intake/applications", json=full_shop_body(), headers=headers)
+                for _ in range(4)
+            )
+        )
+    assert {r.status_code for r in replies} == {201}
+    assert len({r.json()["application_no"] for r in replies}) == 1
+    assert len(await my_numbers(platform, citizen)) == 1

@@ -11,9 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from services.cli import COMPONENTS
-from services.intake import applications as apps
-from services.intake import transitions
-from services.intake.grpc_server import LicenseFactsClient
+from services.intake import forms, transitions
+from services.intake.licenses_client import LicenseFactsClient
 from services.intake.models import Application, Notification, OutboxEvent, ServiceItem
 from services.intake.numbers import NumberAllocator, check_character, compose, is_valid_number
 from services.intake.schemas import LicenseFact
@@ -83,28 +82,28 @@ def test_prefill_fills_only_what_the_form_leaves_empty_and_the_license_answers()
             license_id="L1", type="ID-CARD", fields={"name": "李四", "id_number": "530102199001011234"}
         )
     ]
-    form, filled = apps.prefill(item, {"name": "", "id_number": "530102199001019999", "phone": "1"}, facts)
+    form, filled = forms.prefill(item, {"name": "", "id_number": "530102199001019999", "phone": "1"}, facts)
     assert filled == ["name"] and form["name"] == "李四" and form["id_number"] == "530102199001019999"
-    assert apps.prefill(item, {}, [])[1] == []
+    assert forms.prefill(item, {}, [])[1] == []
     other = [LicenseFact(license_id="L2", type="DRIVING-LICENSE", fields={"name": "李四"})]
-    assert apps.prefill(item, {}, other)[1] == []
+    assert forms.prefill(item, {}, other)[1] == []
 
 
 def test_an_e_license_waives_the_material_it_proves_and_only_that_one():
     item = shop_item()
     facts = [LicenseFact(license_id="L1", type="ID-CARD", fields={})]
-    assert apps.check_materials(item, [{"material_id": "premises", "file_id": "f"}], facts) == ["id-card"]
+    assert forms.check_materials(item, [{"material_id": "premises", "file_id": "f"}], facts) == ["id-card"]
     with pytest.raises(InvalidInput) as missing:
-        apps.check_materials(item, [{"material_id": "premises", "file_id": "f"}], [])
+        forms.check_materials(item, [{"material_id": "premises", "file_id": "f"}], [])
     assert missing.value.code == "materials_missing" and "居民身份证" in missing.value.message
     with pytest.raises(InvalidInput) as unknown:
-        apps.check_materials(item, [{"material_id": "nope", "file_id": "f"}], facts)
+        forms.check_materials(item, [{"material_id": "nope", "file_id": "f"}], facts)
     assert unknown.value.code == "unknown_material"
 
 
 def test_form_faults_name_each_field_in_chinese():
     item = shop_item()
-    faults = apps.form_errors(item.form_schema, {"name": "李", "phone": "abc", "extra": 1, "id_number": 5})
+    faults = forms.form_errors(item.form_schema, {"name": "李", "phone": "abc", "extra": 1, "id_number": 5})
     by_field = {f.field: f.message for f in faults}
     assert by_field["form.name"] == "申请人姓名：内容过短"
     assert by_field["form.phone"] == "联系电话：格式不正确"
