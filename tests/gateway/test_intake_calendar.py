@@ -32,7 +32,9 @@ async def test_readyz_warns_while_the_next_90_days_lack_an_official_schedule(pla
         try:
             async with platform.client() as client:
                 after = await client.get("/readyz")
-            assert "warnings" not in after.json() or str(year) not in after.json()["warnings"].get("calendar", "")
+            assert "warnings" not in after.json() or str(year) not in after.json()["warnings"].get(
+                "calendar", ""
+            )
             assert year in workdays.official_years()
         finally:
             workdays.configure(platform.settings.var_dir / "calendar")
