@@ -17,6 +17,7 @@ from gateway.schemas.intake import (
     Conclusion,
     CorrectionRequest,
     DeficiencyAcceptance,
+    FlagRead,
     ItemChangeRead,
     ItemCreate,
     ItemPage,
@@ -229,6 +230,19 @@ async def list_applications(
     return ApplicationPage(
         items=[application_json(a) for a in reply.applications], next_cursor=reply.next_cursor or None
     )
+
+
+@router.get("/flags", operation_id="list_intake_flags", response_model=list[FlagRead])
+async def list_flags(
+    clients: Clients,
+    authorization: Authorization,
+    day: str = Query("", pattern=r"^(\d{4}-\d{2}-\d{2})?$", description="China date; today when empty"),
+) -> list[Any]:
+    """每个工作日的超期提醒: the overdue and due-soon flags of a day for the caller's department in region."""
+    reply = await clients.intake.ListFlags(
+        intake_pb2.ListFlagsRequest(day=day), **clients.options(authorization)
+    )
+    return [to_dict(f) for f in reply.flags]
 
 
 @router.get("/applications/{application_no}", operation_id="get_application", response_model=ApplicationRead)

@@ -296,3 +296,13 @@ class AppointmentRead(BaseModel):
     window: str
     region: str
     created_at: str
+
+
+class FlagRead(BaseModel):
+    """A daily flag to a department: a case overdue or due by the next working day."""
+
+    application_no: str
+    kind: Literal["overdue", "due_soon"]
+    text: str
+    day: str
+    region: str

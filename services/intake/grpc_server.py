@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from typing import Any
 
@@ -19,6 +20,7 @@ from services.intake.schemas import LicenseFact
 from services.kernel import workdays
 from services.kernel.auth import Principal, current_principal
 from services.kernel.background import reraise_if_cancelling
+from services.kernel.errors import InvalidInput
 from services.kernel.rpc import Runtime, ServiceSpec
 
 log = logging.getLogger("bst.intake")
@@ -252,6 +254,28 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
             message = application_message(application, timeline)
         self._published()
         return message
+
+    async def ListFlags(self, request, context):  # type: ignore[no-untyped-def]
+        day = None
+        if request.day:
+            try:
+                day = dt.date.fromisoformat(request.day)
+            except ValueError as exc:
+                raise InvalidInput("日期格式应为 YYYY-MM-DD", code="invalid_day") from exc
+        async with self.db.reader() as session:
+            flags = await transitions.get_flags(session=session, principal=current_principal.get(), day=day)
+        return intake_pb2.ListFlagsResponse(
+            flags=[
+                intake_pb2.Flag(
+                    application_no=f.application_no,
+                    kind=f.kind,
+                    text=f.text,
+                    day=f.day.isoformat(),
+                    region=f.recipient.rsplit(":", 1)[-1],
+                )
+                for f in flags
+            ]
+        )
 
     # -- 一件事一次办 --------------------------------------------------------------------------------------------
 

@@ -24,9 +24,11 @@ from services.intake.applications import (
     require_case_staff,
     rfc3339,
 )
+from services.intake.catalogue import department_of
 from services.intake.forms import check_materials, form_errors, prefill
 from services.intake.models import Application, Notification, ServiceItem
 from services.intake.schemas import ACCEPTANCE_DAYS, LicenseFact
+from services.kernel import regions
 from services.kernel.auth import Principal
 from services.kernel.db import utcnow
 from services.kernel.errors import FieldError, Forbidden, InvalidInput, NotFound, WrongState
@@ -328,3 +330,24 @@ async def flag_due_applications(
         )
         flagged += 1
     return flagged
+
+
+async def get_flags(
+    *, session: AsyncSession, principal: Principal, day: dt.date | None = None
+) -> list[Notification]:
+    """The flags of a day addressed to the caller's department, for the counties inside the caller's region."""
+    if principal.actor is not None or "department_staff" not in principal.roles:
+        raise Forbidden("仅受理部门工作人员可查看超期提醒", code="role_required")
+    department = department_of(principal)
+    scope = str(principal.region or "")
+    if not department or not scope:
+        raise Forbidden("您的账号没有所属部门或管辖区域", code="department_forbidden")
+    when = day or china_date(utcnow())
+    prefix = f"dept:{department}:{regions.scope_prefix(scope)}"
+    query = (
+        select(Notification)
+        .where(Notification.recipient.startswith(prefix), Notification.day == when)
+        .order_by(Notification.id)
+        .limit(1000)
+    )
+    return list((await session.scalars(query)).all())

@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from services.intake import transitions
 from tests.gateway.intake_support import (
     COUNTY,
     Clock,
@@ -65,6 +66,18 @@ async def test_worklist_pages_oldest_deadline_first_with_overdue_filter(platform
     async with platform.client(other) as client:
         empty = (await client.get("/api/v1/intake/applications")).json()
     assert empty["items"] == []
+    # The day's flags reach the department (the timer does this every working day; here it is called once).
+    runtime = platform.services["intake"].runtime
+    async with runtime.db.transaction() as session:
+        await transitions.flag_due_applications(session=session, outbox=runtime.outbox)
+    async with platform.client(staff) as client:
+        flags = (await client.get("/api/v1/intake/flags")).json()
+    async with platform.client(other) as client:
+        none = (await client.get("/api/v1/intake/flags")).json()
+    assert sorted(f["kind"] for f in flags) == ["due_soon", "overdue", "overdue"]
+    assert {f["application_no"] for f in flags} == {n for _, n in numbers}
+    assert all("超期" in f["text"] or "即将到期" in f["text"] for f in flags)
+    assert none == []
 
 
 async def test_deficiency_promise_and_a_special_procedure_that_pauses_the_completion_clock(platform, clock):

@@ -538,3 +538,29 @@ class ListAppointmentsResponse(_message.Message):
     APPOINTMENTS_FIELD_NUMBER: _ClassVar[int]
     appointments: _containers.RepeatedCompositeFieldContainer[Appointment]
     def __init__(self, appointments: _Optional[_Iterable[_Union[Appointment, _Mapping]]] = ...) -> None: ...
+
+class ListFlagsRequest(_message.Message):
+    __slots__ = ("day",)
+    DAY_FIELD_NUMBER: _ClassVar[int]
+    day: str
+    def __init__(self, day: _Optional[str] = ...) -> None: ...
+
+class Flag(_message.Message):
+    __slots__ = ("application_no", "kind", "text", "day", "region")
+    APPLICATION_NO_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    DAY_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    application_no: str
+    kind: str
+    text: str
+    day: str
+    region: str
+    def __init__(self, application_no: _Optional[str] = ..., kind: _Optional[str] = ..., text: _Optional[str] = ..., day: _Optional[str] = ..., region: _Optional[str] = ...) -> None: ...
+
+class ListFlagsResponse(_message.Message):
+    __slots__ = ("flags",)
+    FLAGS_FIELD_NUMBER: _ClassVar[int]
+    flags: _containers.RepeatedCompositeFieldContainer[Flag]
+    def __init__(self, flags: _Optional[_Iterable[_Union[Flag, _Mapping]]] = ...) -> None: ...

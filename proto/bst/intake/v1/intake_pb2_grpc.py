@@ -84,6 +84,11 @@ class IntakeServiceStub:
                 request_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.ResubmitApplicationRequest.SerializeToString,
                 response_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.Application.FromString,
                 _registered_method=True)
+        self.ListFlags = channel.unary_unary(
+                '/bst.intake.v1.IntakeService/ListFlags',
+                request_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListFlagsRequest.SerializeToString,
+                response_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListFlagsResponse.FromString,
+                _registered_method=True)
         self.ListBundles = channel.unary_unary(
                 '/bst.intake.v1.IntakeService/ListBundles',
                 request_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListBundlesRequest.SerializeToString,
@@ -197,6 +202,13 @@ class IntakeServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListFlags(self, request, context):
+        """The daily overdue / due-soon flags addressed to the caller's department in the caller's region.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListBundles(self, request, context):
         """一件事一次办.
         """
@@ -305,6 +317,11 @@ def add_IntakeServiceServicer_to_server(servicer, server):
                     servicer.ResubmitApplication,
                     request_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.ResubmitApplicationRequest.FromString,
                     response_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.Application.SerializeToString,
+            ),
+            'ListFlags': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListFlags,
+                    request_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListFlagsRequest.FromString,
+                    response_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListFlagsResponse.SerializeToString,
             ),
             'ListBundles': grpc.unary_unary_rpc_method_handler(
                     servicer.ListBundles,
@@ -622,6 +639,33 @@ class IntakeService:
             '/bst.intake.v1.IntakeService/ResubmitApplication',
             bst_dot_intake_dot_v1_dot_intake__pb2.ResubmitApplicationRequest.SerializeToString,
             bst_dot_intake_dot_v1_dot_intake__pb2.Application.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListFlags(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.intake.v1.IntakeService/ListFlags',
+            bst_dot_intake_dot_v1_dot_intake__pb2.ListFlagsRequest.SerializeToString,
+            bst_dot_intake_dot_v1_dot_intake__pb2.ListFlagsResponse.FromString,
             options,
             channel_credentials,
             insecure,
