@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from services.intake.numbers import is_valid_number
-from tests.gateway.intake_support import (
+from tests.gateway.test_intake_support import (
     COUNTY,
     SHOP,
     Clock,

@@ -8,63 +8,18 @@ import uuid
 
 import pytest
 
-from tests.gateway.intake_support import (
+from tests.gateway.test_intake_support import (
     COUNTY,
     MARKET,
     SHOP,
+    assert_problem,
     delegated_token,
     department_staff,
     full_shop_body,
+    my_numbers,
     new_citizen,
+    new_item,
 )
-
-HAN = range(0x4E00, 0xA000)
-
-
-def chinese(text: str) -> bool:
-    return any(ord(c) in HAN for c in text)
-
-
-def assert_problem(reply, status: int, code: str) -> dict:
-    assert reply.status_code == status, reply.text
-    assert reply.headers["content-type"] == "application/problem+json"
-    body = reply.json()
-    assert body["code"] == code and chinese(body["detail"]), body
-    return body
-
-
-async def my_numbers(platform, token: str) -> list[str]:
-    async with platform.client(token) as client:
-        page = (await client.get("/api/v1/intake/applications", params={"mine": "true"})).json()
-    return [a["application_no"] for a in page["items"]]
-
-
-async def new_item(platform, staff: str, **fields) -> dict:
-    code = f"T-{random.randrange(10**8)}"
-    body = {
-        "item_code": code,
-        "name": "测试许可事项",
-        "department": MARKET,
-        "regions": [COUNTY],
-        "mode": "complex",
-        "promised_days": 5,
-        "statutory_days": 20,
-        "form_schema": {
-            "type": "object",
-            "properties": {"phone": {"type": "string", "title": "联系电话", "pattern": r"^1\d{10}$"}},
-            "required": ["phone"],
-        },
-        "materials": [
-            {"material_id": "plan", "name": "平面图", "key": True},
-            {"material_id": "photo", "name": "现场照片"},
-        ],
-        "special_procedures": [{"name": "现场勘验", "days": 3}],
-        **fields,
-    }
-    async with platform.client(staff) as client:
-        reply = await client.post("/api/v1/intake/items", json=body)
-    assert reply.status_code == 201, reply.text
-    return reply.json()
 
 
 async def test_unknown_item_unoffered_region_suspended_item_and_bad_form_write_nothing(platform):

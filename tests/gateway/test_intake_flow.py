@@ -8,15 +8,16 @@ import random
 import pytest
 
 from services.intake import transitions
-from tests.gateway.intake_support import (
+from tests.gateway.test_intake_support import (
     COUNTY,
     Clock,
+    assert_problem,
     department_staff,
     due,
     full_shop_body,
     new_citizen,
+    new_item,
 )
-from tests.gateway.test_intake_bad_input import assert_problem, new_item
 
 
 @pytest.fixture

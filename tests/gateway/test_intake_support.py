@@ -1,4 +1,5 @@
-"""Shared by the intake gateway tests: a fake licenses service, a settable clock, tokens and a shop application."""
+"""Shared by the intake gateway tests (no tests here): a fake licenses service, a settable clock, tokens,
+sample applications and problem checks."""
 
 from __future__ import annotations
 
@@ -136,3 +137,52 @@ def full_shop_body(**form: Any) -> dict[str, Any]:
     body = shop_body(name="张三", id_number="53010219900101001X", **form)
     body["materials"].append({"material_id": "id-card", "file_id": "F-id-1"})
     return body
+
+
+HAN = range(0x4E00, 0xA000)
+
+
+def chinese(text: str) -> bool:
+    return any(ord(c) in HAN for c in text)
+
+
+def assert_problem(reply, status: int, code: str) -> dict:
+    assert reply.status_code == status, reply.text
+    assert reply.headers["content-type"] == "application/problem+json"
+    body = reply.json()
+    assert body["code"] == code and chinese(body["detail"]), body
+    return body
+
+
+async def my_numbers(platform, token: str) -> list[str]:
+    async with platform.client(token) as client:
+        page = (await client.get("/api/v1/intake/applications", params={"mine": "true"})).json()
+    return [a["application_no"] for a in page["items"]]
+
+
+async def new_item(platform, staff: str, **fields) -> dict:
+    code = f"T-{random.randrange(10**8)}"
+    body = {
+        "item_code": code,
+        "name": "测试许可事项",
+        "department": MARKET,
+        "regions": [COUNTY],
+        "mode": "complex",
+        "promised_days": 5,
+        "statutory_days": 20,
+        "form_schema": {
+            "type": "object",
+            "properties": {"phone": {"type": "string", "title": "联系电话", "pattern": r"^1\d{10}$"}},
+            "required": ["phone"],
+        },
+        "materials": [
+            {"material_id": "plan", "name": "平面图", "key": True},
+            {"material_id": "photo", "name": "现场照片"},
+        ],
+        "special_procedures": [{"name": "现场勘验", "days": 3}],
+        **fields,
+    }
+    async with platform.client(staff) as client:
+        reply = await client.post("/api/v1/intake/items", json=body)
+    assert reply.status_code == 201, reply.text
+    return reply.json()
