@@ -14,6 +14,7 @@ from gateway.identity.sms import sms_backend
 from gateway.notify.consumers import RepairSms
 from gateway.notify.models import ProcessedEvent
 from gateway.registry.service import Registry
+from services.kernel import workdays
 from services.kernel.auth import TokenVerifier
 from services.kernel.db import Database
 from services.kernel.ratelimit import RateLimiter
@@ -69,6 +70,7 @@ class GatewayRuntime:
         )
 
     async def start(self) -> None:
+        workdays.configure(workdays.directory_for(self.settings.var_dir))  # official schedules, for /readyz
         await self.keys.load()
         await self.revocations.refresh()
         self.revocations.start()

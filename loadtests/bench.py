@@ -106,6 +106,22 @@ TICKET_BODY = json.dumps(
     ensure_ascii=False,
     separators=(",", ":"),
 )
+APPLICATION_BODY = json.dumps(
+    {
+        "item_code": "GD-BX-001",
+        "region": WUHUA,
+        "form": {
+            "name": "王大爷",
+            "id_number": "53010219500101001X",
+            "phone": "13900001111",
+            "address": "五华区红云街道",
+        },
+        "materials": [],
+        "applicant_id": "bench-applicant",
+    },
+    ensure_ascii=False,
+    separators=(",", ":"),
+)
 SIGN_IN = '{"grant_type":"password","username":"wuhua.window","password":"{demo_password}"}'
 SPREAD = "wuhua.window password, -c 4, X-Forwarded-For per request"
 
@@ -122,6 +138,9 @@ TARGETS = [
     Target("GET", "/api/v1/repair/tickets/{ticket_no}", "repair", WINDOW, setup="one_ticket"),
     Target("POST", "/api/v1/repair/tickets", "repair", WINDOW, TICKET_BODY, setup="make_room", probe="tally"),
     Target("POST", "/api/v1/auth/token", None, body=SIGN_IN, lua="per_ip.lua", connections=4, note=SPREAD),
+    Target(
+        "POST", "/api/v1/intake/applications", "intake", WINDOW, APPLICATION_BODY
+    ),  # 申请, filed at the window
 ]
 REFERENCE_PATH = "/healthz"
 PLATFORM_PROCESSES = ("gateway", "intake", "licenses", "reviews", "repair", "redis")

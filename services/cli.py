@@ -4,6 +4,8 @@ bst up                  migrate, seed, then run the gateway and the four service
 bst migrate [NAME ...]  apply Alembic migrations (all databases by default)
 bst seed                load the demo and reference data (idempotent)
 bst revision NAME -m M  autogenerate a migration for one database from its models
+bst calendar load FILE  load the State Council's holiday schedule of a year (used by every process)
+bst calendar status     which years official schedules cover
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import json
 import logging
 import os
 import signal
@@ -24,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from services.kernel import workdays
 from services.kernel.db import Database
 from services.kernel.logging import configure_logging
 from services.kernel.migrations import alembic_config, upgrade
@@ -219,6 +223,15 @@ def main(argv: list[str] | None = None) -> int:
     p_rev = sub.add_parser("revision", help="autogenerate a migration")
     p_rev.add_argument("name", choices=list(COMPONENTS))
     p_rev.add_argument("-m", "--message", required=True)
+    p_cal = sub.add_parser(
+        "calendar", help="the working-day calendar: load an official schedule, show coverage"
+    )
+    cal_sub = p_cal.add_subparsers(dest="calendar_command", required=True)
+    p_cal_load = cal_sub.add_parser(
+        "load", help="load the State Council's schedule of a year from a JSON file"
+    )
+    p_cal_load.add_argument("file", type=Path)
+    cal_sub.add_parser("status", help="which years an official schedule covers; warn about the next 90 days")
     args = parser.parse_args(argv)
 
     unknown = [n for n in getattr(args, "names", []) if n not in COMPONENTS]
@@ -234,6 +247,34 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(seed(settings, args.names or None))
     elif args.command == "revision":
         revision(args.name, args.message)
+    elif args.command == "calendar":
+        return calendar_command(settings, args.calendar_command, getattr(args, "file", None))
+    return 0
+
+
+def calendar_command(settings: Settings, command: str, file: Path | None) -> int:
+    """`bst calendar load FILE`: check the schedule and put it where every process reads it; `status`: coverage."""
+    directory = workdays.directory_for(settings.var_dir)
+    if command == "load":
+        assert file is not None
+        try:
+            schedule = workdays.parse_schedule(json.loads(file.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:
+            sys.stderr.write(f"bst calendar load: {file}: {exc}\n")
+            return 2
+        path = workdays.save_schedule(directory, schedule)
+        sys.stdout.write(
+            f"{schedule.year}: {len(schedule.holidays)} holidays, {len(schedule.workdays)} adjusted working days "
+            f"-> {path} (every process picks it up within 30 s)\n"
+        )
+        return 0
+    workdays.configure(directory)
+    gaps = workdays.uncovered_ahead(90)
+    sys.stdout.write(
+        f"official schedules: {sorted(workdays.official_years())[-3:]} (directory {directory})\n"
+    )
+    if gaps:
+        sys.stdout.write(f"WARNING: no official schedule for {gaps} within the next 90 days\n")
     return 0
 
 

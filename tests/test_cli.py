@@ -127,4 +127,4 @@ async def test_seeding_twice_changes_nothing(platform):
     before = await counts()
     await seed(platform.settings)
     assert await counts() == before
-    assert before["repair"] >= 22 and before["intake"] == 10
+    assert before["repair"] >= 22 and before["intake"] >= 10  # staff add items in other tests

@@ -1,1 +1,1 @@
-"""The public REST shapes of the gateway, by domain."""
+"""The gateway's REST shapes, per domain (the services' own shapes stay in the services)."""

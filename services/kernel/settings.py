@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     # Broadcast-TV repair.
     repair_accept_minutes: int = Field(default=120, ge=1)
     repair_timer_seconds: float = Field(default=30.0, gt=0)
+    intake_timer_seconds: float = Field(default=300.0, gt=0)  # how often intake looks for cases to flag
 
     # Mini-app registry.
     miniapp_allowed_hosts: str = Field(

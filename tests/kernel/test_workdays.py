@@ -7,7 +7,6 @@ The 2026 expectations come from 国务院办公厅关于2026年部分节假日�
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import date, datetime, timedelta, timezone
 
 import chinese_calendar
@@ -228,62 +227,99 @@ def test_between_is_inverse_of_add_for_datetimes():
             assert working_days_between(s, add_working_days(s, n)) == n
 
 
-# --- fallback for years the calendar does not cover --------------------------------------
+# --- years the calendar does not cover: statutory holidays computed from the lunar calendar ---------------
 
 
-def test_fallback_far_future_is_weekday_only_and_warns_once(fresh_calendar, caplog: pytest.LogCaptureFixture):
+def test_uncovered_year_rests_on_computed_statutory_holidays_and_warns_once(
+    fresh_calendar, caplog: pytest.LogCaptureFixture
+):
     assert UNCOVERED_YEAR not in covered_years()
     caplog.set_level(logging.WARNING, logger=LOGGER_NAME)
+    holidays = workdays.statutory_holidays(UNCOVERED_YEAR)
     year_days = _days(date(UNCOVERED_YEAR, 1, 1), date(UNCOVERED_YEAR, 12, 31))
-
-    for _ in range(3):
+    for _ in range(2):
         for day in year_days:
-            assert is_working_day(day) is (day.weekday() < 5), day
-
-    # 2099-01-01 is a Thursday: +1 -> Friday, +2 -> Monday (no New Year holiday in fallback).
-    assert add_working_days(date(UNCOVERED_YEAR, 1, 1), 1) == date(UNCOVERED_YEAR, 1, 2)
-    assert add_working_days(date(UNCOVERED_YEAR, 1, 1), 2) == date(UNCOVERED_YEAR, 1, 5)
-    weekdays = sum(1 for d in year_days[1:] if d.weekday() < 5)
-    assert working_days_between(year_days[0], year_days[-1]) == weekdays
-
+            assert is_working_day(day) is (day.weekday() < 5 and day not in holidays), day
+    # 2099-01-01 is a Thursday and 元旦: +1 -> Friday 2 January, +2 -> Monday 5 January.
+    assert not is_working_day(date(UNCOVERED_YEAR, 1, 1))
+    assert add_working_days(date(2098, 12, 31), 1) == date(UNCOVERED_YEAR, 1, 2)
     records = _warnings_for(caplog, UNCOVERED_YEAR)
     assert len(records) == 1
-    message = records[0].getMessage()
-    assert "not covered" in message
-    assert "Monday-Friday" in message
+    assert "not covered by an official schedule" in records[0].getMessage()
 
 
-def test_fallback_warns_once_even_after_cache_eviction(fresh_calendar, caplog: pytest.LogCaptureFixture):
-    caplog.set_level(logging.WARNING, logger=LOGGER_NAME)
-    assert is_working_day(date(UNCOVERED_YEAR, 3, 2))
-    workdays._is_working_day_cached.cache_clear()  # answers forgotten, warning memory kept
-    assert is_working_day(date(UNCOVERED_YEAR, 3, 3))
-    assert len(_warnings_for(caplog, UNCOVERED_YEAR)) == 1
+def test_2027_statutory_holidays_of_the_2024_revision():
+    """《全国年节及纪念日放假办法》 (2024): 春节 is 除夕 to 初三 (2027: 5-8 February, 初一 Saturday 6 February), 清明
+    on the solar term, 劳动节 1-2 May, 端午 五月初五, 中秋 八月十五, 国庆 1-3 October; weekend ones made up after."""
+    holidays = workdays.statutory_holidays(2027)
+    named = {}
+    for day, name in holidays.items():
+        named.setdefault(name, []).append(day)
+    assert named["元旦"] == [date(2027, 1, 1)]
+    assert sorted(named["春节"]) == _days(date(2027, 2, 5), date(2027, 2, 8))
+    assert sorted(named["春节补假"]) == [
+        date(2027, 2, 9),
+        date(2027, 2, 10),
+    ]  # 6 and 7 Feb fell on the weekend
+    assert named["清明节"] == [date(2027, 4, 5)]
+    assert sorted(named["劳动节"]) == [date(2027, 5, 1), date(2027, 5, 2)]
+    assert named["端午节"] == [date(2027, 6, 9)]
+    assert named["中秋节"] == [date(2027, 9, 15)]
+    assert sorted(named["国庆节"]) == _days(date(2027, 10, 1), date(2027, 10, 3))
+    # the 2024 revision's totals: 13 days of statutory holidays
+    assert sum(1 for n in holidays.values() if not n.endswith("补假")) == 13
 
 
-def test_fallback_warns_once_per_year_across_threads(fresh_calendar, caplog: pytest.LogCaptureFixture):
-    caplog.set_level(logging.WARNING, logger=LOGGER_NAME)
-    years = (2097, 2098)
-    barrier = threading.Barrier(8)
-    errors: list[BaseException] = []
+def test_the_computed_rule_reproduces_2026_holidays_that_the_notice_kept_on_their_day():
+    """Where the 2026 notice put a holiday on its own day, the computation agrees (it cannot know 调休)."""
+    computed = workdays.statutory_holidays(2026)
+    for day, name in computed.items():
+        if not name.endswith("补假"):
+            assert day in HOLIDAYS_2026, (day, name)
 
-    def worker() -> None:
-        try:
-            barrier.wait()
-            for year in years:
-                for day in _days(date(year, 1, 1), date(year, 1, 31)):
-                    assert is_working_day(day) is (day.weekday() < 5)
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
-    for year in years:
-        assert len(_warnings_for(caplog, year)) == 1, year
+def test_deadline_across_new_year_into_2027():
+    # Wednesday 30 December 2026 + 2 working days: Thursday 31, then 元旦 Friday and the weekend -> Monday 4 Jan.
+    assert add_working_days(date(2026, 12, 30), 2) == date(2027, 1, 4)
+    # Thursday 4 February 2027 + 2: 春节 5-8 Feb and 补假 9-10 Feb are rest -> 11, 12 February.
+    assert add_working_days(date(2027, 2, 4), 2) == date(2027, 2, 12)
+    assert working_days_between(date(2027, 2, 4), date(2027, 2, 12)) == 2
+
+
+def test_an_official_schedule_overrides_the_computation_for_its_year(fresh_calendar, tmp_path):
+    notice = {
+        "year": 2027,
+        "source": "测试通知",
+        "holidays": [{"date": f"2027-02-{d:02d}", "name": "春节"} for d in range(5, 14)] + ["2027-01-01"],
+        "workdays": [{"date": "2027-02-20", "name": "春节调休"}],
+    }
+    schedule = workdays.parse_schedule(notice)
+    workdays.configure(tmp_path)
+    assert workdays.uncovered_ahead(90, today=date(2026, 11, 30)) == [2027]
+    assert is_working_day(date(2027, 2, 11))  # computed: an ordinary Thursday
+    workdays.save_schedule(tmp_path, schedule)
+    workdays.configure(tmp_path)  # what every process does by itself within 30 s
+    assert not is_working_day(date(2027, 2, 11))
+    assert is_working_day(date(2027, 2, 20))  # a Saturday worked
+    assert is_working_day(date(2027, 5, 4))  # no 补假 in this notice
+    assert workdays.uncovered_ahead(90, today=date(2026, 11, 30)) == []
+    assert 2027 in workdays.official_years()
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"year": 2027, "holidays": []},
+        {"year": 2027, "holidays": ["2028-01-01"]},
+        {"year": 2027, "holidays": ["2027-01-01"], "workdays": ["2027-01-01"]},
+        {"year": 2027, "holidays": ["2027-01-01"], "workdays": ["2027-01-04"]},  # a Monday
+        {"year": "2027", "holidays": ["2027-01-01"]},
+        {"year": 2027, "holidays": ["2027-13-01"]},
+    ],
+)
+def test_a_schedule_that_is_not_one_is_refused(document):
+    with pytest.raises(ValueError):
+        workdays.parse_schedule(document)
 
 
 def test_covered_year_does_not_warn(fresh_calendar, caplog: pytest.LogCaptureFixture):

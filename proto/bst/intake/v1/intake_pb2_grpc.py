@@ -44,19 +44,222 @@ class IntakeServiceStub:
                 request_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.GetServiceItemRequest.SerializeToString,
                 response_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.ServiceItem.FromString,
                 _registered_method=True)
+        self.CreateServiceItem = channel.unary_unary(
+                '/bst.intake.v1.IntakeService/CreateServiceItem',
+                request_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.ServiceItemInput.SerializeToString,
+                response_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.ServiceItem.FromString,
+                _registered_method=True)
+        self.ChangeServiceItem = channel.unary_unary(
+                '/bst.intake.v1.IntakeService/ChangeServiceItem',
+                request_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.ChangeServiceItemRequest.SerializeToString,
+                response_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.ServiceItem.FromString,
+                _registered_method=True)
+        self.ListItemChanges = channel.unary_unary(
+                '/bst.intake.v1.IntakeService/ListItemChanges',
+                request_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.GetServiceItemRequest.SerializeToString,
+                response_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListItemChangesResponse.FromString,
+                _registered_method=True)
+        self.SubmitApplication = channel.unary_unary(
+                '/bst.intake.v1.IntakeService/SubmitApplication',
+                request_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.SubmitApplicationRequest.SerializeToString,
+                response_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.Application.FromString,
+                _registered_method=True)
+        self.GetApplication = channel.unary_unary(
+                '/bst.intake.v1.IntakeService/GetApplication',
+                request_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.GetApplicationRequest.SerializeToString,
+                response_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.Application.FromString,
+                _registered_method=True)
+        self.ListApplications = channel.unary_unary(
+                '/bst.intake.v1.IntakeService/ListApplications',
+                request_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListApplicationsRequest.SerializeToString,
+                response_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListApplicationsResponse.FromString,
+                _registered_method=True)
+        self.ActOnApplication = channel.unary_unary(
+                '/bst.intake.v1.IntakeService/ActOnApplication',
+                request_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.ApplicationActionRequest.SerializeToString,
+                response_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.Application.FromString,
+                _registered_method=True)
+        self.ResubmitApplication = channel.unary_unary(
+                '/bst.intake.v1.IntakeService/ResubmitApplication',
+                request_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.ResubmitApplicationRequest.SerializeToString,
+                response_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.Application.FromString,
+                _registered_method=True)
+        self.ListFlags = channel.unary_unary(
+                '/bst.intake.v1.IntakeService/ListFlags',
+                request_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListFlagsRequest.SerializeToString,
+                response_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListFlagsResponse.FromString,
+                _registered_method=True)
+        self.ListBundles = channel.unary_unary(
+                '/bst.intake.v1.IntakeService/ListBundles',
+                request_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListBundlesRequest.SerializeToString,
+                response_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListBundlesResponse.FromString,
+                _registered_method=True)
+        self.CreateBundle = channel.unary_unary(
+                '/bst.intake.v1.IntakeService/CreateBundle',
+                request_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.Bundle.SerializeToString,
+                response_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.Bundle.FromString,
+                _registered_method=True)
+        self.SubmitBundle = channel.unary_unary(
+                '/bst.intake.v1.IntakeService/SubmitBundle',
+                request_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.SubmitBundleRequest.SerializeToString,
+                response_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.BundleApplication.FromString,
+                _registered_method=True)
+        self.GetBundleApplication = channel.unary_unary(
+                '/bst.intake.v1.IntakeService/GetBundleApplication',
+                request_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.GetBundleApplicationRequest.SerializeToString,
+                response_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.BundleApplication.FromString,
+                _registered_method=True)
+        self.CreateSlots = channel.unary_unary(
+                '/bst.intake.v1.IntakeService/CreateSlots',
+                request_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.CreateSlotsRequest.SerializeToString,
+                response_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListSlotsResponse.FromString,
+                _registered_method=True)
+        self.ListSlots = channel.unary_unary(
+                '/bst.intake.v1.IntakeService/ListSlots',
+                request_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListSlotsRequest.SerializeToString,
+                response_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListSlotsResponse.FromString,
+                _registered_method=True)
+        self.BookAppointment = channel.unary_unary(
+                '/bst.intake.v1.IntakeService/BookAppointment',
+                request_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.BookAppointmentRequest.SerializeToString,
+                response_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.Appointment.FromString,
+                _registered_method=True)
+        self.ChangeAppointment = channel.unary_unary(
+                '/bst.intake.v1.IntakeService/ChangeAppointment',
+                request_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.ChangeAppointmentRequest.SerializeToString,
+                response_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.Appointment.FromString,
+                _registered_method=True)
+        self.ListAppointments = channel.unary_unary(
+                '/bst.intake.v1.IntakeService/ListAppointments',
+                request_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListAppointmentsRequest.SerializeToString,
+                response_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListAppointmentsResponse.FromString,
+                _registered_method=True)
 
 
 class IntakeServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
     def ListServiceItems(self, request, context):
-        """The catalogue of service items (事项), optionally filtered by region and category.
+        """The catalogue, maintained by department staff in their region; every change recorded.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetServiceItem(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateServiceItem(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangeServiceItem(self, request, context):
+        """publish (发布) · adjust (调整, with the changed fields) · suspend (暂停) · cancel (取消)
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListItemChanges(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitApplication(self, request, context):
+        """Applications.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetApplication(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListApplications(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ActOnApplication(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResubmitApplication(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListFlags(self, request, context):
+        """The daily overdue / due-soon flags addressed to the caller's department in the caller's region.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListBundles(self, request, context):
+        """一件事一次办.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateBundle(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitBundle(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetBundleApplication(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateSlots(self, request, context):
+        """Appointments (线上预约、线下办理).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSlots(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BookAppointment(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangeAppointment(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAppointments(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -74,6 +277,96 @@ def add_IntakeServiceServicer_to_server(servicer, server):
                     servicer.GetServiceItem,
                     request_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.GetServiceItemRequest.FromString,
                     response_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.ServiceItem.SerializeToString,
+            ),
+            'CreateServiceItem': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateServiceItem,
+                    request_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.ServiceItemInput.FromString,
+                    response_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.ServiceItem.SerializeToString,
+            ),
+            'ChangeServiceItem': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangeServiceItem,
+                    request_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.ChangeServiceItemRequest.FromString,
+                    response_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.ServiceItem.SerializeToString,
+            ),
+            'ListItemChanges': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListItemChanges,
+                    request_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.GetServiceItemRequest.FromString,
+                    response_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListItemChangesResponse.SerializeToString,
+            ),
+            'SubmitApplication': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitApplication,
+                    request_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.SubmitApplicationRequest.FromString,
+                    response_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.Application.SerializeToString,
+            ),
+            'GetApplication': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetApplication,
+                    request_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.GetApplicationRequest.FromString,
+                    response_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.Application.SerializeToString,
+            ),
+            'ListApplications': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApplications,
+                    request_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListApplicationsRequest.FromString,
+                    response_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListApplicationsResponse.SerializeToString,
+            ),
+            'ActOnApplication': grpc.unary_unary_rpc_method_handler(
+                    servicer.ActOnApplication,
+                    request_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.ApplicationActionRequest.FromString,
+                    response_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.Application.SerializeToString,
+            ),
+            'ResubmitApplication': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResubmitApplication,
+                    request_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.ResubmitApplicationRequest.FromString,
+                    response_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.Application.SerializeToString,
+            ),
+            'ListFlags': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListFlags,
+                    request_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListFlagsRequest.FromString,
+                    response_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListFlagsResponse.SerializeToString,
+            ),
+            'ListBundles': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBundles,
+                    request_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListBundlesRequest.FromString,
+                    response_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListBundlesResponse.SerializeToString,
+            ),
+            'CreateBundle': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateBundle,
+                    request_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.Bundle.FromString,
+                    response_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.Bundle.SerializeToString,
+            ),
+            'SubmitBundle': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitBundle,
+                    request_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.SubmitBundleRequest.FromString,
+                    response_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.BundleApplication.SerializeToString,
+            ),
+            'GetBundleApplication': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetBundleApplication,
+                    request_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.GetBundleApplicationRequest.FromString,
+                    response_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.BundleApplication.SerializeToString,
+            ),
+            'CreateSlots': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateSlots,
+                    request_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.CreateSlotsRequest.FromString,
+                    response_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListSlotsResponse.SerializeToString,
+            ),
+            'ListSlots': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSlots,
+                    request_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListSlotsRequest.FromString,
+                    response_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListSlotsResponse.SerializeToString,
+            ),
+            'BookAppointment': grpc.unary_unary_rpc_method_handler(
+                    servicer.BookAppointment,
+                    request_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.BookAppointmentRequest.FromString,
+                    response_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.Appointment.SerializeToString,
+            ),
+            'ChangeAppointment': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangeAppointment,
+                    request_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.ChangeAppointmentRequest.FromString,
+                    response_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.Appointment.SerializeToString,
+            ),
+            'ListAppointments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAppointments,
+                    request_deserializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListAppointmentsRequest.FromString,
+                    response_serializer=bst_dot_intake_dot_v1_dot_intake__pb2.ListAppointmentsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -130,6 +423,492 @@ class IntakeService:
             '/bst.intake.v1.IntakeService/GetServiceItem',
             bst_dot_intake_dot_v1_dot_intake__pb2.GetServiceItemRequest.SerializeToString,
             bst_dot_intake_dot_v1_dot_intake__pb2.ServiceItem.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateServiceItem(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.intake.v1.IntakeService/CreateServiceItem',
+            bst_dot_intake_dot_v1_dot_intake__pb2.ServiceItemInput.SerializeToString,
+            bst_dot_intake_dot_v1_dot_intake__pb2.ServiceItem.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangeServiceItem(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.intake.v1.IntakeService/ChangeServiceItem',
+            bst_dot_intake_dot_v1_dot_intake__pb2.ChangeServiceItemRequest.SerializeToString,
+            bst_dot_intake_dot_v1_dot_intake__pb2.ServiceItem.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListItemChanges(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.intake.v1.IntakeService/ListItemChanges',
+            bst_dot_intake_dot_v1_dot_intake__pb2.GetServiceItemRequest.SerializeToString,
+            bst_dot_intake_dot_v1_dot_intake__pb2.ListItemChangesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitApplication(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.intake.v1.IntakeService/SubmitApplication',
+            bst_dot_intake_dot_v1_dot_intake__pb2.SubmitApplicationRequest.SerializeToString,
+            bst_dot_intake_dot_v1_dot_intake__pb2.Application.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetApplication(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.intake.v1.IntakeService/GetApplication',
+            bst_dot_intake_dot_v1_dot_intake__pb2.GetApplicationRequest.SerializeToString,
+            bst_dot_intake_dot_v1_dot_intake__pb2.Application.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListApplications(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.intake.v1.IntakeService/ListApplications',
+            bst_dot_intake_dot_v1_dot_intake__pb2.ListApplicationsRequest.SerializeToString,
+            bst_dot_intake_dot_v1_dot_intake__pb2.ListApplicationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ActOnApplication(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.intake.v1.IntakeService/ActOnApplication',
+            bst_dot_intake_dot_v1_dot_intake__pb2.ApplicationActionRequest.SerializeToString,
+            bst_dot_intake_dot_v1_dot_intake__pb2.Application.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResubmitApplication(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.intake.v1.IntakeService/ResubmitApplication',
+            bst_dot_intake_dot_v1_dot_intake__pb2.ResubmitApplicationRequest.SerializeToString,
+            bst_dot_intake_dot_v1_dot_intake__pb2.Application.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListFlags(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.intake.v1.IntakeService/ListFlags',
+            bst_dot_intake_dot_v1_dot_intake__pb2.ListFlagsRequest.SerializeToString,
+            bst_dot_intake_dot_v1_dot_intake__pb2.ListFlagsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBundles(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.intake.v1.IntakeService/ListBundles',
+            bst_dot_intake_dot_v1_dot_intake__pb2.ListBundlesRequest.SerializeToString,
+            bst_dot_intake_dot_v1_dot_intake__pb2.ListBundlesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateBundle(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.intake.v1.IntakeService/CreateBundle',
+            bst_dot_intake_dot_v1_dot_intake__pb2.Bundle.SerializeToString,
+            bst_dot_intake_dot_v1_dot_intake__pb2.Bundle.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitBundle(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.intake.v1.IntakeService/SubmitBundle',
+            bst_dot_intake_dot_v1_dot_intake__pb2.SubmitBundleRequest.SerializeToString,
+            bst_dot_intake_dot_v1_dot_intake__pb2.BundleApplication.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetBundleApplication(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.intake.v1.IntakeService/GetBundleApplication',
+            bst_dot_intake_dot_v1_dot_intake__pb2.GetBundleApplicationRequest.SerializeToString,
+            bst_dot_intake_dot_v1_dot_intake__pb2.BundleApplication.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateSlots(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.intake.v1.IntakeService/CreateSlots',
+            bst_dot_intake_dot_v1_dot_intake__pb2.CreateSlotsRequest.SerializeToString,
+            bst_dot_intake_dot_v1_dot_intake__pb2.ListSlotsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSlots(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.intake.v1.IntakeService/ListSlots',
+            bst_dot_intake_dot_v1_dot_intake__pb2.ListSlotsRequest.SerializeToString,
+            bst_dot_intake_dot_v1_dot_intake__pb2.ListSlotsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BookAppointment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.intake.v1.IntakeService/BookAppointment',
+            bst_dot_intake_dot_v1_dot_intake__pb2.BookAppointmentRequest.SerializeToString,
+            bst_dot_intake_dot_v1_dot_intake__pb2.Appointment.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangeAppointment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.intake.v1.IntakeService/ChangeAppointment',
+            bst_dot_intake_dot_v1_dot_intake__pb2.ChangeAppointmentRequest.SerializeToString,
+            bst_dot_intake_dot_v1_dot_intake__pb2.Appointment.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAppointments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.intake.v1.IntakeService/ListAppointments',
+            bst_dot_intake_dot_v1_dot_intake__pb2.ListAppointmentsRequest.SerializeToString,
+            bst_dot_intake_dot_v1_dot_intake__pb2.ListAppointmentsResponse.FromString,
             options,
             channel_credentials,
             insecure,
