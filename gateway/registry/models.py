@@ -44,6 +44,7 @@ class MiniApp(Base):
     gray_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     gray_paused: Mapped[bool] = mapped_column(Boolean, default=False)
     previous_version: Mapped[str | None] = mapped_column(String(64), default=None)
+    emergency: Mapped[bool] = mapped_column(Boolean, default=False)  # delisted as an emergency (紧急下架)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -106,6 +106,9 @@ class Settings(BaseSettings):
         default=600.0, ge=0, description="an entry URL failing this long flags its app for review"
     )
     miniapp_auto_delist: bool = Field(default=False, description="delist a flagged app automatically")
+    miniapp_gray_full_days: float = Field(
+        default=15.0, gt=0, description="a gray release left unpaused this long goes to 100 % by itself"
+    )
 
     # Events.
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
