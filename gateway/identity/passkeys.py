@@ -18,7 +18,6 @@ import hashlib
 import hmac
 import json
 import secrets
-import struct
 import uuid
 from typing import Any
 
@@ -72,15 +71,6 @@ def b64url(data: bytes) -> str:
 
 def from_b64url(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _counter_of(credential: dict[str, Any]) -> int | None:
-    """The signature counter in an assertion's authenticator data (bytes 33-36), or None when unreadable."""
-    try:
-        data = from_b64url(str(credential["response"]["authenticatorData"]))
-        return int(struct.unpack(">I", data[33:37])[0]) if len(data) >= 37 else None
-    except (KeyError, TypeError, ValueError):
-        return None
 
 
 class Passkeys:
@@ -295,7 +285,8 @@ class Passkeys:
         if passkey is None or (expected_account is not None and passkey.account_id != expected_account):
             await self._failed(ip)
             raise Unauthenticated("该通行密钥未在本平台注册", code="passkey_unknown")
-        handle = (credential.get("response") or {}).get("userHandle")
+        response = credential.get("response")
+        handle = response.get("userHandle") if isinstance(response, dict) else None
         if handle and str(handle).rstrip("=") != passkey.user_handle:
             await self._failed(ip)
             raise Unauthenticated("通行密钥与账号不符", code="passkey_invalid")

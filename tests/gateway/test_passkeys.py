@@ -279,6 +279,27 @@ async def test_an_unknown_session_or_a_garbled_credential_is_a_4xx(platform):
         )
     assert unknown.status_code == 401 and unknown.json()["code"] == "passkey_session_unknown"
     assert garbled.status_code == 401
+    phone, _, device = await citizen_with_passkey(platform)
+    _, body = await sign_in(platform, device, {"phone": phone})
+    async with platform.client() as client:
+        options = (await client.post("/api/v1/auth/passkey/options", json={"phone": phone})).json()
+        known_id = body["credential"]["id"]
+        for response in (["x"], "x", {"clientDataJSON": 5}):
+            reply = await client.post(
+                "/api/v1/auth/token",
+                json={
+                    "grant_type": "passkey",
+                    "session": options["session"],
+                    "credential": {
+                        "id": known_id,
+                        "rawId": known_id,
+                        "type": "public-key",
+                        "response": response,
+                    },
+                },
+            )
+            assert reply.status_code == 401, reply.text
+            options = (await client.post("/api/v1/auth/passkey/options", json={"phone": phone})).json()
     tokens = await sms_tokens(platform)
     async with platform.client(tokens["access_token"]) as client:
         await client.post("/api/v1/me/passkeys/options")
