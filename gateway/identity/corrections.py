@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.identity.models import Account
@@ -29,7 +30,7 @@ from gateway.identity.schemas_depth import (
 from gateway.identity.service import Identity
 from services.kernel.auth import Principal, require_roles, require_signed_in
 from services.kernel.db import utcnow
-from services.kernel.errors import Forbidden, NotFound, RateLimited, WrongState
+from services.kernel.errors import Forbidden, InvalidInput, NotFound, RateLimited, WrongState
 from services.kernel.validators import mask_id_number
 
 OFFICERS = (Role.IDENTITY_OFFICER,)
@@ -66,11 +67,22 @@ class Corrections:
     # -- the citizen ----------------------------------------------------------------------------------------
 
     async def file(
-        self, *, session: AsyncSession, principal: Principal, correction_in: CorrectionCreate, ip: str | None
+        self,
+        *,
+        session: AsyncSession,
+        principal: Principal,
+        correction_in: CorrectionCreate,
+        ip: str | None,
+        idempotency_key: str | None = None,
     ) -> CorrectionRead:
         require_signed_in(principal)
         if correction_in.account_id != principal.sub or principal.actor is not None:
             raise Forbidden("只能为本人账号申请身份认证纠错", code="not_your_account")
+        request_hash = self.cipher.index(correction_in.model_dump_json(), field="correction-request")
+        if idempotency_key:
+            earlier = await self._by_key(session, principal.sub, idempotency_key)
+            if earlier is not None:
+                return self._replay(earlier, request_hash)
         account = await self.identity.get_account(session=session, account_id=principal.sub)
         if account.kind != AccountKind.CITIZEN:
             raise Forbidden("只有自然人账号可以申请身份认证纠错", code="not_a_citizen")
@@ -115,14 +127,35 @@ class Corrections:
             evidence=list(correction_in.evidence),
             status=CorrectionStatus.PENDING,
             effect={},
+            idempotency_key=idempotency_key or None,
+            request_hash=request_hash,
             created_at=utcnow(),
         )
-        session.add(row)
-        await session.flush()
+        try:
+            async with session.begin_nested():
+                session.add(row)
+        except IntegrityError:  # the same key, filed at the same moment by a resend: answer the first
+            earlier = await self._by_key(session, principal.sub, idempotency_key or "")
+            if earlier is None:
+                raise
+            return self._replay(earlier, request_hash)
         self.identity.audit(
             session, "identity_correction_filed", subject=account.id, ip=ip, correction=row.id, kind=row.kind
         )
         return self._read(row)
+
+    @staticmethod
+    async def _by_key(session: AsyncSession, account_id: str, key: str) -> IdentityCorrection | None:
+        return await session.scalar(
+            select(IdentityCorrection).where(
+                IdentityCorrection.account_id == account_id, IdentityCorrection.idempotency_key == key
+            )
+        )
+
+    def _replay(self, earlier: IdentityCorrection, request_hash: str) -> CorrectionRead:
+        if earlier.request_hash != request_hash:
+            raise InvalidInput("该 Idempotency-Key 已用于另一份不同的申请", code="idempotency_key_reused")
+        return self._read(earlier)
 
     async def get_corrections(
         self, *, session: AsyncSession, principal: Principal, status: CorrectionStatus | None, limit: int

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.base import Base
@@ -42,6 +52,7 @@ class IdentityCorrection(Base):
     __table_args__ = (
         Index("ix_identity_corrections_account", "account_id", "created_at"),
         Index("ix_identity_corrections_status", "status", "created_at"),
+        UniqueConstraint("account_id", "idempotency_key"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -57,4 +68,7 @@ class IdentityCorrection(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     decision_note: Mapped[str | None] = mapped_column(Text, default=None)
     effect: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    # The filer's Idempotency-Key and a keyed hash of the body: a resend answers the first correction.
+    idempotency_key: Mapped[str | None] = mapped_column(String(100), default=None)
+    request_hash: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

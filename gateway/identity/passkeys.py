@@ -147,6 +147,11 @@ class Passkeys:
         ip: str | None,
     ) -> PasskeyCreated:
         account = await self._own_account(session, principal)
+        raw_id = credential.get("rawId") or credential.get("id")
+        if isinstance(raw_id, str):  # a resend of a registration that went through answers the first result
+            done = await session.scalar(select(Passkey).where(Passkey.credential_id == raw_id.rstrip("=")))
+            if done is not None and done.account_id == account.id:
+                return PasskeyCreated(passkey_id=done.id, created_at=done.created_at)
         pending = await self._take(f"register:{account.id}")
         if pending is None:
             raise WrongState("注册请求已过期或已使用，请重新获取注册选项", code="passkey_challenge_missing")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, status
+from fastapi import APIRouter, Body, Header, Query, status
 
 from gateway.deps import ClientIp, CurrentPrincipal, Runtime
 from gateway.identity.corrections import Corrections
@@ -27,13 +27,18 @@ admin_router = APIRouter(prefix="/api/v1/admin/identity-corrections", tags=["ide
     response_model=CorrectionRead,
 )
 async def file_correction(
-    body: CorrectionCreate, runtime: Runtime, principal: CurrentPrincipal, ip: ClientIp
+    body: CorrectionCreate,
+    runtime: Runtime,
+    principal: CurrentPrincipal,
+    ip: ClientIp,
+    idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
 ) -> CorrectionRead:
     """A citizen asks to correct their own real-name result (`bind` the number that is theirs, or `unbind` one that
-    is not), with references to the evidence. One open correction at a time."""
+    is not), with references to the evidence. One open correction at a time. The same `Idempotency-Key` and body
+    answer the first correction; the same key with another body is 422."""
     async with runtime.db.transaction() as session:
         return await Corrections(runtime.identity).file(
-            session=session, principal=principal, correction_in=body, ip=ip
+            session=session, principal=principal, correction_in=body, ip=ip, idempotency_key=idempotency_key
         )
 
 

@@ -240,3 +240,29 @@ async def test_a_bind_correction_needs_the_number_and_evidence(platform):
         )
     assert no_number.status_code == 422 and no_evidence.status_code == 422
     assert nothing_bound.status_code == 409 and nothing_bound.json()["code"] == "nothing_bound"
+
+
+async def test_a_resent_correction_with_its_idempotency_key_answers_the_first(platform):
+    citizen = await bound_citizen(platform, new_id_number())
+    body = {
+        "account_id": citizen["id"],
+        "kind": "unbind",
+        "reason": "这不是我的身份证号",
+        "evidence": ["upload:9"],
+    }
+    async with platform.client(citizen["token"]) as client:
+        first = await client.post(
+            "/api/v1/identity-corrections", json=body, headers={"Idempotency-Key": "k-1"}
+        )
+        again = await client.post(
+            "/api/v1/identity-corrections", json=body, headers={"Idempotency-Key": "k-1"}
+        )
+        other = await client.post(
+            "/api/v1/identity-corrections",
+            json={**body, "reason": "另一份申请"},
+            headers={"Idempotency-Key": "k-1"},
+        )
+        mine = (await client.get("/api/v1/identity-corrections")).json()
+    assert first.status_code == 201 and again.status_code == 201 and again.json() == first.json()
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    assert [c["id"] for c in mine] == [first.json()["id"]]

@@ -149,6 +149,23 @@ async def test_citizen_registers_a_passkey_and_signs_in_with_it(platform):
     assert refreshed.status_code == 200, refreshed.text
 
 
+async def test_a_resent_registration_answers_the_first_passkey(platform):
+    tokens = await sms_tokens(platform)
+    device = SoftWebauthnDevice()
+    async with platform.client(tokens["access_token"]) as client:
+        options = (await client.post("/api/v1/me/passkeys/options")).json()
+        credential = create(device, options, origin_of(platform))
+        first = await client.post("/api/v1/me/passkeys", json={"credential": credential})
+        again = await client.post("/api/v1/me/passkeys", json={"credential": credential})
+    assert first.status_code == 201 and again.status_code == 201 and again.json() == first.json()
+    assert len(await my_passkeys(platform, tokens["access_token"])) == 1
+    stranger = await sms_tokens(platform)
+    async with platform.client(stranger["access_token"]) as client:
+        await client.post("/api/v1/me/passkeys/options")
+        stolen = await client.post("/api/v1/me/passkeys", json={"credential": credential})
+    assert stolen.status_code in (409, 422) and await my_passkeys(platform, stranger["access_token"]) == []
+
+
 async def test_a_discoverable_passkey_signs_in_without_a_name(platform):
     _, tokens, device = await citizen_with_passkey(platform)
     async with platform.client() as client:

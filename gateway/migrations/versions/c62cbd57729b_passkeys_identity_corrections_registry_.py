@@ -1,8 +1,8 @@
 """passkeys, identity corrections, registry depth
 
-Revision ID: 9f59e4dec2c0
+Revision ID: c62cbd57729b
 Revises: 575bf8ab6a89
-Create Date: 2026-11-30 00:07:15.238478
+Create Date: 2026-11-30 00:30:55.958606
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import services.kernel.db
 
-revision: str = "9f59e4dec2c0"
+revision: str = "c62cbd57729b"
 down_revision: str | None = "575bf8ab6a89"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -35,6 +35,8 @@ def upgrade() -> None:
         sa.Column("decided_at", services.kernel.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("decision_note", sa.Text(), nullable=True),
         sa.Column("effect", sa.JSON(), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=100), nullable=True),
+        sa.Column("request_hash", sa.String(length=64), nullable=True),
         sa.Column("created_at", services.kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"],
@@ -43,6 +45,9 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_identity_corrections")),
+        sa.UniqueConstraint(
+            "account_id", "idempotency_key", name=op.f("uq_identity_corrections_account_id_idempotency_key")
+        ),
     )
     with op.batch_alter_table("identity_corrections", schema=None) as batch_op:
         batch_op.create_index("ix_identity_corrections_account", ["account_id", "created_at"], unique=False)
