@@ -22,6 +22,7 @@ import uuid
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from webauthn import (
@@ -55,6 +56,7 @@ from services.kernel.errors import (
     InvalidInput,
     NotFound,
     Unauthenticated,
+    Unavailable,
     WrongState,
 )
 from services.kernel.ratelimit import RateLimiter
@@ -85,14 +87,30 @@ class Passkeys:
     # -- challenges -----------------------------------------------------------------------------------------
 
     async def _keep(self, key: str, value: dict[str, Any]) -> None:
-        await self.redis.set(self.prefix + key, json.dumps(value), ex=self.settings.passkey_challenge_seconds)
+        try:
+            await self.redis.set(
+                self.prefix + key, json.dumps(value), ex=self.settings.passkey_challenge_seconds
+            )
+        except (RedisError, OSError) as exc:
+            raise Unavailable(
+                "通行密钥服务暂不可用，请稍后再试或使用短信验证码登录",
+                code="passkey_unavailable",
+                retry_after=5,
+            ) from exc
 
     async def _take(self, key: str) -> dict[str, Any] | None:
         """Read and delete in one step: a challenge answers once."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.get(self.prefix + key)
-            pipe.delete(self.prefix + key)
-            raw, _ = await pipe.execute()
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.get(self.prefix + key)
+                pipe.delete(self.prefix + key)
+                raw, _ = await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise Unavailable(
+                "通行密钥服务暂不可用，请稍后再试或使用短信验证码登录",
+                code="passkey_unavailable",
+                retry_after=5,
+            ) from exc
         return json.loads(raw) if raw else None
 
     def user_handle(self, account_id: str) -> bytes:

@@ -9,8 +9,10 @@ import copy
 from typing import Any
 
 import jwt
+from redis.asyncio import Redis
 from soft_webauthn import SoftWebauthnDevice
 
+from tests.conftest import free_port
 from tests.helpers import admin_token, create_staff, new_ip, new_phone, password_tokens, sms_tokens
 
 
@@ -362,3 +364,19 @@ async def test_admin_roles_can_be_required_to_use_a_passkey(platform):
     finally:
         settings.passkey_required_roles = ""
     assert admin
+
+
+async def test_passkey_ceremonies_answer_503_while_their_redis_is_unreachable(platform):
+    passkeys = platform.app.state.runtime.passkeys
+    real = passkeys.redis
+    passkeys.redis = Redis(host="127.0.0.1", port=free_port(), socket_connect_timeout=0.2)
+    try:
+        async with platform.client() as client:
+            reply = await client.post(
+                "/api/v1/auth/passkey/options", json={}, headers={"X-Forwarded-For": new_ip()}
+            )
+    finally:
+        await passkeys.redis.aclose()
+        passkeys.redis = real
+    assert reply.status_code == 503 and reply.json()["code"] == "passkey_unavailable"
+    assert reply.headers["Retry-After"] == "5"
