@@ -75,6 +75,12 @@ def from_b64url(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def _unavailable() -> Unavailable:
+    return Unavailable(
+        "通行密钥服务暂不可用，请稍后再试或使用短信验证码登录", code="passkey_unavailable", retry_after=5
+    )
+
+
 class Passkeys:
     def __init__(self, settings: Settings, identity: Identity, redis: Redis, limiter: RateLimiter) -> None:
         self.settings = settings
@@ -92,11 +98,7 @@ class Passkeys:
                 self.prefix + key, json.dumps(value), ex=self.settings.passkey_challenge_seconds
             )
         except (RedisError, OSError) as exc:
-            raise Unavailable(
-                "通行密钥服务暂不可用，请稍后再试或使用短信验证码登录",
-                code="passkey_unavailable",
-                retry_after=5,
-            ) from exc
+            raise _unavailable() from exc
 
     async def _take(self, key: str) -> dict[str, Any] | None:
         """Read and delete in one step: a challenge answers once."""
@@ -106,11 +108,7 @@ class Passkeys:
                 pipe.delete(self.prefix + key)
                 raw, _ = await pipe.execute()
         except (RedisError, OSError) as exc:
-            raise Unavailable(
-                "通行密钥服务暂不可用，请稍后再试或使用短信验证码登录",
-                code="passkey_unavailable",
-                retry_after=5,
-            ) from exc
+            raise _unavailable() from exc
         return json.loads(raw) if raw else None
 
     def user_handle(self, account_id: str) -> bytes:
