@@ -362,10 +362,25 @@ class Passkeys:
         """The passkey rule for a password sign-in, after the password was checked: None lets the ordinary sign-in
         go on; an account that must use a passkey is refused (it has one) or gets an enrolment token (it has
         none yet). A wrong password is left to the ordinary path, which counts it."""
-        required = self.settings.passkey_required_role_set
-        if not required or not password_ok:
+        if not self.settings.passkey_required_role_set or not password_ok:
             return None
         account = await session.scalar(select(Account).where(Account.username == username))
+        return await self._passkey_rule(session, account, ip, "password")
+
+    async def after_sms_sign_in(
+        self, *, session: AsyncSession, phone: str, pair: TokenPair, ip: str | None
+    ) -> TokenPair:
+        """The same rule after a staff account signed in by SMS code (a staff account with a phone can): the pair,
+        or an enrolment token instead, or a refusal that undoes the sign-in."""
+        if not self.settings.passkey_required_role_set:
+            return pair
+        account = await self.identity.get_by_phone(session=session, phone=phone)
+        return await self._passkey_rule(session, account, ip, "sms") or pair
+
+    async def _passkey_rule(
+        self, session: AsyncSession, account: Account | None, ip: str | None, method: str
+    ) -> TokenPair | None:
+        required = self.settings.passkey_required_role_set
         if (
             account is None
             or not required.intersection(account.roles)
@@ -374,18 +389,15 @@ class Passkeys:
             return None
         if await session.scalar(select(Passkey.id).where(Passkey.account_id == account.id).limit(1)):
             self.identity.audit(
-                session,
-                "signin_refused",
-                subject=account.id,
-                ip=ip,
-                method="password",
-                why="passkey_required",
+                session, "signin_refused", subject=account.id, ip=ip, method=method, why="passkey_required"
             )
             raise Forbidden(
-                "管理员账号须使用通行密钥登录，密码不能单独登录", code="passkey_required", commit_anyway=True
+                "管理员账号须使用通行密钥登录，密码或短信验证码不能单独登录",
+                code="passkey_required",
+                commit_anyway=method == "password",  # an SMS sign-in is undone whole, its code left unused
             )
         self.identity.audit(
-            session, "signin", subject=account.id, ip=ip, method="password", scope=ENROLMENT_SCOPE
+            session, "signin", subject=account.id, ip=ip, method=method, scope=ENROLMENT_SCOPE
         )
         settings = self.settings
         access = issue_access_token(

@@ -59,7 +59,10 @@ async def issue_token(
     async with runtime.db.transaction() as session:
         match body:
             case SmsGrant(phone=phone, code=code):
-                return await identity.sign_in_with_sms(session=session, phone=phone, code=code, ip=ip)
+                pair = await identity.sign_in_with_sms(session=session, phone=phone, code=code, ip=ip)
+                return await runtime.passkeys.after_sms_sign_in(
+                    session=session, phone=phone, pair=pair, ip=ip
+                )
             case PasswordGrant(username=username):
                 enrolment = await runtime.passkeys.password_sign_in(
                     session=session, username=username, password_ok=password_ok, ip=ip

@@ -13,7 +13,15 @@ from redis.asyncio import Redis
 from soft_webauthn import SoftWebauthnDevice
 
 from tests.conftest import free_port
-from tests.helpers import admin_token, create_staff, new_ip, new_phone, password_tokens, sms_tokens
+from tests.helpers import (
+    admin_token,
+    create_staff,
+    latest_code,
+    new_ip,
+    new_phone,
+    password_tokens,
+    sms_tokens,
+)
 
 
 def b64url(data: bytes) -> str:
@@ -334,7 +342,8 @@ async def test_an_unknown_session_or_a_garbled_credential_is_a_4xx(platform):
 async def test_admin_roles_can_be_required_to_use_a_passkey(platform):
     settings = platform.app.state.runtime.settings
     admin = await admin_token(platform)
-    staff = await create_staff(platform, roles=["county_admin"], region="530102")
+    phone = new_phone()
+    staff = await create_staff(platform, roles=["county_admin"], region="530102", phone=phone)
     settings.passkey_required_roles = "county_admin"
     try:
         # Before any passkey: the password gives an enrolment token that can do nothing but register one.
@@ -353,6 +362,16 @@ async def test_admin_roles_can_be_required_to_use_a_passkey(platform):
                 headers={"X-Forwarded-For": new_ip()},
             )
         assert refused.status_code == 403 and refused.json()["code"] == "passkey_required"
+        async with platform.client() as client:  # an SMS code alone is not enough either
+            sent = await client.post(
+                "/api/v1/auth/sms-code", json={"phone": phone}, headers={"X-Forwarded-For": new_ip()}
+            )
+            assert sent.status_code == 202
+            code = await latest_code(platform, phone)
+            by_sms = await client.post(
+                "/api/v1/auth/token", json={"grant_type": "sms", "phone": phone, "code": code}
+            )
+        assert by_sms.status_code == 403 and by_sms.json()["code"] == "passkey_required"
         reply, _ = await sign_in(platform, device, {"username": staff["username"]})
         assert reply.status_code == 200, reply.text
         assert jwt.decode(reply.json()["access_token"], options={"verify_signature": False})["roles"] == [
