@@ -69,7 +69,9 @@ Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, m
 
 
 class CorrectionCreate(StrictModel):
-    account_id: str = Field(description="the account to correct: the caller's own")
+    account_id: Annotated[str, StringConstraints(min_length=1, max_length=36)] = Field(
+        description="the account to correct: the caller's own"
+    )
     kind: CorrectionKind
     name: Name | None = Field(None, description="the real name on the ID card (kind bind)")
     id_number: IdNumber | None = Field(None, description="the resident ID number that is mine (kind bind)")
