@@ -8,6 +8,7 @@ import logging
 
 from gateway.clients import ServiceClients
 from gateway.identity.keys import KeyStore
+from gateway.identity.passkeys import Passkeys
 from gateway.identity.qrlogin import QrLogins
 from gateway.identity.service import Identity
 from gateway.identity.sms import sms_backend
@@ -47,6 +48,7 @@ class GatewayRuntime:
         self.identity = Identity.build(
             settings, self.keys, self.limiter, self.revocations, sms_backend(settings.sms_backend)
         )
+        self.passkeys = Passkeys(settings, self.identity, self.redis.client, self.limiter)
         self.qr_logins = QrLogins(self.redis.client, settings.redis_namespace, settings.public_url)
         self.clients = ServiceClients(settings)
         self.sms_consumer = RepairSms(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -21,6 +21,7 @@ class Role(StrEnum):
     WINDOW_STAFF = "window_staff"
     DEPARTMENT_STAFF = "department_staff"
     LICENSE_ISSUER = "license_issuer"
+    IDENTITY_OFFICER = "identity_officer"  # 身份认证纠错: decides identity-result corrections
 
 
 class AccountKind(StrEnum):
@@ -78,8 +79,17 @@ class LegalPersonGrant(StrictModel):
     credit_code: CreditCode
 
 
+class PasskeyGrant(StrictModel):
+    """Sign in with a passkey: the `session` of `POST /api/v1/auth/passkey/options` and the authenticator's answer."""
+
+    grant_type: Literal["passkey"]
+    session: Annotated[str, StringConstraints(min_length=16, max_length=100)]
+    credential: dict[str, Any] = Field(description="the AuthenticationResponse JSON (base64url fields)")
+
+
 TokenRequest = Annotated[
-    SmsGrant | PasswordGrant | RefreshGrant | LegalPersonGrant, Field(discriminator="grant_type")
+    SmsGrant | PasswordGrant | RefreshGrant | LegalPersonGrant | PasskeyGrant,
+    Field(discriminator="grant_type"),
 ]
 
 

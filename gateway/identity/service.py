@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import logging
+import math
 import secrets
 import uuid
 from dataclasses import dataclass
 
+from redis.exceptions import RedisError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -603,6 +605,25 @@ class Identity:
         if row is None:
             await self._limiter.hit(f"refresh:ip:{ip}", limit=60, window_seconds=300)
             raise Unauthenticated("unknown refresh token", code="invalid_grant")
+        # A resend within the grace after its rotation (a flaky mobile network) gets the pair that rotation made,
+        # as long as that pair's refresh token is still unused; any other reuse revokes the whole family.
+        grace_key = f"{self.settings.redis_namespace}:refresh:grace:{row.token_hash}"
+        grace = self.settings.refresh_grace_seconds
+        if (
+            row.rotated_at is not None
+            and row.revoked_at is None
+            and (now - row.rotated_at).total_seconds() <= grace
+        ):
+            try:
+                cached = await self._limiter.redis.get(grace_key)
+            except (RedisError, OSError):
+                cached = None
+            if cached is not None:
+                pair = TokenPair.model_validate_json(self.cipher.decrypt(cached, field="refresh-grace"))
+                successor = await session.get(RefreshToken, token_hash(pair.refresh_token))
+                if successor is not None and successor.rotated_at is None and successor.revoked_at is None:
+                    self.audit(session, "refresh_grace", subject=row.account_id, ip=ip, family=row.family_id)
+                    return pair
         if row.rotated_at is not None or row.revoked_at is not None:
             await self.revoke_family(session=session, family_id=row.family_id)
             self.audit(session, "refresh_token_reuse", subject=row.account_id, ip=ip, family=row.family_id)
@@ -621,16 +642,27 @@ class Identity:
         if row.acting_for:
             legal_person = await self.get_account(session=session, account_id=row.acting_for)
             await self._require_member(session=session, legal_person=legal_person, citizen=holder)
-            return await self.issue_tokens(
+            pair = await self.issue_tokens(
                 session=session,
                 account=legal_person,
                 method="refresh",
                 family_id=row.family_id,
                 citizen=holder,
             )
-        return await self.issue_tokens(
-            session=session, account=holder, method="refresh", family_id=row.family_id
-        )
+        else:
+            pair = await self.issue_tokens(
+                session=session, account=holder, method="refresh", family_id=row.family_id
+            )
+        if grace > 0:
+            try:
+                await self._limiter.redis.set(
+                    grace_key,
+                    self.cipher.encrypt(pair.model_dump_json(), field="refresh-grace"),
+                    ex=max(1, math.ceil(grace)),
+                )
+            except (RedisError, OSError):
+                log.warning("refresh grace not kept (Redis)", extra={"family": row.family_id})
+        return pair
 
     async def revoke_family(self, *, session: AsyncSession, family_id: str) -> None:
         await session.execute(

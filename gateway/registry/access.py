@@ -136,6 +136,7 @@ class MiniAppAccess:
         secret = settings.resolved_secret_key()
         self.cipher = FieldCipher(secret)
         self._openid_key = derive_key(secret, "miniapp-openid")
+        self._unionid_key = derive_key(secret, "miniapp-unionid")
         self._context = AESGCM(derive_key(secret, "miniapp-token-context"))
         self._verified: OrderedDict[str, tuple[Principal, str, str | None]] = OrderedDict()
         self.uses_key = f"{settings.redis_namespace}:registry:uses"
@@ -155,20 +156,41 @@ class MiniAppAccess:
         digest = hmac.new(self._openid_key, f"{app_id}\x00{account_id}".encode(), hashlib.sha256).digest()
         return "o" + _b64(digest[:24])
 
+    def unionid(self, account_id: str) -> str:
+        """The person's province-wide id, the same for every first-party app (never shown to third-party apps)."""
+        digest = hmac.new(self._unionid_key, account_id.encode(), hashlib.sha256).digest()
+        return "u" + _b64(digest[:24])
+
+    def unionid_for(self, caller: AppCaller) -> str | None:
+        app = self.catalogue.get(caller.app_id)
+        return self.unionid(caller.account_id) if app is not None and app.first_party else None
+
     def listed_app(self, app_id: str) -> AppSnapshot:
-        """A listed app, or 404 (unknown, or never approved) or 410 (delisted, with the reason)."""
+        """A listed app, or 404 (unknown, or never approved) or 410 (delisted; the detail tells the person why,
+        and whether it was an emergency 下架)."""
         app = self.catalogue.get(app_id)
         if app is None or app.status == AppStatus.UNLISTED or app.listed is None:
             raise NotFound("no mini-app with this id", code="unknown_app")
         if app.status == AppStatus.DELISTED:
-            raise Gone(f"this mini-app has been delisted: {app.status_reason}", code="gone")
+            how = "紧急下架" if app.emergency else "下架"
+            raise Gone(f"「{app.name}」已{how}，原因：{app.status_reason}", code="gone")
         return app
 
     def _viewer_openid(self, principal: Principal, app_id: str) -> str | None:
         return None if principal.anonymous else self.openid(principal.sub, app_id)
 
-    def entry_for(self, app: AppSnapshot, principal: Principal) -> CatalogueEntry:
+    def entry_for(
+        self, app: AppSnapshot, principal: Principal, channel: str | None = None
+    ) -> CatalogueEntry | None:
+        """The app as this person sees it; with a `channel`, that channel's entry and minimum client version, or
+        None when the version this person gets is not served there."""
         manifest, gray = app.manifest_for(self._viewer_openid(principal, app.app_id))
+        entry_url, min_client = manifest.entry_url, manifest.min_client_version
+        if channel is not None:
+            served = manifest.channel(channel)
+            if served is None:
+                return None
+            entry_url, min_client = served
         return CatalogueEntry(
             app_id=app.app_id,
             name=app.name,
@@ -177,22 +199,27 @@ class MiniAppAccess:
             description=app.description,
             keywords=list(app.keywords),
             version=manifest.version,
-            entry_url=manifest.entry_url,
+            entry_url=entry_url,
             scopes=list(manifest.scopes),
             service_items=list(manifest.service_items),
             regions=list(manifest.regions),
-            min_client_version=manifest.min_client_version,
+            min_client_version=min_client,
             gray=gray,
             use_count=self.catalogue.use_counts.get(app.app_id, 0),
+            channel=channel,
+            channels=list(manifest.channel_names),
         )
 
-    def get_listed(self, *, principal: Principal, app_id: str) -> CatalogueEntry:
-        return self.entry_for(self.listed_app(app_id), principal)
+    def get_listed(self, *, principal: Principal, app_id: str, channel: str | None = None) -> CatalogueEntry:
+        entry = self.entry_for(self.listed_app(app_id), principal, channel)
+        if entry is None:
+            raise NotFound(f"该应用未在 {channel} 渠道发布", code="not_on_channel")
+        return entry
 
-    async def open_entry(self, *, principal: Principal, app_id: str) -> str:
-        """Where to open a listed app for this person (the gray or the listed version's entry URL), counted as a
-        use; a delisted app's entry is refused (410)."""
-        entry = self.get_listed(principal=principal, app_id=app_id).entry_url
+    async def open_entry(self, *, principal: Principal, app_id: str, channel: str | None = None) -> str:
+        """Where to open a listed app for this person (the gray or the listed version's entry URL, on `channel`
+        when given), counted as a use; a delisted app's entry is refused (410) with the reason."""
+        entry = self.get_listed(principal=principal, app_id=app_id, channel=channel).entry_url
         await self._count_use(app_id)
         return entry
 
@@ -212,21 +239,40 @@ class MiniAppAccess:
         region: str | None,
         limit: int,
         offset: int,
+        channel: str | None = None,
     ) -> list[CatalogueEntry]:
         hits = self.catalogue.search(
-            q, category=category, region=region, kinds=("mini_app",), limit=limit, offset=offset
+            q,
+            category=category,
+            region=region,
+            kinds=("mini_app",),
+            limit=limit,
+            offset=offset,
+            channel=channel,
         )
-        return [self.entry_for(self.catalogue.apps[doc.key], principal) for _, doc in hits]
+        entries = (self.entry_for(self.catalogue.apps[doc.key], principal, channel) for _, doc in hits)
+        return [e for e in entries if e is not None]
 
     async def search(
-        self, *, principal: Principal, q: str, category: str | None, region: str | None, limit: int
+        self,
+        *,
+        principal: Principal,
+        q: str,
+        category: str | None,
+        region: str | None,
+        limit: int,
+        channel: str | None = None,
     ) -> list[SearchHit]:
-        """统一检索: listed apps and service items together."""
+        """统一检索: listed apps and service items together (with a `channel`, the apps served on it)."""
         await self.ensure_service_items()
         results: list[SearchHit] = []
-        for quality, doc in self.catalogue.search(q, category=category, region=region, limit=limit):
+        for quality, doc in self.catalogue.search(
+            q, category=category, region=region, limit=limit, channel=channel
+        ):
             if doc.kind == "mini_app":
-                entry = self.entry_for(self.catalogue.apps[doc.key], principal)
+                entry = self.entry_for(self.catalogue.apps[doc.key], principal, channel)
+                if entry is None:
+                    continue
                 results.append(SearchHit(kind="mini_app", score=quality, mini_app=entry))
             else:
                 item = self.catalogue.items[doc.key]
@@ -348,6 +394,7 @@ class MiniAppAccess:
             )
         await self._count_use(app_id)
         lifetime = self.settings.access_token_seconds
+        extra = {"unionid": self.unionid(principal.sub)} if app.first_party else {}
         token = issue_access_token(
             self.keys,
             issuer=self.settings.issuer,
@@ -357,6 +404,7 @@ class MiniAppAccess:
             kind=principal.kind,
             scope=" ".join(scopes),
             ctx=self._seal(app_id, openid, principal.sub, principal.claims.get("sid")),
+            **extra,
         )
         return Authorized(
             openid=openid,
@@ -364,6 +412,7 @@ class MiniAppAccess:
             expires_in=lifetime,
             scope=" ".join(scopes),
             version=manifest.version,
+            unionid=extra.get("unionid"),
         )
 
     async def get_my_consents(self, *, session: AsyncSession, principal: Principal) -> list[ConsentRead]:

@@ -42,6 +42,9 @@ class Manifest:
     service_items: tuple[str, ...]
     regions: tuple[str, ...]
     min_client_version: str | None
+    # 同源发布: (channel, entry_url, min_client_version) per channel served; a version that declares none is
+    # served on the app channel at `entry_url`.
+    channels: tuple[tuple[str, str, str | None], ...] = ()
 
     @classmethod
     def of(cls, row: MiniAppVersion) -> Manifest:
@@ -53,7 +56,29 @@ class Manifest:
             service_items=tuple(row.service_items),
             regions=tuple(row.regions),
             min_client_version=row.min_client_version,
+            channels=served_channels(row.channels, row.entry_url, row.min_client_version),
         )
+
+    @property
+    def channel_names(self) -> tuple[str, ...]:
+        return tuple(c for c, _, _ in self.channels)
+
+    def channel(self, name: str) -> tuple[str, str | None] | None:
+        """The entry URL and minimum client version on one channel, or None when not served there."""
+        for channel, entry_url, min_client in self.channels:
+            if channel == name:
+                return entry_url, min_client
+        return None
+
+
+def served_channels(
+    declared: list[dict[str, str | None]] | None, entry_url: str, min_client_version: str | None
+) -> tuple[tuple[str, str, str | None], ...]:
+    if not declared:
+        return (("app", entry_url, min_client_version),)
+    return tuple(
+        (str(c["channel"]), str(c["entry_url"]), c.get("min_client_version") or None) for c in declared
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +95,8 @@ class AppSnapshot:
     gray: Manifest | None
     gray_percent: int
     revision: int
+    first_party: bool = False
+    emergency: bool = False
 
     @property
     def is_listed(self) -> bool:
@@ -152,6 +179,7 @@ class SearchDoc:
     category: str
     regions: tuple[str, ...]  # prefix form
     use: int = 0
+    channels: tuple[str, ...] = ()  # the listed version's channels (同源发布); service items: none
     haystack: str = field(init=False)  # every searchable string: one test rejects most docs
     order: str = field(init=False)  # the tie-break after quality and use: by pinyin of the name
 
@@ -291,6 +319,7 @@ class Catalogue:
             category=app.listed.category,
             regions=tuple(region_prefix(r) for r in app.listed.regions),
             use=self.use_counts.get(app.app_id, 0),
+            channels=app.listed.channel_names + (app.gray.channel_names if app.gray is not None else ()),
         )
 
     def set_use_counts(self, counts: dict[str, int]) -> None:
@@ -328,14 +357,18 @@ class Catalogue:
         kinds: tuple[str, ...] = ("mini_app", "service_item"),
         limit: int = 20,
         offset: int = 0,
+        channel: str | None = None,
     ) -> list[tuple[int, SearchDoc]]:
-        """The best `limit` hits after `offset`, best first: by match quality, then by use, then by name."""
+        """The best `limit` hits after `offset`, best first: by match quality, then by use, then by name. With a
+        `channel`, only apps served on it (a gray version's channels count too: the caller picks per person)."""
         whole, terms = terms_of(query)
         prefix = region_prefix(region) if region else None
         hits: list[tuple[int, int, str, SearchDoc]] = []
         for kind in kinds:
             for doc in self._docs[kind].values():
                 if (category and doc.category != category) or (prefix and not doc.serves(prefix)):
+                    continue
+                if channel and kind == "mini_app" and channel not in doc.channels:
                     continue
                 quality = score(doc, whole, terms) if terms else 1
                 if quality:
@@ -382,6 +415,8 @@ async def load_snapshots(session: AsyncSession, app_ids: Iterable[str] | None = 
             gray=manifests.get((a.app_id, a.gray_version)) if a.gray_version else None,
             gray_percent=a.gray_percent if a.gray_version else 0,
             revision=a.revision,
+            first_party=a.first_party,
+            emergency=a.emergency,
         )
         for a in apps
     ]

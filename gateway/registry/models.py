@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.base import Base
@@ -37,6 +37,14 @@ class MiniApp(Base):
     flagged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     flag_reason: Mapped[str | None] = mapped_column(Text, default=None)
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    # A first-party app (the platform's own, flagged by a platform admin) sees the province-wide `unionid`.
+    first_party: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Gray release: when the gray began (it goes to 100 % after `miniapp_gray_full_days` unless paused), and the
+    # full version before the listed one, which a one-click rollback returns to.
+    gray_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    gray_paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    previous_version: Mapped[str | None] = mapped_column(String(64), default=None)
+    emergency: Mapped[bool] = mapped_column(Boolean, default=False)  # delisted as an emergency (紧急下架)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -56,6 +64,10 @@ class MiniAppVersion(Base):
     service_items: Mapped[list[str]] = mapped_column(JSON, default=list)
     regions: Mapped[list[str]] = mapped_column(JSON, default=list)
     min_client_version: Mapped[str | None] = mapped_column(String(64), default=None)
+    # 同源发布: [{channel: app | pc | terminal, entry_url, min_client_version}]; empty means the app channel only,
+    # at `entry_url` and `min_client_version`.
+    channels: Mapped[list[dict[str, str | None]]] = mapped_column(JSON, default=list)
+    submitted_by: Mapped[str | None] = mapped_column(String(64), default=None)
     changelog: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20))
     created_by: Mapped[str] = mapped_column(String(64))

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from services.kernel.validators import RegionScope
 
@@ -137,6 +137,26 @@ class AppCreate(StrictModel):
     keywords: Annotated[list[Keyword], Field(max_length=20)] = []
 
 
+class Channel(StrEnum):
+    """同源发布: where a version is served. One source, each channel with its own entry and minimum client."""
+
+    APP = "app"  # the 办事通 mobile app
+    PC = "pc"  # the PC portal (网上办事大厅)
+    TERMINAL = "terminal"  # self-service terminals (自助终端)
+
+
+class ChannelIn(StrictModel):
+    channel: Channel
+    entry_url: EntryUrl
+    min_client_version: SemVer | None = None
+
+
+class ChannelRead(BaseModel):
+    channel: Channel
+    entry_url: str
+    min_client_version: str | None
+
+
 class VersionCreate(StrictModel):
     """A version's manifest. `category` defaults to the app's; `regions` to the whole province (53)."""
 
@@ -148,7 +168,19 @@ class VersionCreate(StrictModel):
     service_items: Annotated[list[ServiceItemCode], Field(max_length=100)] = []
     regions: Annotated[list[RegionScope], Field(min_length=1, max_length=50)] = ["53"]
     min_client_version: SemVer | None = None
+    channels: Annotated[list[ChannelIn], Field(max_length=len(Channel))] = Field(
+        [],
+        description="the channels this version serves, each with its entry and minimum client version; "
+        "none means the app channel only, at `entry_url`",
+    )
     draft: bool = Field(False, description="keep it as a draft instead of submitting it for review now")
+
+    @model_validator(mode="after")
+    def _one_entry_per_channel(self) -> VersionCreate:
+        names = [c.channel for c in self.channels]
+        if len(names) != len(set(names)):
+            raise ValueError("each channel appears once")
+        return self
 
 
 class AppRead(BaseModel):
@@ -171,6 +203,12 @@ class AppRead(BaseModel):
     flag_reason: str | None
     use_count: int
     created_at: dt.datetime
+    first_party: bool = Field(False, description="the platform's own app: it sees the province-wide unionid")
+    gray_started_at: dt.datetime | None = Field(
+        None, description="when the gray release began; it goes to 100 % after BST_MINIAPP_GRAY_FULL_DAYS"
+    )
+    gray_paused: bool = Field(False, description="a paused gray release is not completed automatically")
+    previous_version: str | None = Field(None, description="the full version a rollback returns to")
 
 
 class VersionRead(BaseModel):
@@ -189,6 +227,7 @@ class VersionRead(BaseModel):
     decided_at: dt.datetime | None
     reason: str | None = Field(None, description="why it was rejected")
     comment: str | None = Field(None, description="the reviewer's comment on approval")
+    channels: list[ChannelRead] = []
 
 
 class GrayIn(StrictModel):
@@ -219,6 +258,13 @@ class RejectIn(StrictModel):
 
 class DelistIn(StrictModel):
     reason: Reason
+    emergency: bool = Field(
+        False, description="紧急下架: users who open the app are told it was an emergency"
+    )
+
+
+class FirstPartyIn(StrictModel):
+    first_party: bool
 
 
 class RelistIn(StrictModel):
@@ -307,6 +353,11 @@ class CatalogueEntry(BaseModel):
     min_client_version: str | None
     gray: bool = Field(description="true when this person is in the gray group of a newer version")
     use_count: int
+    channel: Channel | None = Field(
+        None,
+        description="the channel asked for (`channel=`): entry_url and min_client_version are that channel's",
+    )
+    channels: list[Channel] = Field([], description="the channels this version is served on")
 
 
 class ServiceItemHit(BaseModel):
@@ -342,6 +393,9 @@ class Authorized(BaseModel):
     expires_in: int
     scope: str
     version: str
+    unionid: str | None = Field(
+        None, description="first-party apps only: the person's province-wide id, the same for every such app"
+    )
 
 
 class ScopePrompt(BaseModel):
@@ -390,6 +444,7 @@ class FeedbackRead(BaseModel):
 class UserInfo(BaseModel):
     openid: str
     display_name: str
+    unionid: str | None = Field(None, description="first-party apps only")
 
 
 class PhoneInfo(BaseModel):

@@ -46,6 +46,9 @@ async def seed_first_party_apps(
     for app_in, version_in in first_party_manifests(directory):
         if await session.get(MiniApp, app_in.app_id) is None:
             await registry.register_app(session=session, principal=SEEDER, app_in=app_in)
+            await registry.set_first_party(
+                session=session, principal=SEEDER, app_id=app_in.app_id, first_party=True
+            )  # the platform's own apps see the unionid
         versions = (
             await session.scalars(
                 select(MiniAppVersion.version).where(MiniAppVersion.app_id == app_in.app_id)

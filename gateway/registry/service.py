@@ -8,7 +8,11 @@ Who may do what
   claimed; after that, a developer registers and acts on apps of their own departments only (403 otherwise).
 - Reviewers (`app_reviewer`) and platform admins approve, reject, delist and relist. A reviewer who belongs to
   an app's department may not approve or reject its versions (the same goes for an admin who is a member).
-- Gray release is set and rolled back by the app's developers or by reviewers.
+- Nobody decides on an app they registered, or on a version they submitted (a platform admin included).
+- Gray release is set, paused and rolled back by the app's developers or by reviewers. Its percentage only rises
+  (a lower one is 409); left unpaused for `miniapp_gray_full_days` (15) it goes to 100 % by itself (the resync
+  loop checks); a one-click rollback ends a gray release, or, with none running, returns to the last full version.
+- A platform admin marks an app first-party (the platform's own): it then sees the province-wide `unionid`.
 
 Versions and listing
 --------------------
@@ -46,14 +50,17 @@ from gateway.identity.keys import KeyStore
 from gateway.identity.models import Account
 from gateway.identity.schemas import AccountKind, Role
 from gateway.registry.access import MiniAppAccess, feedback_read
-from gateway.registry.catalogue import Catalogue, load_revisions, load_snapshots
+from gateway.registry.catalogue import Catalogue, load_revisions, load_snapshots, served_channels
 from gateway.registry.models import DepartmentMember, Feedback, MiniApp, MiniAppVersion, RegistryEvent
 from gateway.registry.monitor import AppTraffic, EntryProbe
+from gateway.registry.releases import GrayReleases
 from gateway.registry.schemas import (
     AppCreate,
     AppRead,
     ApproveIn,
     AppStatus,
+    Channel,
+    ChannelRead,
     FeedbackRead,
     GrayIn,
     MemberIn,
@@ -96,7 +103,7 @@ def host_allowed(url: str, patterns: Iterable[str]) -> bool:
     return bool(host) and any(fnmatchcase(host, pattern) for pattern in patterns)
 
 
-class Registry:
+class Registry(GrayReleases):
     """The registry's rules for developers and reviewers, with what they need: the database, the in-process
     catalogue every replica keeps in step (Redis pub/sub and a periodic resync), the monitor, and `access` —
     the citizens' and mini-apps' side, which shares the catalogue."""
@@ -180,6 +187,7 @@ class Registry:
             try:
                 await self.resync()
                 await self.access.ensure_service_items()
+                await self.complete_due_gray_releases()
             except Exception:  # the next round tries again; the database or Redis may be back by then
                 reraise_if_cancelling()
                 log.exception("registry resync failed")
@@ -398,6 +406,10 @@ class Registry:
             flag_reason=app.flag_reason,
             use_count=self.catalogue.use_counts.get(app.app_id, 0),
             created_at=app.created_at,
+            first_party=app.first_party,
+            gray_started_at=app.gray_started_at if app.gray_version else None,
+            gray_paused=app.gray_paused if app.gray_version else False,
+            previous_version=app.previous_version,
         )
 
     async def _app_reads(self, session: AsyncSession, apps: list[MiniApp]) -> list[AppRead]:
@@ -533,6 +545,10 @@ class Registry:
             decided_at=row.decided_at,
             reason=row.decision_note if row.status == VersionStatus.REJECTED else None,
             comment=row.decision_note if row.status == VersionStatus.APPROVED else None,
+            channels=[
+                ChannelRead(channel=Channel(c), entry_url=u, min_client_version=m)
+                for c, u, m in served_channels(row.channels, row.entry_url, row.min_client_version)
+            ],
         )
 
     def _check_entry_host(self, entry_url: str) -> None:
@@ -564,6 +580,8 @@ class Registry:
         app = await self._get_app(session, app_id, for_update=True)
         await self._require_developer_of(session, principal, app)
         self._check_entry_host(version_in.entry_url)
+        for channel in version_in.channels:
+            self._check_entry_host(channel.entry_url)
         new_key = semver_key(version_in.version)
         earlier = (
             await session.scalars(select(MiniAppVersion.version).where(MiniAppVersion.app_id == app.app_id))
@@ -591,11 +609,13 @@ class Registry:
             service_items=list(dict.fromkeys(version_in.service_items)),
             regions=list(dict.fromkeys(version_in.regions)),
             min_client_version=version_in.min_client_version,
+            channels=[c.model_dump(mode="json") for c in version_in.channels],
             changelog=version_in.changelog,
             status=VersionStatus.DRAFT if version_in.draft else VersionStatus.PENDING_REVIEW,
             created_by=principal.sub,
             created_at=now,
             submitted_at=None if version_in.draft else now,
+            submitted_by=None if version_in.draft else principal.sub,
         )
         session.add(row)
         await session.flush()
@@ -619,8 +639,10 @@ class Registry:
         if row.status != VersionStatus.DRAFT:
             raise WrongState(f"version {version} is {row.status}, not a draft", code="version_not_draft")
         self._check_entry_host(row.entry_url)
+        for channel in row.channels:
+            self._check_entry_host(str(channel["entry_url"]))
         await self._require_no_review_in_progress(session, app)
-        row.status, row.submitted_at = VersionStatus.PENDING_REVIEW, utcnow()
+        row.status, row.submitted_at, row.submitted_by = VersionStatus.PENDING_REVIEW, utcnow(), principal.sub
         self._record(session, "submitted", actor=principal.sub, app=app, version=version)
         return self._version_read(row)
 
@@ -642,6 +664,12 @@ class Registry:
         app = await self._get_app(session, app_id, for_update=True)
         await self._require_independent_reviewer(session, principal, app)
         row = await self._get_version(session, app_id, version)
+        # Seeding (the platform itself, `system`) lists the shipped first-party apps; a person never decides alone.
+        if principal.sub != SYSTEM:
+            if app.created_by == principal.sub:
+                raise Forbidden("不能审核自己登记的应用，请由其他部门的审核人员审核", code="own_app")
+            if (row.submitted_by or row.created_by) == principal.sub:
+                raise Forbidden("不能审核自己提交的版本，审核人须与提交人不同", code="own_submission")
         if row.status != VersionStatus.PENDING_REVIEW:
             raise WrongState(
                 f"version {version} is {row.status}, not pending review", code="version_not_pending"
@@ -664,9 +692,9 @@ class Registry:
         row.decision_note = approve_in.comment or None
         if gray:
             app.gray_version, app.gray_percent = row.version, int(approve_in.gray_percent or 0)
+            app.gray_started_at, app.gray_paused = now, False
         else:
-            app.listed_version = row.version
-            app.gray_version, app.gray_percent = None, 0
+            self._list_fully(app, row.version)
             if app.status == AppStatus.UNLISTED:
                 app.status, app.status_changed_at = AppStatus.LISTED, now
         self._touch(session, app)
@@ -710,9 +738,22 @@ class Registry:
                 code="version_not_newer",
             )
         before = {"version": app.gray_version, "percent": app.gray_percent if app.gray_version else 0}
+        if app.gray_version is not None and semver_key(row.version) < semver_key(app.gray_version):
+            raise WrongState(
+                f"版本 {app.gray_version} 正在灰度，不能改为更早的版本 {row.version}",
+                code="gray_version_older",
+            )
+        if app.gray_version == row.version and gray_in.percent < app.gray_percent:
+            raise WrongState(
+                f"灰度比例只能提高：当前为 {app.gray_percent}%，不能降到 {gray_in.percent}%；"
+                "如需撤回，请使用一键回退",
+                code="gray_percent_lowered",
+            )
         if gray_in.percent >= 100:
-            app.listed_version, app.gray_version, app.gray_percent = row.version, None, 0
+            self._list_fully(app, row.version)
         else:
+            if app.gray_version != row.version:
+                app.gray_started_at, app.gray_paused = utcnow(), False
             app.gray_version, app.gray_percent = row.version, gray_in.percent
         self._touch(session, app)
         self._record(
@@ -736,7 +777,7 @@ class Registry:
         if app.gray_version is None:
             raise WrongState("no version is in gray release", code="no_gray_release")
         rolled_back, percent = app.gray_version, app.gray_percent
-        app.gray_version, app.gray_percent = None, 0
+        app.gray_version, app.gray_percent, app.gray_started_at, app.gray_paused = None, 0, None, False
         self._touch(session, app)
         self._record(
             session,
@@ -751,21 +792,39 @@ class Registry:
 
     # -- delisting ------------------------------------------------------------------------------------------------
 
-    def _delist(self, session: AsyncSession, app: MiniApp, *, actor: str, reason: str) -> None:
+    def _delist(
+        self, session: AsyncSession, app: MiniApp, *, actor: str, reason: str, emergency: bool = False
+    ) -> None:
         app.status, app.status_reason, app.status_changed_at = AppStatus.DELISTED, reason, utcnow()
+        app.emergency = emergency
         app.flagged_at, app.flag_reason = None, None
         self._touch(session, app)
-        self._record(session, "delisted", actor=actor, app=app, version=app.listed_version, reason=reason)
+        self._record(
+            session,
+            "delisted",
+            actor=actor,
+            app=app,
+            version=app.listed_version,
+            reason=reason,
+            **({"emergency": True} if emergency else {}),
+        )
 
     async def delist_app(
-        self, *, session: AsyncSession, principal: Principal, app_id: str, reason: str
+        self,
+        *,
+        session: AsyncSession,
+        principal: Principal,
+        app_id: str,
+        reason: str,
+        emergency: bool = False,
     ) -> AppRead:
-        """下架: out of the catalogue, 410 with the reason, and its tokens refused on every replica."""
+        """下架 (or 紧急下架): out of the catalogue, 410 with the reason to whoever opens it, and its tokens refused
+        on every replica."""
         require_roles(principal, *REVIEWERS)
         app = await self._get_app(session, app_id, for_update=True)
         if app.status != AppStatus.LISTED:
             raise WrongState(f"the app is {app.status}, not listed", code="not_listed")
-        self._delist(session, app, actor=principal.sub, reason=reason)
+        self._delist(session, app, actor=principal.sub, reason=reason, emergency=emergency)
         return (await self._app_reads(session, [app]))[0]
 
     async def relist_app(
@@ -776,7 +835,7 @@ class Registry:
         if app.status != AppStatus.DELISTED:
             raise WrongState(f"the app is {app.status}, not delisted", code="not_delisted")
         app.status, app.status_reason, app.status_changed_at = AppStatus.LISTED, None, utcnow()
-        app.flagged_at, app.flag_reason = None, None
+        app.flagged_at, app.flag_reason, app.emergency = None, None, False
         await self._forget_health(app.app_id)
         self._touch(session, app)
         self._record(

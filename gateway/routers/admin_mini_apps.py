@@ -95,10 +95,11 @@ async def reject(
 
 @router.post("/{app_id}/delist", operation_id="delist_mini_app", response_model=AppRead)
 async def delist(app_id: AppIdPath, body: DelistIn, runtime: Runtime, principal: CurrentPrincipal) -> AppRead:
-    """下架: out of the catalogue, 410 with the reason, and its tokens refused by every gateway replica at once."""
+    """下架 (`emergency`: 紧急下架): out of the catalogue, 410 with the reason to whoever opens it, and its tokens
+    refused by every gateway replica at once."""
     async with runtime.registry.transaction() as session:
         return await runtime.registry.delist_app(
-            session=session, principal=principal, app_id=app_id, reason=body.reason
+            session=session, principal=principal, app_id=app_id, reason=body.reason, emergency=body.emergency
         )
 
 

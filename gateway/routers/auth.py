@@ -12,6 +12,7 @@ from gateway.identity.schemas import (
     DelegationToken,
     LegalPersonGrant,
     LogoutRequest,
+    PasskeyGrant,
     PasswordGrant,
     QrSessionCreated,
     QrSessionState,
@@ -47,7 +48,7 @@ async def issue_token(
     ip: ClientIp,
     response: Response,
 ) -> TokenPair:
-    """Sign in by SMS code or password, refresh (rotating the refresh token), or act for a legal person."""
+    """Sign in by SMS code, password or passkey, refresh (rotating the refresh token), or act for a legal person."""
     response.headers["Cache-Control"] = "no-store"
     identity = runtime.identity
     if isinstance(body, PasswordGrant):
@@ -58,13 +59,25 @@ async def issue_token(
     async with runtime.db.transaction() as session:
         match body:
             case SmsGrant(phone=phone, code=code):
-                return await identity.sign_in_with_sms(session=session, phone=phone, code=code, ip=ip)
+                pair = await identity.sign_in_with_sms(session=session, phone=phone, code=code, ip=ip)
+                return await runtime.passkeys.after_sms_sign_in(
+                    session=session, phone=phone, pair=pair, ip=ip
+                )
             case PasswordGrant(username=username):
+                enrolment = await runtime.passkeys.password_sign_in(
+                    session=session, username=username, password_ok=password_ok, ip=ip
+                )  # staff who must use a passkey: refused, or an enrolment-only token
+                if enrolment is not None:
+                    return enrolment
                 return await identity.sign_in_with_password(
                     session=session, username=username, password_ok=password_ok, ip=ip
                 )
             case RefreshGrant(refresh_token=refresh_token):
                 return await identity.refresh(session=session, refresh_token=refresh_token, ip=ip)
+            case PasskeyGrant(session=passkey_session, credential=credential):
+                return await runtime.passkeys.sign_in(
+                    session=session, session_id=passkey_session, credential=credential, ip=ip
+                )
             case LegalPersonGrant(credit_code=credit_code):
                 return await identity.act_for_legal_person(
                     session=session, principal=principal, credit_code=credit_code, ip=ip

@@ -18,6 +18,7 @@ from gateway.registry.schemas import (
     Authorized,
     AuthorizeIn,
     CatalogueEntry,
+    Channel,
     ConsentPrompt,
     ConsentRead,
     FeedbackIn,
@@ -47,6 +48,10 @@ Q = Annotated[str, Query(max_length=50, description="Chinese name, keyword, piny
 CategoryQuery = Annotated[str | None, Query(max_length=40)]
 RegionQuery = Annotated[RegionScope | None, Query(description="county adcode, prefecture or 53")]
 Limit = Annotated[int, Query(ge=1, le=100)]
+ChannelQuery = Annotated[
+    Channel | None,
+    Query(description="同源发布: app, pc or terminal; the entry and minimum client of that channel"),
+]
 
 
 # -- the catalogue -----------------------------------------------------------------------------------------------
@@ -62,12 +67,19 @@ async def list_mini_apps(
     region: RegionQuery = None,
     limit: Limit = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+    channel: ChannelQuery = None,
 ) -> list[CatalogueEntry]:
     """The catalogue: listed apps only, best match first (then the most used), each in the version this
-    person gets."""
+    person gets; with `channel`, the apps served on that channel, with its entry."""
     response.headers["Vary"] = "Authorization"  # a gray release answers people differently
     return runtime.registry.access.get_catalogue(
-        principal=principal, q=q, category=category, region=region, limit=limit, offset=offset
+        principal=principal,
+        q=q,
+        category=category,
+        region=region,
+        limit=limit,
+        offset=offset,
+        channel=channel,
     )
 
 
@@ -80,11 +92,12 @@ async def search(
     category: CategoryQuery = None,
     region: RegionQuery = None,
     limit: Limit = 20,
+    channel: ChannelQuery = None,
 ) -> list[SearchHit]:
     """统一检索: listed mini-apps and service items (事项) together, ranked by match quality, then use."""
     response.headers["Vary"] = "Authorization"
     return await runtime.registry.access.search(
-        principal=principal, q=q, category=category, region=region, limit=limit
+        principal=principal, q=q, category=category, region=region, limit=limit, channel=channel
     )
 
 
@@ -109,11 +122,16 @@ async def list_my_mini_apps(runtime: Runtime, principal: CurrentPrincipal) -> li
 
 @router.get("/{app_id}", operation_id="get_mini_app", response_model=CatalogueEntry)
 async def get_mini_app(
-    app_id: AppIdPath, runtime: Runtime, principal: OptionalPrincipal, response: Response
+    app_id: AppIdPath,
+    runtime: Runtime,
+    principal: OptionalPrincipal,
+    response: Response,
+    channel: ChannelQuery = None,
 ) -> CatalogueEntry:
-    """A listed app in the version this person gets; 404 unknown or never approved; 410 delisted, with why."""
+    """A listed app in the version this person gets; 404 unknown or never approved (or not on `channel`);
+    410 delisted, with why."""
     response.headers["Vary"] = "Authorization"
-    return runtime.registry.access.get_listed(principal=principal, app_id=app_id)
+    return runtime.registry.access.get_listed(principal=principal, app_id=app_id, channel=channel)
 
 
 @router.get(
@@ -123,10 +141,11 @@ async def get_mini_app(
     response_class=RedirectResponse,
 )
 async def open_mini_app(
-    app_id: AppIdPath, runtime: Runtime, principal: OptionalPrincipal
+    app_id: AppIdPath, runtime: Runtime, principal: OptionalPrincipal, channel: ChannelQuery = None
 ) -> RedirectResponse:
-    """Open the app: a redirect to the entry URL of the version this person gets; 410 once it is delisted."""
-    entry = await runtime.registry.access.open_entry(principal=principal, app_id=app_id)
+    """Open the app: a redirect to the entry URL of the version this person gets (on `channel`); 410 once it
+    is delisted, the detail telling why."""
+    entry = await runtime.registry.access.open_entry(principal=principal, app_id=app_id, channel=channel)
     return RedirectResponse(
         entry, status_code=status.HTTP_307_TEMPORARY_REDIRECT, headers={"Cache-Control": "no-store"}
     )
@@ -295,7 +314,9 @@ async def userinfo(runtime: Runtime, caller: Annotated[AppCaller, app_caller("pr
     """Scope `profile`: the citizen's openid for this app and their display name."""
     async with runtime.db.reader() as session:
         display_name, _ = await runtime.registry.access.userinfo(session=session, caller=caller)
-    return UserInfo(openid=caller.openid, display_name=display_name)
+    return UserInfo(
+        openid=caller.openid, display_name=display_name, unionid=runtime.registry.access.unionid_for(caller)
+    )
 
 
 @open_router.get("/phone", operation_id="open_phone", response_model=PhoneInfo)

@@ -8,6 +8,7 @@ import secrets
 from functools import cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -66,6 +67,25 @@ class Settings(BaseSettings):
     lockout_minutes: int = Field(default=15, ge=1)
     sms_backend: Literal["outbox", "log"] = "outbox"
     trusted_proxies: int = Field(default=0, ge=0, description="how many X-Forwarded-For hops to trust")
+    refresh_grace_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        le=60,
+        description="a refresh token resent this soon after its rotation gets the same new pair (a flaky "
+        "network), instead of revoking the session",
+    )
+    # Passkeys (WebAuthn). Unset, the RP id is the host of `public_url` and the origin is `public_url` itself.
+    webauthn_rp_id: str | None = None
+    webauthn_rp_name: str = "办事通"
+    webauthn_origins: str | None = Field(
+        default=None, description="comma-separated origins a passkey ceremony may come from"
+    )
+    passkey_challenge_seconds: int = Field(default=120, ge=30, le=600)
+    passkey_required_roles: str = Field(
+        default="",
+        description="comma-separated staff roles (e.g. platform_admin,county_admin) that must sign in with a "
+        "passkey: a password alone then only lets them register their first passkey",
+    )
 
     # Broadcast-TV repair.
     repair_accept_minutes: int = Field(default=120, ge=1)
@@ -87,6 +107,9 @@ class Settings(BaseSettings):
         default=600.0, ge=0, description="an entry URL failing this long flags its app for review"
     )
     miniapp_auto_delist: bool = Field(default=False, description="delist a flagged app automatically")
+    miniapp_gray_full_days: float = Field(
+        default=15.0, gt=0, description="a gray release left unpaused this long goes to 100 % by itself"
+    )
 
     # Events.
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
@@ -130,6 +153,20 @@ class Settings(BaseSettings):
         if name not in SERVICE_NAMES:
             raise KeyError(name)
         return str(getattr(self, f"{name}_addr"))
+
+    @property
+    def passkey_rp_id(self) -> str:
+        return self.webauthn_rp_id or (urlsplit(self.public_url).hostname or "localhost")
+
+    @property
+    def passkey_origins(self) -> list[str]:
+        if self.webauthn_origins:
+            return [o.strip().rstrip("/") for o in self.webauthn_origins.split(",") if o.strip()]
+        return [self.public_url.rstrip("/")]
+
+    @property
+    def passkey_required_role_set(self) -> frozenset[str]:
+        return frozenset(r.strip() for r in self.passkey_required_roles.split(",") if r.strip())
 
     @property
     def issuer(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -12,7 +13,8 @@ import time
 import jwt
 from sqlalchemy import update
 
-from gateway.identity.models import SmsCode
+from gateway.identity.crypto import token_hash
+from gateway.identity.models import RefreshToken, SmsCode
 from services.kernel.db import Database, utcnow
 from tests.conftest import ADMIN_PASSWORD
 from tests.helpers import (
@@ -40,6 +42,18 @@ async def wait_until_refused(platform, token: str, path: str = "/api/v1/me", sec
             if status == 401 or time.monotonic() > deadline:
                 return status
             await asyncio.sleep(0.2)
+
+
+async def age_rotation(platform, refresh_token: str, seconds: float = 60.0) -> None:
+    """Make a rotated refresh token's rotation `seconds` older, as if the reuse came that much later."""
+    db = Database(platform.settings.database_url("gateway"))
+    async with db.transaction() as session:
+        await session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.token_hash == token_hash(refresh_token))
+            .values(rotated_at=utcnow() - dt.timedelta(seconds=seconds))
+        )
+    await db.dispose()
 
 
 # -- SMS sign-in ------------------------------------------------------------------------------------------------
@@ -215,6 +229,7 @@ async def test_refresh_rotates_and_reuse_revokes_the_whole_session(platform):
         assert rotated.status_code == 200
         fresh = rotated.json()
         assert fresh["refresh_token"] != tokens["refresh_token"]
+        await age_rotation(platform, tokens["refresh_token"])  # past the resend grace
         reused = await client.post(
             "/api/v1/auth/token",
             json={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
