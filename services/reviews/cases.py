@@ -141,7 +141,7 @@ async def get_my_invitations(
         .order_by(Invitation.due_at)
         .limit(200)
     )
-    return [(inv, case) for inv, case in rows.tuples()]
+    return [(inv, case) for inv, case in rows.all()]
 
 
 # -- windows, window visits and mini-app uses -------------------------------------------------------------------

@@ -351,7 +351,7 @@ async def get_rectifications(
         for extra in scopes[1:]:
             condition = condition | extra
         statement = statement.where(condition)
-    rows = [tuple(r) for r in (await session.execute(statement)).tuples()]
+    rows = [tuple(r) for r in (await session.execute(statement)).all()]
     page = [(r[0], r[1], r[2]) for r in rows[:limit]]
     next_cursor = ""
     if len(rows) > limit:
@@ -370,7 +370,7 @@ async def get_public_rectifications(
         if not regions.is_valid_scope(region):
             raise InvalidInput(f"{region!r} 不是云南的行政区划", code="unknown_region")
         statement = statement.where(Rectification.region.startswith(regions.scope_prefix(region)))
-    rows = (await session.execute(statement)).tuples().all()
+    rows = (await session.execute(statement)).all()
     return [(r[0], r[1], r[2]) for r in rows[: max(1, min(limit or 20, 100))]]
 
 

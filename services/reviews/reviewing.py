@@ -236,4 +236,4 @@ async def get_public_reviews(
             raise InvalidInput(f"{region!r} 不是云南的行政区划", code="unknown_region")
         statement = statement.where(Review.region.startswith(regions.scope_prefix(region)))
     rows = await session.execute(statement)
-    return [(review, case_type, unit, status) for review, case_type, unit, status in rows.tuples()]
+    return [(review, case_type, unit, status) for review, case_type, unit, status in rows.all()]
