@@ -9,10 +9,11 @@ import uuid
 import pytest
 
 from services.reviews import clock
-from tests.gateway.reviews_support import CHINA, indicators_of, invitation_for, publish
+from tests.gateway.reviews_support import CHINA, eventually, indicators_of, invitation_for, publish, sms_texts
 from tests.gateway.test_repair import county_qr_url, demo_password, file_ticket, technician, upload
 from tests.gateway.test_reviews import concluded, me_id, post_review
 from tests.helpers import (
+    admin_token,
     citizen_token,
     listed_mini_app,
     new_ip,
@@ -174,6 +175,17 @@ async def test_an_agent_records_the_residents_review_only_with_the_residents_con
         await client.post(
             f"/api/v1/repair/tickets/{ticket_no}/resolve", json={"note": "修好", "evidence": [photo]}
         )
+    admin = await admin_token(platform)
+
+    async def texted() -> (
+        bool
+    ):  # the resident is invited by SMS too (before signing in, so codes are not mixed)
+        return any(
+            ticket_no in t and "前对服务作出评价" in t
+            for t in await sms_texts(platform, admin, resident_phone)
+        )
+
+    await eventually(texted)
     resident = (await sms_tokens(platform, resident_phone))["access_token"]
     async with platform.client(resident) as client:
         invitation = await invitation_for(client, ticket_no)  # the resident, not the agent, is invited
@@ -226,6 +238,12 @@ async def test_window_staff_record_a_visit_and_the_person_reviews_through_the_wi
         )
     assert recorded.status_code == 201, recorded.text
     assert self_review.status_code == 403 and self_review.json()["code"] == "own_case"
+    admin = await admin_token(platform)
+
+    async def texted() -> bool:  # invited by SMS (awaited before signing in, so the codes are not mixed up)
+        return any("社保卡补办" in t for t in await sms_texts(platform, admin, phone))
+
+    await eventually(texted)
     person = (await sms_tokens(platform, phone))["access_token"]
     async with platform.client(person) as client:
         invitation = await invitation_for(client, recorded.json()["case_id"])
