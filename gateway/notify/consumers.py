@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.identity.models import Account
+from gateway.identity.schemas import AccountStatus
 from gateway.identity.service import Identity
 from services.kernel.events import Event, EventConsumer
 
@@ -38,13 +41,34 @@ class CaseSms(EventConsumer):
         notice = event.payload.get("notice")
         if not notice:
             return
+        accounts = [
+            await self.identity.get_account_or_none(session=session, account_id=account_id)
+            for account_id in recipients_of(event)
+        ]
         phones: set[str] = set()
-        for account_id in recipients_of(event):
-            account = await self.identity.get_account_or_none(session=session, account_id=account_id)
+        for account in accounts:
             phone = self.identity.phone_of(account) if account is not None else None
             if phone and phone not in phones:
                 phones.add(phone)
                 await self.identity.sms.send(session, phone=phone, text=f"【办事通】{notice}")
+        escalation = event.payload.get("escalate_notice")
+        region = str(event.payload.get("escalate_to_region") or "")
+        if escalation and region:
+            for supervisor in await supervisors_of(session, region):
+                phone = self.identity.phone_of(supervisor)
+                if phone and phone not in phones:
+                    phones.add(phone)
+                    await self.identity.sms.send(session, phone=phone, text=f"【办事通】{escalation}")
+
+
+async def supervisors_of(session: AsyncSession, region: str) -> list[Account]:
+    """The active `county_admin` accounts of a county and of its prefecture (the region's supervisors)."""
+    rows = (
+        await session.scalars(
+            select(Account).where(Account.kind == "staff", Account.region.in_([region, region[:4]]))
+        )
+    ).all()
+    return [a for a in rows if "county_admin" in (a.roles or []) and a.status == AccountStatus.ACTIVE]
 
 
 RepairSms = CaseSms  # the name gateway/runtime.py starts it by

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.kernel import regions
 from services.reviews.models import IndicatorCounter, Rectification, Review, ServedCase
 
 FIELDS = (
@@ -32,7 +33,7 @@ FIELDS = (
     "verified_bad",
     "rectified_on_time",
 )
-DIMENSIONS = ("region", "department", "item", "outlet", "app")
+DIMENSIONS = ("region", "department", "item", "outlet", "app")  # region keys: county, prefecture and province
 # 主动评价: the person reviewed on their own initiative (the app, a window's QR, a self-service terminal); an SMS
 # reply or a hotline call-back was prompted by us.
 ACTIVE_CHANNELS = frozenset({"app", "window_qr", "terminal"})
@@ -41,8 +42,15 @@ Slot = tuple[str, str, str]  # (dimension, key, day)
 Deltas = dict[Slot, Counter[str]]
 
 
+def region_keys(region: str) -> list[str]:
+    """The county, its prefecture and the province: a region's figures are read off one key, never summed over
+    its counties (530102 → 530102, 5301, 53; a province-wide case 530000 → 53)."""
+    prefix = regions.scope_prefix(region)
+    return list(dict.fromkeys(k for k in (prefix, prefix[:4], prefix[:2]) if len(k) >= 2))
+
+
 def dimension_keys(case: ServedCase) -> list[tuple[str, str]]:
-    keys = [("region", case.region)]
+    keys = [("region", key) for key in region_keys(case.region)]
     for dimension, key in (
         ("department", case.department),
         ("item", case.item_code),
@@ -115,14 +123,10 @@ _SUMS = [func.coalesce(func.sum(getattr(IndicatorCounter, f)), 0).label(f) for f
 
 
 def _read_statement(dimension: str, key: str, day_from: str, day_to: str) -> Select[tuple[int, ...]]:
-    if dimension == "region":
-        where_key = IndicatorCounter.key.startswith(key) if len(key) < 6 else IndicatorCounter.key == key
-    else:
-        where_key = IndicatorCounter.key == key
     return select(*_SUMS).where(
         and_(
             IndicatorCounter.dimension == dimension,
-            where_key,
+            IndicatorCounter.key == key,
             IndicatorCounter.day >= day_from,
             IndicatorCounter.day <= day_to,
         )
@@ -132,7 +136,8 @@ def _read_statement(dimension: str, key: str, day_from: str, day_to: str) -> Sel
 async def read(
     session: AsyncSession, *, dimension: str, key: str, day_from: str, day_to: str
 ) -> dict[str, int]:
-    """The summed counters of one dimension's key (a region key is a prefix) over a period of China days."""
+    """The summed counters of one dimension's key (a region in its prefix form) over a period of China days: one
+    counter row per day at most, whatever the number of reviews."""
     row = (await session.execute(_read_statement(dimension, key, day_from, day_to))).one()
     return {f: int(v) for f, v in zip(FIELDS, row, strict=True)}
 

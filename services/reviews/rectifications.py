@@ -20,6 +20,7 @@ from services.kernel.auth import Principal, require_signed_in
 from services.kernel.errors import AlreadyExists, FieldError, Forbidden, InvalidInput, NotFound, WrongState
 from services.kernel.workdays import add_working_days
 from services.reviews import access, clock, indicators
+from services.reviews.cases import invite
 from services.reviews.context import ReviewsContext, new_id
 from services.reviews.models import Appeal, Rectification, RectificationStep, Review, ServedCase
 from services.reviews.schemas import AppealIn, RectificationActionIn
@@ -55,7 +56,13 @@ def _step(
 
 
 def _tell(
-    session: AsyncSession, ctx: ReviewsContext, rect: Rectification, case: ServedCase, event: str, notice: str
+    session: AsyncSession,
+    ctx: ReviewsContext,
+    rect: Rectification,
+    case: ServedCase,
+    event: str,
+    notice: str,
+    **extra: str,
 ) -> None:
     """Feedback to the reviewer (in the event's `notice`, texted by the gateway) at each step."""
     ctx.publish(
@@ -73,6 +80,7 @@ def _tell(
             "due_at": clock.rfc3339(rect.due_at),
             "notify_account_ids": [rect.reviewer_id],
             "notice": notice,
+            **extra,
         },
     )
 
@@ -235,8 +243,6 @@ async def act(
             "rectified",
             f"针对您的差评（{case.title}），责任单位已整改：{action_in.note}",
         )
-        from services.reviews.cases import invite
-
         invite(
             session=session,
             ctx=ctx,
@@ -395,7 +401,14 @@ async def sweep_overdue(*, session: AsyncSession, ctx: ReviewsContext, now: dt.d
         rect.overdue, rect.escalated_at = True, now
         _step(session, rect, "overdue", "system", f"超过整改期限，已提级至{rect.region}监督部门督办", now)
         _tell(
-            session, ctx, rect, case, "overdue", f"您的差评（{case.title}）整改已超期，已提请监督部门督办。"
+            session,
+            ctx,
+            rect,
+            case,
+            "overdue",
+            f"您的差评（{case.title}）整改已超期，已提请监督部门督办。",
+            escalate_notice=f"督办提醒：{rect.unit}对{case.title}差评的整改已超过期限（整改件{rect.id}），请督促办理。",
+            escalate_to_region=rect.region,
         )
     return len(late)
 

@@ -8,8 +8,11 @@ import uuid
 from collections import Counter
 from typing import Any
 
+from sqlalchemy import select
+
 from services.kernel.events import Event, stream_name
 from services.reviews import clock, indicators
+from services.reviews.models import Rectification, Review, ServedCase
 
 CHINA = clock.CHINA
 
@@ -59,15 +62,39 @@ async def indicators_of(client: Any, day: str, **dimension: str) -> dict[str, An
 
 
 async def recount_of(platform: Any, day: str, dimension: str, key: str) -> dict[str, Any]:
-    """The indicators of one key on one day, recounted from the raw rows of the reviews database."""
+    """The indicators of one key on one day, recounted straight from the raw cases, reviews and rectifications of
+    the reviews database (independently of the counters' own bookkeeping)."""
     db = platform.services["reviews"].runtime.db
     async with db.reader() as session:
-        recount = await indicators.recount(session)
+        cases = {c.id: c for c in (await session.scalars(select(ServedCase))).all()}
+        reviews = {r.id: r for r in (await session.scalars(select(Review))).all()}
+        rects = (await session.scalars(select(Rectification))).all()
+
+    def inside(case: ServedCase) -> bool:
+        if dimension == "region":
+            return case.region.startswith(key) if len(key) < 6 else case.region == key
+        field = {"department": "department", "outlet": "outlet_id", "app": "app_id", "item": "item_code"}[
+            dimension
+        ]
+        return bool(getattr(case, field) == key)
+
     total: Counter[str] = Counter()
-    for (dim, slot_key, slot_day), counts in recount.items():
-        matches = slot_key.startswith(key) if dimension == "region" else slot_key == key
-        if dim == dimension and matches and slot_day == day:
-            total.update(counts)
+    total["cases"] = sum(1 for c in cases.values() if inside(c) and c.day == day)
+    for review in reviews.values():
+        if review.day != day or not inside(cases[review.case_pk]):
+            continue
+        if review.excluded:
+            total["excluded"] += 1
+            continue
+        total.update({"reviews": 1, "level_sum": review.level, f"level_{review.level}": 1})
+        if review.kind == "first":
+            total["reviewed_cases"] += 1
+            total["active_cases"] += review.channel in ("app", "window_qr", "terminal")
+    for rect in rects:
+        review = reviews[rect.review_id]
+        if review.day == day and inside(cases[review.case_pk]) and not review.excluded and rect.verified:
+            total["verified_bad"] += 1
+            total["rectified_on_time"] += rect.rectified_at is not None and rect.rectified_at <= rect.due_at
     counts = {f: int(total.get(f, 0)) for f in indicators.FIELDS}
     return {**counts, **indicators.rates(counts)}
 

@@ -15,6 +15,7 @@ from tests.gateway.test_reviews import concluded, me_id, post_review
 from tests.helpers import (
     admin_token,
     citizen_token,
+    create_staff,
     listed_mini_app,
     new_ip,
     new_phone,
@@ -343,3 +344,34 @@ async def test_rectification_actions_by_nobody_in_particular_are_refused(platfor
         reply = await client.post(f"/api/v1/reviews/rectifications/RC0000000000000000/{action}", json={})
         listed = await client.get("/api/v1/reviews/rectifications")
     assert reply.status_code == 404 and listed.status_code == 403
+
+
+async def test_an_overdue_rectification_is_escalated_to_the_regions_supervisors_by_sms(platform):
+    from services.reviews.grpc_server import make_context
+    from services.reviews.rectifications import sweep_overdue
+
+    county = "530103"  # 盘龙区
+    supervisor_phone = new_phone()
+    await create_staff(platform, roles=["county_admin"], region=county, phone=supervisor_phone)
+    person = (await sms_tokens(platform))["access_token"]
+    application_no, _ = await invited_application(platform, person, region=county)
+    async with platform.client(person) as client:
+        rect = (await post_review(client, body(application_no, 1))).json()["rectification"]
+    runtime = platform.services["reviews"].runtime
+    late = dt.datetime.fromisoformat(rect["due_at"]) + dt.timedelta(minutes=1)
+    async with runtime.db.transaction() as session:  # the timer's pass, at a moment past the deadline
+        assert await sweep_overdue(session=session, ctx=make_context(runtime), now=late) >= 1
+    runtime.relay.wake()
+    admin = await admin_token(platform)
+
+    async def escalated() -> list[str]:
+        return [
+            t for t in await sms_texts(platform, admin, supervisor_phone) if rect["rectification_id"] in t
+        ]
+
+    assert "督办" in (await eventually(escalated))[0]
+    async with platform.client(
+        staff_token(platform, roles=["county_admin"], region=county, subject="p")
+    ) as client:
+        overdue = (await client.get("/api/v1/reviews/rectifications", params={"overdue": "true"})).json()
+    assert rect["rectification_id"] in {r["rectification_id"] for r in overdue["rectifications"]}

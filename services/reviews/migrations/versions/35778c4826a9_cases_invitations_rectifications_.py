@@ -164,17 +164,20 @@ def migrate_reviews() -> None:
                 created_at=at,
             )
         )
-        slot = totals.setdefault((row["region"], day), dict.fromkeys(COUNTERS, 0))
         level = int(row["level"])
-        for field, value in (
-            ("cases", 1),
-            ("reviewed_cases", 1),
-            ("active_cases", 1),
-            ("reviews", 1),
-            ("level_sum", level),
-            (f"level_{level}", 1),
-        ):
-            slot[field] += value
+        for key in dict.fromkeys(
+            (row["region"], row["region"][:4], row["region"][:2])
+        ):  # county, prefecture, 53
+            slot = totals.setdefault((key, day), dict.fromkeys(COUNTERS, 0))
+            for field, value in (
+                ("cases", 1),
+                ("reviewed_cases", 1),
+                ("active_cases", 1),
+                ("reviews", 1),
+                ("level_sum", level),
+                (f"level_{level}", 1),
+            ):
+                slot[field] += value
     for (region, day), values in totals.items():
         bind.execute(counters.insert().values(dimension="region", key=region, day=day, **values))
 
