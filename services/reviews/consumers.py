@@ -81,6 +81,12 @@ class ServedCases(EventConsumer):
         if reviewer != case.account_id:
             log.warning("a rating by someone not served was left out", extra={"case_id": case.case_id})
             return
+        if rated_by and rated_by != reviewer and payload.get("delegated") is False:
+            # an agent rating in their own name, not with the resident's consent (when repair says so)
+            log.warning(
+                "a rating without the resident's consent was left out", extra={"case_id": case.case_id}
+            )
+            return
         review_in = ReviewIn(
             case_type="repair_ticket",
             case_id=case.case_id,

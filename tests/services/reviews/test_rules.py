@@ -17,12 +17,13 @@ from services.cli import COMPONENTS
 from services.kernel.auth import Principal
 from services.kernel.db import Database
 from services.kernel.errors import Forbidden, InvalidInput, NotFound, WrongState
-from services.kernel.events import Outbox
+from services.kernel.events import Event, Outbox
 from services.kernel.migrations import upgrade
 from services.kernel.workdays import add_working_days, is_working_day
 from services.reviews import cases, clock, indicators, rectifications, reviewing
+from services.reviews.consumers import ServedCases
 from services.reviews.context import ReviewsContext, WindowCodes
-from services.reviews.models import OutboxEvent, Rectification, Review
+from services.reviews.models import OutboxEvent, ProcessedEvent, Rectification, Review
 from services.reviews.schemas import AppealIn, RectificationActionIn, ReviewIn
 
 COUNTY = "530102"
@@ -367,3 +368,50 @@ async def test_counters_equal_a_recount_after_any_mix_of_changes(db, ctx, at):
     assert fixed == 1
     async with db.reader() as session:
         assert indicators._normal((await indicators.stored(session)).items()) == expected
+
+
+def repair_event(event_type: str, ticket_no: str, **extra) -> Event:
+    payload = {
+        "ticket_no": ticket_no,
+        "county": COUNTY,
+        "category": "satellite",
+        "status": "resolved",
+        "reporter_id": "resident-1",
+        "agent_id": "agent-1",
+        "assignee_outlet_id": "OUT-530102-01",
+        **extra,
+    }
+    return Event(
+        event_id=str(uuid.uuid4()),
+        event_type=event_type,
+        aggregate_id=ticket_no,
+        payload=payload,
+        occurred_at="",
+        source="repair",
+    )
+
+
+async def test_repair_events_invite_the_resident_and_ratings_go_through_the_same_rules(db, ctx, at):
+    at(dt.datetime(2026, 3, 9, 9, 0, tzinfo=CHINA))
+    consumer = ServedCases(db=db, processed_model=ProcessedEvent, redis=None, namespace="t")  # type: ignore[arg-type]
+    consumer.ctx = ctx
+    ticket_no = f"BX{COUNTY}{random.randrange(10**10):010d}"
+    rated = {"level": 2, "comment": "慢", "reviewer": "resident-1"}
+    for event in (
+        repair_event("repair.ticket.resolved", ticket_no),
+        repair_event(
+            "repair.ticket.rated", ticket_no, rated_by="agent-1", delegated=False, **rated
+        ),  # no consent
+        repair_event("repair.ticket.rated", ticket_no, rated_by="resident-1", **rated),
+        repair_event(
+            "repair.ticket.rated", ticket_no, rated_by="resident-1", **rated | {"level": 5}
+        ),  # twice
+    ):
+        async with db.transaction() as session:
+            await consumer.handle(session, event)
+    async with db.reader() as session:
+        case = await cases.get_case(session, "repair_ticket", ticket_no)
+        reviews = (await session.scalars(select(Review).where(Review.case_pk == case.id))).all()
+    assert case.account_id == "resident-1" and case.agent_id == "agent-1" and case.unit == "OUT-530102-01"
+    assert [(r.level, r.reviewer_id, r.recorded_by) for r in reviews] == [(2, "resident-1", None)]
+    assert (await rect_of(db, reviews[0].id)).status == "open"
