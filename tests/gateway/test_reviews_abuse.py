@@ -375,3 +375,23 @@ async def test_an_overdue_rectification_is_escalated_to_the_regions_supervisors_
     ) as client:
         overdue = (await client.get("/api/v1/reviews/rectifications", params={"overdue": "true"})).json()
     assert rect["rectification_id"] in {r["rectification_id"] for r in overdue["rectifications"]}
+
+
+async def test_the_review_routes_are_in_the_openapi_document(platform):
+    async with platform.client() as client:
+        paths = (await client.get("/openapi.json")).json()["paths"]
+    assert {
+        "/api/v1/me/review-invitations",
+        "/api/v1/reviews",
+        "/api/v1/reviews/indicators",
+        "/api/v1/reviews/rectifications",
+        "/api/v1/reviews/rectifications/{rectification_id}/{action}",
+        "/api/v1/reviews/{review_id}/appeal",
+        "/api/v1/reviews/appeals/{appeal_id}/decide",
+        "/api/v1/public/reviews",
+        "/api/v1/public/rectifications",
+        "/api/v1/reviews/windows/{window_id}/qr",
+        "/api/v1/reviews/window-visits",
+        "/api/v1/me/mini-app-uses",
+    } <= set(paths)
+    assert "Idempotency-Key" in {p["name"] for p in paths["/api/v1/reviews"]["post"]["parameters"]}
