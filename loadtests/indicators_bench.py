@@ -104,7 +104,7 @@ def main() -> int:
         wrk = Wrk(ensure_wrk(), CONNECTIONS)
         if SEED:
             say(f"seeded {asyncio.run(seed_counters())} counter rows for 2025")
-        sys.stdout.write(f"{'query':<28} {'reads/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
+        sys.stdout.write(f"{'query':<28} {'reads/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}\n")
         for name, path in QUERIES:
             target = Target("GET", path, "reviews")
             wrk.run(BASE + path, threads=THREADS, seconds=2, authorization=None, target=target)  # warm-up

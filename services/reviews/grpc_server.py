@@ -15,6 +15,7 @@ from bst.reviews.v1 import reviews_pb2, reviews_pb2_grpc
 from services.kernel.auth import current_principal, require_roles
 from services.kernel.background import reraise_if_cancelling
 from services.kernel.crypto import derive_key
+from services.kernel.db import Database
 from services.kernel.errors import invalid_input_from
 from services.kernel.ratelimit import RateLimiter
 from services.kernel.rpc import Runtime, ServiceSpec
@@ -394,8 +395,7 @@ class ReviewsServicer(reviews_pb2_grpc.ReviewsServiceServicer):
 
     async def Reconcile(self, request, context):  # type: ignore[no-untyped-def]
         require_roles(current_principal.get(), "platform_admin")
-        async with self.db.transaction() as session:
-            checked, fixed = await indicators.reconcile(session)
+        checked, fixed = await reconcile_all(self.db)
         return reviews_pb2.ReconcileResponse(rows_checked=checked, rows_fixed=fixed)
 
 
@@ -407,11 +407,24 @@ async def _first_invitation_id(session: AsyncSession, case: ServedCase) -> str:
     )
 
 
+async def reconcile_all(db: Database) -> tuple[int, int]:
+    """The reconciliation: every day with data, one short transaction each, so reviews keep flowing meanwhile."""
+    async with db.reader() as session:
+        days = await indicators.days_with_data(session)
+    checked = fixed = 0
+    for day in days:
+        async with db.transaction() as session:
+            day_checked, day_fixed = await indicators.reconcile_day(session, day)
+        checked, fixed = checked + day_checked, fixed + day_fixed
+        await asyncio.sleep(0)
+    return checked, fixed
+
+
 async def run_timers(runtime: Runtime) -> None:
     """Overdue rectifications escalated every BST_REVIEW_TIMER_SECONDS; the indicators reconciled against a
-    recount once a night (after 03:00 China time)."""
+    recount once a night, in the 03:00 hour China time, by one replica (a Redis key per night decides which)."""
     ctx = make_context(runtime)
-    reconciled_on = ""
+    redis = runtime.redis.client
     while True:
         await asyncio.sleep(runtime.settings.review_timer_seconds)
         try:
@@ -422,10 +435,9 @@ async def run_timers(runtime: Runtime) -> None:
                 if runtime.relay is not None:
                     runtime.relay.wake()
             now = clock.now().astimezone(clock.CHINA)
-            if now.hour >= 3 and reconciled_on != now.date().isoformat():
-                async with runtime.db.transaction() as session:
-                    checked, fixed = await indicators.reconcile(session)
-                reconciled_on = now.date().isoformat()
+            night = f"{runtime.settings.redis_namespace}:reviews:reconciled:{now.date().isoformat()}"
+            if now.hour == 3 and await redis.set(night, "1", nx=True, ex=2 * 86400):
+                checked, fixed = await reconcile_all(runtime.db)
                 (log.warning if fixed else log.info)(
                     "indicators reconciled", extra={"checked": checked, "fixed": fixed}
                 )

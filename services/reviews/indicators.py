@@ -170,23 +170,38 @@ def _add(total: Deltas, deltas: Deltas) -> None:
         total.setdefault(slot, Counter()).update(counts)
 
 
-async def recount(session: AsyncSession) -> Deltas:
-    """Every counter recomputed from the raw cases, reviews and rectifications."""
+async def recount(session: AsyncSession, day: str | None = None) -> Deltas:
+    """Every counter (of one China day, or of all) recomputed from the raw cases, reviews and rectifications.
+
+    A case counts on the day it was served; a review, and the rectification of a review, on the review's day."""
     total: Deltas = {}
-    cases = {c.id: c for c in (await session.scalars(select(ServedCase))).all()}
-    for case in cases.values():
+    day_cases = select(ServedCase) if day is None else select(ServedCase).where(ServedCase.day == day)
+    for case in (await session.scalars(day_cases)).all():
         _add(total, case_contribution(case))
-    reviews = {r.id: r for r in (await session.scalars(select(Review))).all()}
-    for review in reviews.values():
-        _add(total, review_contribution(cases[review.case_pk], review))
-    for rect in (await session.scalars(select(Rectification))).all():
-        review = reviews[rect.review_id]
-        _add(total, rectification_contribution(cases[review.case_pk], review, rect))
+    day_reviews = select(Review, ServedCase).join(ServedCase, ServedCase.id == Review.case_pk)
+    if day is not None:
+        day_reviews = day_reviews.where(Review.day == day)
+    reviews: dict[str, tuple[Review, ServedCase]] = {}
+    for review, case in (await session.execute(day_reviews)).all():
+        reviews[review.id] = (review, case)
+        _add(total, review_contribution(case, review))
+    if reviews:
+        rects = select(Rectification).join(Review, Review.id == Rectification.review_id)
+        if day is not None:
+            rects = rects.where(Review.day == day)
+        for rect in (await session.scalars(rects)).all():
+            review, case = reviews[rect.review_id]
+            _add(total, rectification_contribution(case, review, rect))
     return total
 
 
-async def stored(session: AsyncSession) -> Deltas:
-    rows = (await session.scalars(select(IndicatorCounter))).all()
+async def stored(session: AsyncSession, day: str | None = None, *, lock: bool = False) -> Deltas:
+    statement = select(IndicatorCounter)
+    if day is not None:
+        statement = statement.where(IndicatorCounter.day == day)
+    if lock:
+        statement = statement.with_for_update()
+    rows = (await session.scalars(statement)).all()
     return {(r.dimension, r.key, r.day): Counter({f: getattr(r, f) for f in FIELDS}) for r in rows}
 
 
@@ -198,10 +213,19 @@ def _normal(counters: Iterable[tuple[Slot, Counter[str]]]) -> dict[Slot, dict[st
     }
 
 
-async def reconcile(session: AsyncSession) -> tuple[int, int]:
-    """Compare every counter with a recount and repair the ones that differ: (slots checked, slots fixed)."""
-    expected = _normal((await recount(session)).items())
-    actual = _normal((await stored(session)).items())
+async def days_with_data(session: AsyncSession) -> list[str]:
+    """Every China day that has a counter, a served case or a review."""
+    days: set[str] = set()
+    for column in (IndicatorCounter.day, ServedCase.day, Review.day):
+        days.update((await session.scalars(select(column).distinct())).all())
+    return sorted(days)
+
+
+async def reconcile_day(session: AsyncSession, day: str) -> tuple[int, int]:
+    """Compare one day's counters with a recount of that day and repair the ones that differ: (slots checked,
+    slots fixed). The day's counter rows are locked first, so a change landing meanwhile waits for the repair."""
+    actual = _normal((await stored(session, day, lock=True)).items())
+    expected = _normal((await recount(session, day)).items())
     fixes: Deltas = {}
     for slot in expected.keys() | actual.keys():
         want, have = expected.get(slot, {}), actual.get(slot, {})
@@ -210,3 +234,12 @@ async def reconcile(session: AsyncSession) -> tuple[int, int]:
             fixes[slot] = delta
     await apply(session, fixes)
     return len(expected.keys() | actual.keys()), len(fixes)
+
+
+async def reconcile(session: AsyncSession) -> tuple[int, int]:
+    """Every day reconciled in the caller's transaction (the nightly job does one short transaction per day)."""
+    checked = fixed = 0
+    for day in await days_with_data(session):
+        day_checked, day_fixed = await reconcile_day(session, day)
+        checked, fixed = checked + day_checked, fixed + day_fixed
+    return checked, fixed

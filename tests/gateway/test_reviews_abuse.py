@@ -395,3 +395,27 @@ async def test_the_review_routes_are_in_the_openapi_document(platform):
         "/api/v1/me/mini-app-uses",
     } <= set(paths)
     assert "Idempotency-Key" in {p["name"] for p in paths["/api/v1/reviews"]["post"]["parameters"]}
+
+
+async def test_the_reconciliation_finds_the_counters_equal_to_a_recount_and_repairs_a_broken_one(platform):
+    from services.reviews import indicators
+
+    admin = await admin_token(platform)
+    async with platform.client(admin) as client:
+        clean = await client.post("/api/v1/admin/reviews/reconcile")
+    assert clean.status_code == 200 and clean.json()["rows_fixed"] == 0
+    runtime = platform.services["reviews"].runtime
+    async with runtime.db.transaction() as session:  # a counter broken behind the service's back
+        await indicators.apply(session, {("region", "532801", "2001-01-01"): indicators.Counter(reviews=7)})
+    async with platform.client(admin) as client:
+        repaired = await client.post("/api/v1/admin/reviews/reconcile")
+        citizen = await platform.client(citizen_token(platform)).post("/api/v1/admin/reviews/reconcile")
+    assert repaired.json()["rows_fixed"] == 1 and citizen.status_code == 403
+    async with platform.client() as anyone:
+        figures = (
+            await anyone.get(
+                "/api/v1/reviews/indicators",
+                params={"region": "532801", "from": "2001-01-01", "to": "2001-01-01"},
+            )
+        ).json()
+    assert figures["reviews"] == 0
