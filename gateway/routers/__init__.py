@@ -28,6 +28,7 @@ ROUTERS = [
     reviews.me_router,
     reviews.public_router,
     reviews.admin_router,
+    reviews.page_router,
     reviews.router,
     repair.router,
     scan_page.router,

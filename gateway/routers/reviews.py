@@ -3,11 +3,14 @@ the indicators and their public disclosure."""
 
 from __future__ import annotations
 
+import html
 import io
 from typing import Annotated
 
+import grpc
 import segno
-from fastapi import APIRouter, Header, Path, Query, Response, status
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from fastapi.responses import HTMLResponse
 
 from bst.reviews.v1 import reviews_pb2
 from gateway.convert import to_dict
@@ -36,6 +39,7 @@ router = APIRouter(prefix="/api/v1/reviews", tags=["reviews"])
 me_router = APIRouter(prefix="/api/v1/me", tags=["reviews"])
 public_router = APIRouter(prefix="/api/v1/public", tags=["reviews"])
 admin_router = APIRouter(prefix="/api/v1/admin/reviews", tags=["reviews"])
+page_router = APIRouter(tags=["reviews"])
 
 Id = Annotated[str, Path(pattern=r"^[A-Za-z]{1,3}[0-9a-f]{16}$")]
 Action = Annotated[str, Path(pattern=r"^(verify|dispute|decide-dispute|rectify|return-visit|close)$")]
@@ -362,3 +366,37 @@ async def reconcile(clients: Clients, authorization: Authorization) -> dict[str,
     """platform_admin: recount the indicators from the raw reviews now and repair any counter that differs."""
     reply = await clients.reviews.Reconcile(reviews_pb2.ReconcileRequest(), **clients.options(authorization))
     return to_dict(reply)
+
+
+WINDOW_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>{title}</title></head>
+<body style="font-family:sans-serif;margin:1.5em;line-height:1.6">
+<h1 style="font-size:1.3em">{title}</h1>{body}</body></html>"""
+
+
+@page_router.get("/rv/{window_id}", operation_id="window_review_page", response_class=HTMLResponse)
+async def window_review_page(window_id: Id, request: Request, clients: Clients) -> HTMLResponse:
+    """The page a phone opens after scanning a window's review QR: which window it is and how to review it there.
+    A forged or altered code gets a page saying so (422)."""
+    base = request.app.state.settings.public_url.rstrip("/")
+    scanned = f"{base}/rv/{window_id}?{request.url.query}"
+    headers = {
+        "Cache-Control": "no-cache",
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+    }
+    try:
+        window = await clients.reviews.GetWindow(
+            reviews_pb2.GetWindowRequest(qr=scanned), **clients.options(None)
+        )
+    except grpc.aio.AioRpcError:
+        page = WINDOW_PAGE.format(
+            title="无效的评价码", body="<p>这不是有效的办事通窗口评价码，请向窗口工作人员核实。</p>"
+        )
+        return HTMLResponse(page, status_code=422, headers=headers)
+    name = html.escape(f"{window.department} {window.name}")
+    body = (
+        f"<p>您正在评价：<strong>{name}</strong></p>"
+        "<p>请在办事通App“我的 → 待评价”中找到本次在该窗口办理的事项，选择 5 非常满意 · 4 满意 · 3 基本满意 · "
+        "2 不满意 · 1 非常不满意 之一提交评价。差评将转责任单位在15个工作日内整改，并回访您本人。</p>"
+    )
+    return HTMLResponse(WINDOW_PAGE.format(title="办事通 · 窗口服务评价", body=body), headers=headers)

@@ -226,6 +226,13 @@ async def test_window_staff_record_a_visit_and_the_person_reviews_through_the_wi
         and resolved.json()["window_id"] == window["window_id"]
     )
     assert forged.status_code == 422
+    async with platform.client() as phone_browser:  # what the phone opens after scanning the printed code
+        page = await phone_browser.get(window["review_url"].removeprefix(platform.settings.public_url))
+        fake = await phone_browser.get(
+            forged.request.url.params["qr"].removeprefix(platform.settings.public_url)
+        )
+    assert page.status_code == 200 and "3号窗口" in page.text and "非常满意" in page.text
+    assert fake.status_code == 422 and "无效" in fake.text
 
     clerk = staff_token(
         platform, roles=["window_staff"], region=WUHUA, subject=f"clerk-{uuid.uuid4().hex[:6]}"
