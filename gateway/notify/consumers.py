@@ -1,30 +1,74 @@
-"""SMS to the reporter and the agent when a repair ticket moves (the in-app copy lives in the repair service)."""
+"""SMS to the people of a case when it moves, for the events of repair, intake and reviews (the in-app copies
+live in the services). An event with a `notice` is texted to the accounts it names in `notify_account_ids`; a
+repair event without that list goes to its reporter and the agent who filed it, as before. Each phone once."""
 
 from __future__ import annotations
 
 import logging
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.identity.models import Account
+from gateway.identity.schemas import AccountStatus
 from gateway.identity.service import Identity
 from services.kernel.events import Event, EventConsumer
 
 log = logging.getLogger("bst.notify")
 
 
-class RepairSms(EventConsumer):
-    """Repair events that carry a `notice` are texted to the reporter's and the agent's phones, once each."""
+def recipients_of(event: Event) -> list[str]:
+    """The account ids an event's notice goes to, each once, in a stable order."""
+    payload = event.payload
+    named = payload.get("notify_account_ids")
+    if isinstance(named, list):
+        candidates = [str(a) for a in named if a]
+    elif event.source == "repair":
+        candidates = [str(a) for a in (payload.get("reporter_id"), payload.get("agent_id")) if a]
+    else:
+        candidates = []
+    return list(dict.fromkeys(candidates))
+
+
+class CaseSms(EventConsumer):
+    """Events of repair, intake and reviews that carry a `notice`, texted once to each person they name."""
 
     group = "gateway-sms"
-    sources = ("repair",)
+    sources = ("repair", "intake", "reviews")
     identity: Identity
 
     async def handle(self, session: AsyncSession, event: Event) -> None:
         notice = event.payload.get("notice")
         if not notice:
             return
-        for account_id in {event.payload.get("reporter_id"), event.payload.get("agent_id")} - {None}:
-            account = await self.identity.get_account_or_none(session=session, account_id=str(account_id))
+        accounts = [
+            await self.identity.get_account_or_none(session=session, account_id=account_id)
+            for account_id in recipients_of(event)
+        ]
+        phones: set[str] = set()
+        for account in accounts:
             phone = self.identity.phone_of(account) if account is not None else None
-            if phone:
+            if phone and phone not in phones:
+                phones.add(phone)
                 await self.identity.sms.send(session, phone=phone, text=f"【办事通】{notice}")
+        escalation = event.payload.get("escalate_notice")
+        region = str(event.payload.get("escalate_to_region") or "")
+        if escalation and region:
+            for supervisor in await supervisors_of(session, region):
+                phone = self.identity.phone_of(supervisor)
+                if phone and phone not in phones:
+                    phones.add(phone)
+                    await self.identity.sms.send(session, phone=phone, text=f"【办事通】{escalation}")
+
+
+async def supervisors_of(session: AsyncSession, region: str) -> list[Account]:
+    """The active `county_admin` accounts of a county and of its prefecture (the region's supervisors)."""
+    rows = (
+        await session.scalars(
+            select(Account).where(Account.kind == "staff", Account.region.in_([region, region[:4]]))
+        )
+    ).all()
+    return [a for a in rows if "county_admin" in (a.roles or []) and a.status == AccountStatus.ACTIVE]
+
+
+RepairSms = CaseSms  # the name gateway/runtime.py starts it by

@@ -92,6 +92,20 @@ class Settings(BaseSettings):
     repair_timer_seconds: float = Field(default=30.0, gt=0)
     intake_timer_seconds: float = Field(default=300.0, gt=0)  # how often intake looks for cases to flag
 
+    # Good/bad reviews (好差评).
+    review_days: int = Field(
+        default=15, ge=1, description="days after a case is served in which it may be reviewed"
+    )
+    review_timer_seconds: float = Field(
+        default=60.0, gt=0, description="how often overdue rectifications are swept"
+    )
+    review_limit_per_account: int = Field(
+        default=20, ge=1, description="review submissions per account per hour"
+    )
+    review_limit_per_network: int = Field(
+        default=100, ge=1, description="review submissions per address per hour"
+    )
+
     # Mini-app registry.
     miniapp_allowed_hosts: str = Field(
         default="*.gov.cn", description="comma-separated host patterns (fnmatch) an entry URL may point at"

@@ -1,37 +1,105 @@
-"""Events the reviews service reacts to."""
+"""Events the reviews service reacts to: served cases become invitations; repair ratings become reviews.
+
+- `repair.ticket.resolved`: the reporter (the resident, not the agent) is invited; unit = the assignee outlet.
+- `repair.ticket.rated`: today's rating path; the rating goes through the same rules as any review (a rating the
+  rules refuse, such as a second one or one after the window, is logged and left out).
+- `intake.application.concluded`: the applicant is invited; unit = the department."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import logging
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.kernel.errors import DomainError
 from services.kernel.events import Event, EventConsumer
-from services.reviews.models import Review
+from services.reviews.cases import CaseIn, open_case
+from services.reviews.context import ReviewsContext
+from services.reviews.reviewing import record_review
+from services.reviews.schemas import ReviewIn
+
+log = logging.getLogger("bst.reviews")
 
 
-class RepairRatings(EventConsumer):
-    """A rated repair ticket becomes a 好差评 review of that ticket (once, whatever the redeliveries)."""
+def repair_case(payload: dict[str, object]) -> CaseIn:
+    outlet = str(payload.get("assignee_outlet_id") or "")
+    return CaseIn(
+        case_type="repair_ticket",
+        case_id=str(payload["ticket_no"]),
+        title=f"广电报修单{payload['ticket_no']}",
+        account_id=str(payload["reporter_id"]),
+        agent_id=str(payload.get("agent_id") or "") or None,
+        region=str(payload["county"]),
+        outlet_id=outlet,
+        unit_kind="outlet",
+        unit=outlet or f"county:{payload['county']}",
+    )
+
+
+def application_case(payload: dict[str, object]) -> CaseIn:
+    department = str(payload.get("department") or "")
+    return CaseIn(
+        case_type="application",
+        case_id=str(payload["application_no"]),
+        title=f"{payload.get('item_name') or '申请'}（{payload['application_no']}）",
+        account_id=str(payload["applicant_id"]),
+        agent_id=str(payload.get("agent_id") or "") or None,
+        region=str(payload["region"]),
+        department=department,
+        item_code=str(payload.get("item_code") or ""),
+        unit_kind="department",
+        unit=department,
+    )
+
+
+class ServedCases(EventConsumer):
+    """Served cases from repair and intake, and repair ratings, once each whatever the redeliveries."""
 
     group = "reviews"
-    sources = ("repair",)
+    sources = ("repair", "intake")
+    ctx: ReviewsContext
 
     async def handle(self, session: AsyncSession, event: Event) -> None:
-        if event.event_type != "repair.ticket.rated":
-            return
         payload = event.payload
-        exists = await session.scalar(
-            select(Review.id).where(
-                Review.subject_kind == "repair_ticket", Review.subject_id == payload["ticket_no"]
+        try:
+            if event.event_type == "repair.ticket.resolved":
+                await open_case(session=session, ctx=self.ctx, case_in=repair_case(payload))
+            elif event.event_type == "intake.application.concluded":
+                await open_case(session=session, ctx=self.ctx, case_in=application_case(payload))
+            elif event.event_type == "repair.ticket.rated":
+                await self._rating(session, payload)
+        except DomainError as refused:
+            log.warning(
+                "event left out by the review rules",
+                extra={"event_type": event.event_type, "event_id": event.event_id, "reason": refused.message},
             )
+
+    async def _rating(self, session: AsyncSession, payload: dict[str, object]) -> None:
+        case, _ = await open_case(session=session, ctx=self.ctx, case_in=repair_case(payload))
+        rated_by = str(payload.get("rated_by") or payload.get("reviewer") or "")
+        reviewer = str(payload.get("reviewer") or case.account_id)
+        if reviewer != case.account_id:
+            log.warning("a rating by someone not served was left out", extra={"case_id": case.case_id})
+            return
+        if rated_by and rated_by != reviewer and payload.get("delegated") is False:
+            # an agent rating in their own name, not with the resident's consent (when repair says so)
+            log.warning(
+                "a rating without the resident's consent was left out", extra={"case_id": case.case_id}
+            )
+            return
+        review_in = ReviewIn(
+            case_type="repair_ticket",
+            case_id=case.case_id,
+            level=int(payload["level"]),  # type: ignore[call-overload]
+            comment=str(payload.get("comment") or "")[:500],
+            channel="app",
         )
-        if exists is None:
-            session.add(
-                Review(
-                    subject_kind="repair_ticket",
-                    subject_id=str(payload["ticket_no"]),
-                    region=str(payload["county"]),
-                    reviewer=str(payload["reviewer"]),
-                    level=int(payload["level"]),
-                    comment=str(payload.get("comment") or ""),
-                )
+        async with session.begin_nested():
+            await record_review(
+                session=session,
+                ctx=self.ctx,
+                case=case,
+                review_in=review_in,
+                reviewer_id=case.account_id,
+                recorded_by=rated_by if rated_by and rated_by != case.account_id else None,
             )

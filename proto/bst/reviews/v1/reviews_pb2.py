@@ -24,23 +24,75 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x62st/reviews/v1/reviews.proto\x12\x0e\x62st.reviews.v1\"&\n\x14GetIndicatorsRequest\x12\x0e\n\x06region\x18\x01 \x01(\t\"9\n\nLevelCount\x12\r\n\x05level\x18\x01 \x01(\x05\x12\r\n\x05label\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\x03\"\x87\x01\n\nIndicators\x12\x0e\n\x06region\x18\x01 \x01(\t\x12\r\n\x05total\x18\x02 \x01(\x03\x12*\n\x06levels\x18\x03 \x03(\x0b\x32\x1a.bst.reviews.v1.LevelCount\x12\x19\n\x11satisfaction_rate\x18\x04 \x01(\x01\x12\x13\n\x0b\x62\x61\x64_reviews\x18\x05 \x01(\x03\"\x17\n\x15\x43ountMyReviewsRequest\"\'\n\x16\x43ountMyReviewsResponse\x12\r\n\x05\x63ount\x18\x01 \x01(\x03\x32\xc4\x01\n\x0eReviewsService\x12Q\n\rGetIndicators\x12$.bst.reviews.v1.GetIndicatorsRequest\x1a\x1a.bst.reviews.v1.Indicators\x12_\n\x0e\x43ountMyReviews\x12%.bst.reviews.v1.CountMyReviewsRequest\x1a&.bst.reviews.v1.CountMyReviewsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x62st/reviews/v1/reviews.proto\x12\x0e\x62st.reviews.v1\"\x9a\x01\n\x14GetIndicatorsRequest\x12\x0e\n\x06region\x18\x01 \x01(\t\x12\x12\n\ndepartment\x18\x02 \x01(\t\x12\x11\n\toutlet_id\x18\x03 \x01(\t\x12\x0e\n\x06\x61pp_id\x18\x04 \x01(\t\x12\x11\n\titem_code\x18\x05 \x01(\t\x12\x0c\n\x04\x66rom\x18\x06 \x01(\t\x12\n\n\x02to\x18\x07 \x01(\t\x12\x0e\n\x06public\x18\x08 \x01(\x08\"9\n\nLevelCount\x12\r\n\x05level\x18\x01 \x01(\x05\x12\r\n\x05label\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\x03\"\xd2\x03\n\nIndicators\x12\x0e\n\x06region\x18\x01 \x01(\t\x12\r\n\x05total\x18\x02 \x01(\x03\x12*\n\x06levels\x18\x03 \x03(\x0b\x32\x1a.bst.reviews.v1.LevelCount\x12\x19\n\x11satisfaction_rate\x18\x04 \x01(\x01\x12\x13\n\x0b\x62\x61\x64_reviews\x18\x05 \x01(\x03\x12\x11\n\tdimension\x18\x06 \x01(\t\x12\x0b\n\x03key\x18\x07 \x01(\t\x12\x0c\n\x04\x66rom\x18\x08 \x01(\t\x12\n\n\x02to\x18\t \x01(\t\x12\r\n\x05\x63\x61ses\x18\n \x01(\x03\x12\x0f\n\x07reviews\x18\x0b \x01(\x03\x12\x16\n\x0ereviewed_cases\x18\x0c \x01(\x03\x12\x15\n\rcoverage_rate\x18\r \x01(\x01\x12\x13\n\x0b\x61\x63tive_rate\x18\x0e \x01(\x01\x12\x11\n\tgood_rate\x18\x0f \x01(\x01\x12\x11\n\tbad_count\x18\x10 \x01(\x03\x12\x1e\n\x16rectified_on_time_rate\x18\x11 \x01(\x01\x12\x12\n\nmean_level\x18\x12 \x01(\x01\x12\x14\n\x0cverified_bad\x18\x13 \x01(\x03\x12\x19\n\x11rectified_on_time\x18\x14 \x01(\x03\x12\x10\n\x08\x65xcluded\x18\x15 \x01(\x03\x12\x0e\n\x06public\x18\x16 \x01(\x08\"\x17\n\x15\x43ountMyReviewsRequest\"\'\n\x16\x43ountMyReviewsResponse\x12\r\n\x05\x63ount\x18\x01 \x01(\x03\"\x1a\n\x18ListMyInvitationsRequest\"\xb5\x01\n\nInvitation\x12\x15\n\rinvitation_id\x18\x01 \x01(\t\x12\x11\n\tcase_type\x18\x02 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x03 \x01(\t\x12\x0c\n\x04kind\x18\x04 \x01(\t\x12\r\n\x05title\x18\x05 \x01(\t\x12\x0c\n\x04unit\x18\x06 \x01(\t\x12\x0e\n\x06region\x18\x07 \x01(\t\x12\x11\n\tserved_at\x18\x08 \x01(\t\x12\x0e\n\x06\x64ue_at\x18\t \x01(\t\x12\x0e\n\x06status\x18\n \x01(\t\"A\n\x0eInvitationList\x12/\n\x0binvitations\x18\x01 \x03(\x0b\x32\x1a.bst.reviews.v1.Invitation\"\xa4\x01\n\x13SubmitReviewRequest\x12\x11\n\tcase_type\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\r\n\x05level\x18\x03 \x01(\x05\x12\x0c\n\x04tags\x18\x04 \x03(\t\x12\x0f\n\x07\x63omment\x18\x05 \x01(\t\x12\x0f\n\x07\x63hannel\x18\x06 \x01(\t\x12\x17\n\x0fidempotency_key\x18\x07 \x01(\t\x12\x11\n\tclient_ip\x18\x08 \x01(\t\"%\n\x10GetReviewRequest\x12\x11\n\treview_id\x18\x01 \x01(\t\"\xf5\x02\n\x06Review\x12\x11\n\treview_id\x18\x01 \x01(\t\x12\x11\n\tcase_type\x18\x02 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x03 \x01(\t\x12\x0c\n\x04kind\x18\x04 \x01(\t\x12\r\n\x05level\x18\x05 \x01(\x05\x12\x13\n\x0blevel_label\x18\x06 \x01(\t\x12\x0c\n\x04tags\x18\x07 \x03(\t\x12\x0f\n\x07\x63omment\x18\x08 \x01(\t\x12\x0f\n\x07\x63hannel\x18\t \x01(\t\x12\x13\n\x0breviewer_id\x18\n \x01(\t\x12\x13\n\x0brecorded_by\x18\x0b \x01(\t\x12\x0c\n\x04unit\x18\x0c \x01(\t\x12\x0e\n\x06region\x18\r \x01(\t\x12\x12\n\ncreated_at\x18\x0e \x01(\t\x12\x10\n\x08\x65xcluded\x18\x0f \x01(\x08\x12\x17\n\x0f\x65xcluded_reason\x18\x10 \x01(\t\x12\x39\n\rrectification\x18\x11 \x01(\x0b\x32\x1d.bst.reviews.v1.RectificationH\x00\x88\x01\x01\x42\x10\n\x0e_rectification\"g\n\x18RecordWindowVisitRequest\x12\x11\n\twindow_id\x18\x01 \x01(\t\x12\x12\n\naccount_id\x18\x02 \x01(\t\x12\x11\n\titem_code\x18\x03 \x01(\t\x12\x11\n\titem_name\x18\x04 \x01(\t\"O\n\x17RecordMiniAppUseRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x10\n\x08\x61pp_name\x18\x02 \x01(\t\x12\x12\n\ndepartment\x18\x03 \x01(\t\"G\n\x13\x43reateWindowRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\ndepartment\x18\x02 \x01(\t\x12\x0e\n\x06region\x18\x03 \x01(\t\"1\n\x10GetWindowRequest\x12\x11\n\twindow_id\x18\x01 \x01(\t\x12\n\n\x02qr\x18\x02 \x01(\t\"a\n\x06Window\x12\x11\n\twindow_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x12\n\ndepartment\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12\x12\n\nreview_url\x18\x05 \x01(\t\"l\n\x19ListRectificationsRequest\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x14\n\x07overdue\x18\x02 \x01(\x08H\x00\x88\x01\x01\x12\x0e\n\x06\x63ursor\x18\x03 \x01(\t\x12\r\n\x05limit\x18\x04 \x01(\x05\x42\n\n\x08_overdue\"\\\n\x11RectificationStep\x12\x0e\n\x06\x61\x63tion\x18\x01 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\t\x12\x0c\n\x04note\x18\x03 \x01(\t\x12\n\n\x02\x61t\x18\x04 \x01(\t\x12\x0e\n\x06status\x18\x05 \x01(\t\"\xc6\x03\n\rRectification\x12\x18\n\x10rectification_id\x18\x01 \x01(\t\x12\x11\n\treview_id\x18\x02 \x01(\t\x12\x11\n\tcase_type\x18\x03 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x04 \x01(\t\x12\x11\n\tunit_kind\x18\x05 \x01(\t\x12\x0c\n\x04unit\x18\x06 \x01(\t\x12\x0e\n\x06region\x18\x07 \x01(\t\x12\x0e\n\x06status\x18\x08 \x01(\t\x12\x0e\n\x06\x64ue_at\x18\t \x01(\t\x12\x0f\n\x07overdue\x18\n \x01(\x08\x12\x14\n\x0c\x65scalated_at\x18\x0b \x01(\t\x12\x19\n\x11rectified_on_time\x18\x0c \x01(\x08\x12\x16\n\x0e\x64ispute_reason\x18\r \x01(\t\x12\x18\n\x10\x64ispute_evidence\x18\x0e \x03(\t\x12\x10\n\x08\x64\x65\x63ision\x18\x0f \x01(\t\x12\x14\n\x0crectify_note\x18\x10 \x01(\t\x12\x12\n\ncreated_at\x18\x11 \x01(\t\x12\x11\n\tclosed_at\x18\x12 \x01(\t\x12\x30\n\x05steps\x18\x13 \x03(\x0b\x32!.bst.reviews.v1.RectificationStep\x12\r\n\x05level\x18\x14 \x01(\x05\x12\x0f\n\x07\x63omment\x18\x15 \x01(\t\"_\n\x11RectificationPage\x12\x35\n\x0erectifications\x18\x01 \x03(\x0b\x32\x1d.bst.reviews.v1.Rectification\x12\x13\n\x0bnext_cursor\x18\x02 \x01(\t\"\xde\x01\n\x1aRectificationActionRequest\x12\x18\n\x10rectification_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x10\n\x08\x65vidence\x18\x04 \x03(\t\x12\x13\n\x06upheld\x18\x05 \x01(\x08H\x00\x88\x01\x01\x12\x0c\n\x04note\x18\x06 \x01(\t\x12\x14\n\x07reached\x18\x07 \x01(\x08H\x01\x88\x01\x01\x12\x16\n\tsatisfied\x18\x08 \x01(\x08H\x02\x88\x01\x01\x42\t\n\x07_upheldB\n\n\x08_reachedB\x0c\n\n_satisfied\"J\n\x13\x41ppealReviewRequest\x12\x11\n\treview_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x10\n\x08\x65vidence\x18\x03 \x03(\t\"H\n\x13\x44\x65\x63ideAppealRequest\x12\x11\n\tappeal_id\x18\x01 \x01(\t\x12\x0e\n\x06upheld\x18\x02 \x01(\x08\x12\x0e\n\x06reason\x18\x03 \x01(\t\"\xd3\x01\n\x06\x41ppeal\x12\x11\n\tappeal_id\x18\x01 \x01(\t\x12\x11\n\treview_id\x18\x02 \x01(\t\x12\x0c\n\x04unit\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x10\n\x08\x65vidence\x18\x05 \x03(\t\x12\x0e\n\x06status\x18\x06 \x01(\t\x12\x17\n\x0f\x64\x65\x63ision_reason\x18\x07 \x01(\t\x12\x12\n\ndecided_by\x18\x08 \x01(\t\x12\x12\n\ncreated_at\x18\t \x01(\t\x12\x12\n\ndecided_at\x18\n \x01(\t\x12\x0e\n\x06region\x18\x0b \x01(\t\"$\n\x12ListAppealsRequest\x12\x0e\n\x06status\x18\x01 \x01(\t\"5\n\nAppealList\x12\'\n\x07\x61ppeals\x18\x01 \x03(\x0b\x32\x16.bst.reviews.v1.Appeal\"M\n\x18ListPublicReviewsRequest\x12\x12\n\ndepartment\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\"\x91\x02\n\x0cPublicReview\x12\x11\n\treview_id\x18\x01 \x01(\t\x12\x11\n\tcase_type\x18\x02 \x01(\t\x12\x0c\n\x04unit\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12\r\n\x05level\x18\x05 \x01(\x05\x12\x13\n\x0blevel_label\x18\x06 \x01(\t\x12\x0c\n\x04tags\x18\x07 \x03(\t\x12\x0f\n\x07\x63omment\x18\x08 \x01(\t\x12\x0f\n\x07\x63hannel\x18\t \x01(\t\x12\x12\n\ncreated_at\x18\n \x01(\t\x12\x0c\n\x04kind\x18\x0b \x01(\t\x12\x10\n\x08\x65xcluded\x18\x0c \x01(\x08\x12\x17\n\x0f\x65xcluded_reason\x18\r \x01(\t\x12\x1c\n\x14rectification_status\x18\x0e \x01(\t\"A\n\x10PublicReviewList\x12-\n\x07reviews\x18\x01 \x03(\x0b\x32\x1c.bst.reviews.v1.PublicReview\"\x12\n\x10ReconcileRequest\"=\n\x11ReconcileResponse\x12\x14\n\x0crows_checked\x18\x01 \x01(\x03\x12\x12\n\nrows_fixed\x18\x02 \x01(\x03\x32\xc9\x0b\n\x0eReviewsService\x12Q\n\rGetIndicators\x12$.bst.reviews.v1.GetIndicatorsRequest\x1a\x1a.bst.reviews.v1.Indicators\x12_\n\x0e\x43ountMyReviews\x12%.bst.reviews.v1.CountMyReviewsRequest\x1a&.bst.reviews.v1.CountMyReviewsResponse\x12]\n\x11ListMyInvitations\x12(.bst.reviews.v1.ListMyInvitationsRequest\x1a\x1e.bst.reviews.v1.InvitationList\x12K\n\x0cSubmitReview\x12#.bst.reviews.v1.SubmitReviewRequest\x1a\x16.bst.reviews.v1.Review\x12\x45\n\tGetReview\x12 .bst.reviews.v1.GetReviewRequest\x1a\x16.bst.reviews.v1.Review\x12Y\n\x11RecordWindowVisit\x12(.bst.reviews.v1.RecordWindowVisitRequest\x1a\x1a.bst.reviews.v1.Invitation\x12W\n\x10RecordMiniAppUse\x12\'.bst.reviews.v1.RecordMiniAppUseRequest\x1a\x1a.bst.reviews.v1.Invitation\x12K\n\x0c\x43reateWindow\x12#.bst.reviews.v1.CreateWindowRequest\x1a\x16.bst.reviews.v1.Window\x12\x45\n\tGetWindow\x12 .bst.reviews.v1.GetWindowRequest\x1a\x16.bst.reviews.v1.Window\x12\x62\n\x12ListRectifications\x12).bst.reviews.v1.ListRectificationsRequest\x1a!.bst.reviews.v1.RectificationPage\x12_\n\x12\x41\x63tOnRectification\x12*.bst.reviews.v1.RectificationActionRequest\x1a\x1d.bst.reviews.v1.Rectification\x12K\n\x0c\x41ppealReview\x12#.bst.reviews.v1.AppealReviewRequest\x1a\x16.bst.reviews.v1.Appeal\x12K\n\x0c\x44\x65\x63ideAppeal\x12#.bst.reviews.v1.DecideAppealRequest\x1a\x16.bst.reviews.v1.Appeal\x12M\n\x0bListAppeals\x12\".bst.reviews.v1.ListAppealsRequest\x1a\x1a.bst.reviews.v1.AppealList\x12_\n\x11ListPublicReviews\x12(.bst.reviews.v1.ListPublicReviewsRequest\x1a .bst.reviews.v1.PublicReviewList\x12g\n\x18ListPublicRectifications\x12(.bst.reviews.v1.ListPublicReviewsRequest\x1a!.bst.reviews.v1.RectificationPage\x12P\n\tReconcile\x12 .bst.reviews.v1.ReconcileRequest\x1a!.bst.reviews.v1.ReconcileResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'bst.reviews.v1.reviews_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_GETINDICATORSREQUEST']._serialized_start=48
-  _globals['_GETINDICATORSREQUEST']._serialized_end=86
-  _globals['_LEVELCOUNT']._serialized_start=88
-  _globals['_LEVELCOUNT']._serialized_end=145
-  _globals['_INDICATORS']._serialized_start=148
-  _globals['_INDICATORS']._serialized_end=283
-  _globals['_COUNTMYREVIEWSREQUEST']._serialized_start=285
-  _globals['_COUNTMYREVIEWSREQUEST']._serialized_end=308
-  _globals['_COUNTMYREVIEWSRESPONSE']._serialized_start=310
-  _globals['_COUNTMYREVIEWSRESPONSE']._serialized_end=349
-  _globals['_REVIEWSSERVICE']._serialized_start=352
-  _globals['_REVIEWSSERVICE']._serialized_end=548
+  _globals['_GETINDICATORSREQUEST']._serialized_start=49
+  _globals['_GETINDICATORSREQUEST']._serialized_end=203
+  _globals['_LEVELCOUNT']._serialized_start=205
+  _globals['_LEVELCOUNT']._serialized_end=262
+  _globals['_INDICATORS']._serialized_start=265
+  _globals['_INDICATORS']._serialized_end=731
+  _globals['_COUNTMYREVIEWSREQUEST']._serialized_start=733
+  _globals['_COUNTMYREVIEWSREQUEST']._serialized_end=756
+  _globals['_COUNTMYREVIEWSRESPONSE']._serialized_start=758
+  _globals['_COUNTMYREVIEWSRESPONSE']._serialized_end=797
+  _globals['_LISTMYINVITATIONSREQUEST']._serialized_start=799
+  _globals['_LISTMYINVITATIONSREQUEST']._serialized_end=825
+  _globals['_INVITATION']._serialized_start=828
+  _globals['_INVITATION']._serialized_end=1009
+  _globals['_INVITATIONLIST']._serialized_start=1011
+  _globals['_INVITATIONLIST']._serialized_end=1076
+  _globals['_SUBMITREVIEWREQUEST']._serialized_start=1079
+  _globals['_SUBMITREVIEWREQUEST']._serialized_end=1243
+  _globals['_GETREVIEWREQUEST']._serialized_start=1245
+  _globals['_GETREVIEWREQUEST']._serialized_end=1282
+  _globals['_REVIEW']._serialized_start=1285
+  _globals['_REVIEW']._serialized_end=1658
+  _globals['_RECORDWINDOWVISITREQUEST']._serialized_start=1660
+  _globals['_RECORDWINDOWVISITREQUEST']._serialized_end=1763
+  _globals['_RECORDMINIAPPUSEREQUEST']._serialized_start=1765
+  _globals['_RECORDMINIAPPUSEREQUEST']._serialized_end=1844
+  _globals['_CREATEWINDOWREQUEST']._serialized_start=1846
+  _globals['_CREATEWINDOWREQUEST']._serialized_end=1917
+  _globals['_GETWINDOWREQUEST']._serialized_start=1919
+  _globals['_GETWINDOWREQUEST']._serialized_end=1968
+  _globals['_WINDOW']._serialized_start=1970
+  _globals['_WINDOW']._serialized_end=2067
+  _globals['_LISTRECTIFICATIONSREQUEST']._serialized_start=2069
+  _globals['_LISTRECTIFICATIONSREQUEST']._serialized_end=2177
+  _globals['_RECTIFICATIONSTEP']._serialized_start=2179
+  _globals['_RECTIFICATIONSTEP']._serialized_end=2271
+  _globals['_RECTIFICATION']._serialized_start=2274
+  _globals['_RECTIFICATION']._serialized_end=2728
+  _globals['_RECTIFICATIONPAGE']._serialized_start=2730
+  _globals['_RECTIFICATIONPAGE']._serialized_end=2825
+  _globals['_RECTIFICATIONACTIONREQUEST']._serialized_start=2828
+  _globals['_RECTIFICATIONACTIONREQUEST']._serialized_end=3050
+  _globals['_APPEALREVIEWREQUEST']._serialized_start=3052
+  _globals['_APPEALREVIEWREQUEST']._serialized_end=3126
+  _globals['_DECIDEAPPEALREQUEST']._serialized_start=3128
+  _globals['_DECIDEAPPEALREQUEST']._serialized_end=3200
+  _globals['_APPEAL']._serialized_start=3203
+  _globals['_APPEAL']._serialized_end=3414
+  _globals['_LISTAPPEALSREQUEST']._serialized_start=3416
+  _globals['_LISTAPPEALSREQUEST']._serialized_end=3452
+  _globals['_APPEALLIST']._serialized_start=3454
+  _globals['_APPEALLIST']._serialized_end=3507
+  _globals['_LISTPUBLICREVIEWSREQUEST']._serialized_start=3509
+  _globals['_LISTPUBLICREVIEWSREQUEST']._serialized_end=3586
+  _globals['_PUBLICREVIEW']._serialized_start=3589
+  _globals['_PUBLICREVIEW']._serialized_end=3862
+  _globals['_PUBLICREVIEWLIST']._serialized_start=3864
+  _globals['_PUBLICREVIEWLIST']._serialized_end=3929
+  _globals['_RECONCILEREQUEST']._serialized_start=3931
+  _globals['_RECONCILEREQUEST']._serialized_end=3949
+  _globals['_RECONCILERESPONSE']._serialized_start=3951
+  _globals['_RECONCILERESPONSE']._serialized_end=4012
+  _globals['_REVIEWSSERVICE']._serialized_start=4015
+  _globals['_REVIEWSSERVICE']._serialized_end=5496
 # @@protoc_insertion_point(module_scope)

@@ -44,20 +44,195 @@ class ReviewsServiceStub:
                 request_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.CountMyReviewsRequest.SerializeToString,
                 response_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.CountMyReviewsResponse.FromString,
                 _registered_method=True)
+        self.ListMyInvitations = channel.unary_unary(
+                '/bst.reviews.v1.ReviewsService/ListMyInvitations',
+                request_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.ListMyInvitationsRequest.SerializeToString,
+                response_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.InvitationList.FromString,
+                _registered_method=True)
+        self.SubmitReview = channel.unary_unary(
+                '/bst.reviews.v1.ReviewsService/SubmitReview',
+                request_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.SubmitReviewRequest.SerializeToString,
+                response_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.Review.FromString,
+                _registered_method=True)
+        self.GetReview = channel.unary_unary(
+                '/bst.reviews.v1.ReviewsService/GetReview',
+                request_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.GetReviewRequest.SerializeToString,
+                response_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.Review.FromString,
+                _registered_method=True)
+        self.RecordWindowVisit = channel.unary_unary(
+                '/bst.reviews.v1.ReviewsService/RecordWindowVisit',
+                request_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.RecordWindowVisitRequest.SerializeToString,
+                response_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.Invitation.FromString,
+                _registered_method=True)
+        self.RecordMiniAppUse = channel.unary_unary(
+                '/bst.reviews.v1.ReviewsService/RecordMiniAppUse',
+                request_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.RecordMiniAppUseRequest.SerializeToString,
+                response_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.Invitation.FromString,
+                _registered_method=True)
+        self.CreateWindow = channel.unary_unary(
+                '/bst.reviews.v1.ReviewsService/CreateWindow',
+                request_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.CreateWindowRequest.SerializeToString,
+                response_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.Window.FromString,
+                _registered_method=True)
+        self.GetWindow = channel.unary_unary(
+                '/bst.reviews.v1.ReviewsService/GetWindow',
+                request_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.GetWindowRequest.SerializeToString,
+                response_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.Window.FromString,
+                _registered_method=True)
+        self.ListRectifications = channel.unary_unary(
+                '/bst.reviews.v1.ReviewsService/ListRectifications',
+                request_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.ListRectificationsRequest.SerializeToString,
+                response_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.RectificationPage.FromString,
+                _registered_method=True)
+        self.ActOnRectification = channel.unary_unary(
+                '/bst.reviews.v1.ReviewsService/ActOnRectification',
+                request_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.RectificationActionRequest.SerializeToString,
+                response_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.Rectification.FromString,
+                _registered_method=True)
+        self.AppealReview = channel.unary_unary(
+                '/bst.reviews.v1.ReviewsService/AppealReview',
+                request_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.AppealReviewRequest.SerializeToString,
+                response_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.Appeal.FromString,
+                _registered_method=True)
+        self.DecideAppeal = channel.unary_unary(
+                '/bst.reviews.v1.ReviewsService/DecideAppeal',
+                request_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.DecideAppealRequest.SerializeToString,
+                response_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.Appeal.FromString,
+                _registered_method=True)
+        self.ListAppeals = channel.unary_unary(
+                '/bst.reviews.v1.ReviewsService/ListAppeals',
+                request_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.ListAppealsRequest.SerializeToString,
+                response_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.AppealList.FromString,
+                _registered_method=True)
+        self.ListPublicReviews = channel.unary_unary(
+                '/bst.reviews.v1.ReviewsService/ListPublicReviews',
+                request_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.ListPublicReviewsRequest.SerializeToString,
+                response_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.PublicReviewList.FromString,
+                _registered_method=True)
+        self.ListPublicRectifications = channel.unary_unary(
+                '/bst.reviews.v1.ReviewsService/ListPublicRectifications',
+                request_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.ListPublicReviewsRequest.SerializeToString,
+                response_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.RectificationPage.FromString,
+                _registered_method=True)
+        self.Reconcile = channel.unary_unary(
+                '/bst.reviews.v1.ReviewsService/Reconcile',
+                request_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.ReconcileRequest.SerializeToString,
+                response_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.ReconcileResponse.FromString,
+                _registered_method=True)
 
 
 class ReviewsServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
     def GetIndicators(self, request, context):
-        """The published indicators for a region: counts per level and the satisfaction share.
+        """Indicators of one dimension (region, department, service item, outlet or mini-app) over a period.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CountMyReviews(self, request, context):
-        """Signed-in callers only.
+        """Signed-in callers only: how many reviews the caller has given.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMyInvitations(self, request, context):
+        """The caller's open invitations (first reviews and follow-ups), oldest deadline first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitReview(self, request, context):
+        """A review by the person served (or an agent with the resident's delegation token).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetReview(self, request, context):
+        """One review: its reviewer, the reviewed unit and supervisors.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordWindowVisit(self, request, context):
+        """Window staff record a visit: the person served is invited.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordMiniAppUse(self, request, context):
+        """The gateway records a citizen's use of a listed mini-app (once per person, app and day).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateWindow(self, request, context):
+        """Service windows and their printable review QR.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetWindow(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRectifications(self, request, context):
+        """差评 rectification cases.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ActOnRectification(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AppealReview(self, request, context):
+        """申诉复核.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecideAppeal(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAppeals(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPublicReviews(self, request, context):
+        """Public disclosure: masked recent reviews and rectifications.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPublicRectifications(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Reconcile(self, request, context):
+        """platform_admin: recount the indicators from the raw reviews and repair the counters.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -75,6 +250,81 @@ def add_ReviewsServiceServicer_to_server(servicer, server):
                     servicer.CountMyReviews,
                     request_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.CountMyReviewsRequest.FromString,
                     response_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.CountMyReviewsResponse.SerializeToString,
+            ),
+            'ListMyInvitations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMyInvitations,
+                    request_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.ListMyInvitationsRequest.FromString,
+                    response_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.InvitationList.SerializeToString,
+            ),
+            'SubmitReview': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitReview,
+                    request_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.SubmitReviewRequest.FromString,
+                    response_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.Review.SerializeToString,
+            ),
+            'GetReview': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetReview,
+                    request_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.GetReviewRequest.FromString,
+                    response_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.Review.SerializeToString,
+            ),
+            'RecordWindowVisit': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordWindowVisit,
+                    request_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.RecordWindowVisitRequest.FromString,
+                    response_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.Invitation.SerializeToString,
+            ),
+            'RecordMiniAppUse': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordMiniAppUse,
+                    request_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.RecordMiniAppUseRequest.FromString,
+                    response_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.Invitation.SerializeToString,
+            ),
+            'CreateWindow': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateWindow,
+                    request_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.CreateWindowRequest.FromString,
+                    response_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.Window.SerializeToString,
+            ),
+            'GetWindow': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetWindow,
+                    request_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.GetWindowRequest.FromString,
+                    response_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.Window.SerializeToString,
+            ),
+            'ListRectifications': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRectifications,
+                    request_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.ListRectificationsRequest.FromString,
+                    response_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.RectificationPage.SerializeToString,
+            ),
+            'ActOnRectification': grpc.unary_unary_rpc_method_handler(
+                    servicer.ActOnRectification,
+                    request_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.RectificationActionRequest.FromString,
+                    response_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.Rectification.SerializeToString,
+            ),
+            'AppealReview': grpc.unary_unary_rpc_method_handler(
+                    servicer.AppealReview,
+                    request_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.AppealReviewRequest.FromString,
+                    response_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.Appeal.SerializeToString,
+            ),
+            'DecideAppeal': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideAppeal,
+                    request_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.DecideAppealRequest.FromString,
+                    response_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.Appeal.SerializeToString,
+            ),
+            'ListAppeals': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAppeals,
+                    request_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.ListAppealsRequest.FromString,
+                    response_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.AppealList.SerializeToString,
+            ),
+            'ListPublicReviews': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPublicReviews,
+                    request_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.ListPublicReviewsRequest.FromString,
+                    response_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.PublicReviewList.SerializeToString,
+            ),
+            'ListPublicRectifications': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPublicRectifications,
+                    request_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.ListPublicReviewsRequest.FromString,
+                    response_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.RectificationPage.SerializeToString,
+            ),
+            'Reconcile': grpc.unary_unary_rpc_method_handler(
+                    servicer.Reconcile,
+                    request_deserializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.ReconcileRequest.FromString,
+                    response_serializer=bst_dot_reviews_dot_v1_dot_reviews__pb2.ReconcileResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -131,6 +381,411 @@ class ReviewsService:
             '/bst.reviews.v1.ReviewsService/CountMyReviews',
             bst_dot_reviews_dot_v1_dot_reviews__pb2.CountMyReviewsRequest.SerializeToString,
             bst_dot_reviews_dot_v1_dot_reviews__pb2.CountMyReviewsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMyInvitations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.reviews.v1.ReviewsService/ListMyInvitations',
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.ListMyInvitationsRequest.SerializeToString,
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.InvitationList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitReview(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.reviews.v1.ReviewsService/SubmitReview',
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.SubmitReviewRequest.SerializeToString,
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.Review.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetReview(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.reviews.v1.ReviewsService/GetReview',
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.GetReviewRequest.SerializeToString,
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.Review.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordWindowVisit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.reviews.v1.ReviewsService/RecordWindowVisit',
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.RecordWindowVisitRequest.SerializeToString,
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.Invitation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordMiniAppUse(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.reviews.v1.ReviewsService/RecordMiniAppUse',
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.RecordMiniAppUseRequest.SerializeToString,
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.Invitation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateWindow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.reviews.v1.ReviewsService/CreateWindow',
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.CreateWindowRequest.SerializeToString,
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.Window.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetWindow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.reviews.v1.ReviewsService/GetWindow',
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.GetWindowRequest.SerializeToString,
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.Window.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRectifications(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.reviews.v1.ReviewsService/ListRectifications',
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.ListRectificationsRequest.SerializeToString,
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.RectificationPage.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ActOnRectification(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.reviews.v1.ReviewsService/ActOnRectification',
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.RectificationActionRequest.SerializeToString,
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.Rectification.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AppealReview(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.reviews.v1.ReviewsService/AppealReview',
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.AppealReviewRequest.SerializeToString,
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.Appeal.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecideAppeal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.reviews.v1.ReviewsService/DecideAppeal',
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.DecideAppealRequest.SerializeToString,
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.Appeal.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAppeals(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.reviews.v1.ReviewsService/ListAppeals',
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.ListAppealsRequest.SerializeToString,
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.AppealList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPublicReviews(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.reviews.v1.ReviewsService/ListPublicReviews',
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.ListPublicReviewsRequest.SerializeToString,
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.PublicReviewList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPublicRectifications(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.reviews.v1.ReviewsService/ListPublicRectifications',
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.ListPublicReviewsRequest.SerializeToString,
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.RectificationPage.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Reconcile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bst.reviews.v1.ReviewsService/Reconcile',
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.ReconcileRequest.SerializeToString,
+            bst_dot_reviews_dot_v1_dot_reviews__pb2.ReconcileResponse.FromString,
             options,
             channel_credentials,
             insecure,
