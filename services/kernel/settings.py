@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     )
     grpc_deadline_seconds: float = Field(default=5.0, gt=0)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+    leader_ttl_seconds: float = Field(
+        default=15.0, gt=0, description="how soon another replica takes over a once-per-cluster loop (leader.py)"
+    )
 
     # Identity.
     public_url: str = "http://127.0.0.1:8000"
