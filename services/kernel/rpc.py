@@ -35,6 +35,9 @@ from services.kernel.settings import Settings
 log = logging.getLogger("bst.rpc")
 
 REQUEST_ID_KEY = "x-request-id"
+# A health name that answers SERVING while the process's event loop answers, whatever its database and Redis say:
+# what a liveness probe asks (restarting a process does not bring a database back).
+LIVENESS = "bst.liveness"
 
 
 @dataclass
@@ -260,12 +263,19 @@ async def start_service(
     runtime = Runtime(spec, settings, verifier=verifier, redis=redis)
     server = grpc.aio.server(
         interceptors=[KernelInterceptor(runtime.verifier)],
-        options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 24 << 20)],
+        options=[
+            ("grpc.so_reuseport", 0),
+            ("grpc.max_receive_message_length", 24 << 20),
+            # Clients reconnect, and so resolve `dns:///` again, at least this often: new replicas get calls.
+            ("grpc.max_connection_age_ms", int(settings.grpc_max_connection_age_seconds * 1000)),
+            ("grpc.max_connection_age_grace_ms", int(settings.grpc_deadline_seconds * 2000)),
+        ],
     )
     spec.register(server, runtime)
     health_servicer = health.aio.HealthServicer()
     for name in ("", *spec.full_names):  # NOT_SERVING until the first check of the database and Redis passes
         await health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+    await health_servicer.set(LIVENESS, health_pb2.HealthCheckResponse.SERVING)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
         (*spec.full_names, health.SERVICE_NAME, reflection.SERVICE_NAME), server
