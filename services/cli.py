@@ -5,7 +5,8 @@ bst serve NAME          run one process in the foreground (a container's command
                         reviews or repair; JSON logs to stdout; SIGTERM drains it
 bst migrate [NAME ...]  apply Alembic migrations (all databases by default)
 bst schema apply NAME   migrate one database, one runner at a time (a PostgreSQL advisory lock): a migration Job
-bst schema wait NAME    wait until one database is at the migrations' head (an init container), exit 1 on timeout
+bst schema wait NAME    wait until one database is at the migrations' head or past it (an init container: new
+                        pods wait for their migration Job; a rollback's older pods run on the newer schema)
 bst schema status NAME  print the database's revision and the head
 bst seed                load the demo and reference data (idempotent)
 bst revision NAME -m M  autogenerate a migration for one database from its models
@@ -98,15 +99,19 @@ def serve(name: str) -> int:
 MIGRATION_LOCK = 0x6273_745F_6D69_6772  # "bst_migr": one migration runner per database at a time
 
 
-def schema_revisions(settings: Settings, name: str) -> tuple[set[str], set[str]]:
-    """(the database's current revisions, the migrations' heads) of one database; empty before any migration."""
+def schema_state(settings: Settings, name: str) -> tuple[str, set[str], set[str]]:
+    """Where one database stands against the migrations this code ships: ("current" | "behind" | "ahead",
+    its revisions, the heads). "ahead" is a revision this code does not know: a newer release migrated it, and
+    this (older) code runs on it during a rollback, as every migration keeps the previous release working."""
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
     from sqlalchemy import pool
     from sqlalchemy.ext.asyncio import create_async_engine
 
     url = settings.database_url(name)
-    heads = set(ScriptDirectory.from_config(alembic_config(COMPONENTS[name].migrations, url)).get_heads())
+    script = ScriptDirectory.from_config(alembic_config(COMPONENTS[name].migrations, url))
+    heads = set(script.get_heads())
+    known = {r.revision for r in script.walk_revisions()}
 
     async def current() -> set[str]:
         engine = create_async_engine(url, poolclass=pool.NullPool)
@@ -116,7 +121,12 @@ def schema_revisions(settings: Settings, name: str) -> tuple[set[str], set[str]]
         finally:
             await engine.dispose()
 
-    return asyncio.run(current()), heads
+    revisions = asyncio.run(current())
+    if revisions == heads:
+        return "current", revisions, heads
+    if revisions - known:
+        return "ahead", revisions, heads
+    return "behind", revisions, heads
 
 
 def schema_apply(settings: Settings, name: str) -> None:
@@ -151,9 +161,11 @@ def schema_wait(settings: Settings, name: str, timeout: float, every: float = 2.
     deadline = time.monotonic() + timeout
     while True:
         try:
-            current, heads = schema_revisions(settings, name)
-            if current == heads:
-                log.info("schema is current", extra={"database": name, "revision": ",".join(sorted(heads))})
+            state, current, heads = schema_state(settings, name)
+            if state != "behind":
+                log.info(
+                    f"schema is {state}", extra={"database": name, "revision": ",".join(sorted(current))}
+                )
                 return 0
             state = {"database": name, "current": ",".join(sorted(current)) or "none"}
             log.info("waiting for migrations", extra={**state, "head": ",".join(sorted(heads))})
@@ -342,15 +354,15 @@ def _schema_command(settings: Settings, action: str, name: str, timeout: float) 
     if action == "wait":
         return schema_wait(settings, name, timeout)
     try:
-        current, heads = schema_revisions(settings, name)
+        state, current, heads = schema_state(settings, name)
     except Exception as exc:  # not reachable, or no database yet: say so plainly
         sys.stdout.write(f"{name}: database not reachable: {str(exc).splitlines()[0][:200]}\n")
         return 2
     sys.stdout.write(
         f"{name}: database at {','.join(sorted(current)) or 'none'}; head {','.join(sorted(heads))}"
-        f" ({'current' if current == heads else 'behind'})\n"
+        f" ({state})\n"
     )
-    return 0 if current == heads else 1
+    return 1 if state == "behind" else 0
 
 
 if __name__ == "__main__":
