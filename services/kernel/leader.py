@@ -8,8 +8,9 @@ waits to be elected, runs `loop()` while it leads, and cancels it the moment lea
   own, in the very database the loop writes — so the scope is exactly "one per database", whatever the Redis
   namespace. PostgreSQL frees the lock when that connection ends (a crashed or partitioned pod), and another
   replica takes it at its next try (`retry_seconds`). The leader checks its connection every `ttl_seconds / 3` and
-  stops the loop when the check fails or takes longer than that. The fencing token is the lock connection's backend
-  pid (`pg_backend_pid()`), unique while it lives.
+  stops the loop when the check fails or takes longer than that; so a replica that takes over a lock it has seen
+  held waits one `ttl_seconds` before it starts the loop, by when the old leader has stopped even if its session
+  was ended under it. The fencing token is the lock connection's backend pid (`pg_backend_pid()`).
 - **Redis** (no database, e.g. the gateway's probe): a lease, `SET key me NX PX ttl`, renewed every `ttl / 3` by a
   compare-and-expire script; the leader stops its loop when a renewal is refused or when `ttl` minus a margin has
   passed since the last renewal it *sent* that succeeded — before another replica can take the key. The fencing
@@ -107,6 +108,7 @@ class LeaderElected:
             finally:
                 self.is_leader = False
             return
+        contended = False  # this replica has seen the lock held by another, or lost it: someone may still run
         while True:
             try:
                 hold = await (self._acquire_pg() if self.backend == "postgresql" else self._acquire_redis())
@@ -121,14 +123,25 @@ class LeaderElected:
                 log.exception("leader election failed; will retry", extra={"loop": self.name})
                 hold = None
             if hold is None:
+                contended = True
                 await asyncio.sleep(self.retry_seconds)
                 continue
-            finished = await self._lead(hold)
+            finished = await self._lead(hold, contended=contended)
             if finished:
                 return
+            contended = True
 
-    async def _lead(self, hold: _Hold) -> bool:
+    async def _lead(self, hold: _Hold, *, contended: bool) -> bool:
         """Run the loop until it ends (True) or leadership is lost (False); always give leadership back."""
+        if contended and self.backend == "postgresql":
+            # PostgreSQL frees a lock the moment its session ends, before the leader that held it notices (it checks
+            # every ttl/3, and gives a check ttl/3 to answer): start only after a full ttl, by when it has stopped.
+            try:
+                await asyncio.sleep(self.ttl_seconds)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(hold.release())
+                raise
         self.is_leader, self.token = True, hold.token
         self.terms += 1
         log.info("elected", extra={"loop": self.name, "backend": self.backend, "token": hold.token})
@@ -150,6 +163,7 @@ class LeaderElected:
             await asyncio.sleep(self.retry_seconds)
             return False
         log.warning("leadership lost; loop stopped", extra={"loop": self.name, "token": hold.token})
+        await asyncio.sleep(self.retry_seconds)  # the others stand first: losing it may mean trouble here
         return False
 
     async def _acquire_pg(self) -> _Hold | None:

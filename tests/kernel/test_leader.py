@@ -132,7 +132,7 @@ async def test_postgres_advisory_lock_elects_one_replica_and_hands_over(postgres
     engines = iter([first, second])
 
     def make(loop):
-        return LeaderElected("t", loop, db=next(engines), ttl_seconds=0.6, retry_seconds=0.1)
+        return LeaderElected("t", loop, db=next(engines), ttl_seconds=1.5, retry_seconds=0.1)
 
     probe, a, b, ta, tb = await elect_two(make)
     await assert_one_leader_then_failover(probe, a, b, ta, tb)
@@ -141,18 +141,24 @@ async def test_postgres_advisory_lock_elects_one_replica_and_hands_over(postgres
 async def test_postgres_leader_stops_when_its_lock_connection_dies(postgres_db):
     first, second = postgres_db
     probe = Probe()
-    a = LeaderElected("t", probe.loop("a"), db=first, ttl_seconds=0.6, retry_seconds=0.1)
-    b = LeaderElected("t", probe.loop("b"), db=second, ttl_seconds=0.6, retry_seconds=0.1)
+    a = LeaderElected("t", probe.loop("a"), db=first, ttl_seconds=1.5, retry_seconds=0.1)
+    b = LeaderElected("t", probe.loop("b"), db=second, ttl_seconds=1.5, retry_seconds=0.1)
     ta = asyncio.create_task(a.run())
     await wait_for(lambda: a.is_leader)
     tb = asyncio.create_task(b.run())
     await asyncio.sleep(0.3)
     assert not b.is_leader
+    lost = a.token
     async with second.engine.connect() as conn:  # the database ends the leader's session (a failover, a kill)
-        await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": a.token})
+        await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": lost})
         await conn.commit()
-    await wait_for(lambda: b.is_leader and "b" in probe.running)
-    await wait_for(lambda: "a" not in probe.running)
+    await wait_for(
+        lambda: "a" not in probe.running or a.token != lost
+    )  # a stopped the loop it ran on that lock
+    # a new term: whoever holds the lock now runs the loop, under a new fencing token, never two at once
+    await wait_for(lambda: (b.is_leader and "b" in probe.running) or (a.is_leader and a.token != lost))
+    assert probe.overlaps == 0 and a.is_leader != b.is_leader
+    assert (b.token if b.is_leader else a.token) != lost
     async with second.engine.connect() as conn:
         holders = await conn.scalar(
             text(
@@ -160,6 +166,6 @@ async def test_postgres_leader_stops_when_its_lock_connection_dies(postgres_db):
                 "(SELECT oid FROM pg_database WHERE datname = current_database())"
             )
         )
-    assert holders == 1  # b's, and nobody else's
+    assert holders == 1  # the new leader's, and nobody else's
     await stop_task(ta)
     await stop_task(tb)
