@@ -1,7 +1,13 @@
 """`bst`: migrate, seed and run the whole platform.
 
 bst up                  migrate, seed, then run the gateway and the four services until Ctrl-C
+bst serve NAME          run one process in the foreground (a container's command): gateway, intake, licenses,
+                        reviews or repair; JSON logs to stdout; SIGTERM drains it
 bst migrate [NAME ...]  apply Alembic migrations (all databases by default)
+bst schema apply NAME   migrate one database, one runner at a time (a PostgreSQL advisory lock): a migration Job
+bst schema wait NAME    wait until one database is at the migrations' head or past it (an init container: new
+                        pods wait for their migration Job; a rollback's older pods run on the newer schema)
+bst schema status NAME  print the database's revision and the head
 bst seed                load the demo and reference data (idempotent)
 bst revision NAME -m M  autogenerate a migration for one database from its models
 bst calendar load FILE  load the State Council's holiday schedule of a year (used by every process)
@@ -28,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services.kernel import workdays
-from services.kernel.db import Database
+from services.kernel.db import Database, is_sqlite
 from services.kernel.logging import configure_logging
 from services.kernel.migrations import alembic_config, upgrade
 from services.kernel.settings import DATABASE_NAMES, Settings, get_settings
@@ -84,6 +90,95 @@ def revision(name: str, message: str) -> None:
         url = f"sqlite+aiosqlite:///{scratch}/scratch.db"
         upgrade(COMPONENTS[name].migrations, url)
         command.revision(alembic_config(COMPONENTS[name].migrations, url), message=message, autogenerate=True)
+
+
+def serve(name: str) -> int:
+    """Run one process of the platform in this process, as `python -m <module>` would (one per container)."""
+    import runpy
+
+    runpy.run_module(COMPONENTS[name].module, run_name="__main__", alter_sys=True)
+    return 0
+
+
+MIGRATION_LOCK = 0x6273_745F_6D69_6772  # "bst_migr": one migration runner per database at a time
+
+
+def schema_state(settings: Settings, name: str) -> tuple[str, set[str], set[str]]:
+    """Where one database stands against the migrations this code ships: ("current" | "behind" | "ahead",
+    its revisions, the heads). "ahead" is a revision this code does not know: a newer release migrated it, and
+    this (older) code runs on it during a rollback, as every migration keeps the previous release working."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import pool
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    url = settings.database_url(name)
+    script = ScriptDirectory.from_config(alembic_config(COMPONENTS[name].migrations, url))
+    heads = set(script.get_heads())
+    known = {r.revision for r in script.walk_revisions()}
+
+    async def current() -> set[str]:
+        engine = create_async_engine(url, poolclass=pool.NullPool)
+        try:
+            async with engine.connect() as conn:
+                return set(await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_heads()))
+        finally:
+            await engine.dispose()
+
+    revisions = asyncio.run(current())
+    if revisions == heads:
+        return "current", revisions, heads
+    if revisions - known:
+        return "ahead", revisions, heads
+    return "behind", revisions, heads
+
+
+def schema_apply(settings: Settings, name: str) -> None:
+    """Migrate one database; on PostgreSQL under an advisory lock, so that two runners (a Job retried while its
+    first pod still runs, an operator by hand) take turns instead of racing on the same DDL."""
+    url = settings.database_url(name)
+    if is_sqlite(url):
+        migrate(settings, [name])
+        return
+    from sqlalchemy import pool, text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    async def locked() -> None:
+        engine = create_async_engine(url, poolclass=pool.NullPool)
+        try:
+            async with engine.connect() as conn:
+                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                log.info("waiting for the migration lock", extra={"database": name})
+                await conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
+                try:
+                    await asyncio.to_thread(migrate, settings, [name])
+                finally:
+                    await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK})
+        finally:
+            await engine.dispose()
+
+    asyncio.run(locked())
+
+
+def schema_wait(settings: Settings, name: str, timeout: float, every: float = 2.0) -> int:
+    """0 once the database is at the head of the migrations this code ships; 1 after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            state, current, heads = schema_state(settings, name)
+            if state != "behind":
+                log.info(
+                    f"schema is {state}", extra={"database": name, "revision": ",".join(sorted(current))}
+                )
+                return 0
+            state = {"database": name, "current": ",".join(sorted(current)) or "none"}
+            log.info("waiting for migrations", extra={**state, "head": ",".join(sorted(heads))})
+        except Exception as exc:  # the database not reachable yet is one more reason to wait
+            log.info("waiting for the database", extra={"database": name, "error": str(exc)[:200]})
+        if time.monotonic() >= deadline:
+            log.error("schema not current in time", extra={"database": name, "timeout_seconds": timeout})
+            return 1
+        time.sleep(every)
 
 
 def _pump(prefix: str, stream: object) -> None:
@@ -232,13 +327,26 @@ def main(argv: list[str] | None = None) -> int:
     )
     p_cal_load.add_argument("file", type=Path)
     cal_sub.add_parser("status", help="which years an official schedule covers; warn about the next 90 days")
+    p_serve = sub.add_parser("serve", help="run one process in the foreground (a container)")
+    p_serve.add_argument("name", choices=list(COMPONENTS))
+    p_schema = sub.add_parser("schema", help="one database's migrations: apply (locked), wait, status")
+    p_schema.add_argument("action", choices=["apply", "wait", "status"])
+    p_schema.add_argument("name", choices=list(COMPONENTS))
+    p_schema.add_argument(
+        "--timeout", type=float, default=600.0, help="wait: give up after this many seconds"
+    )
     args = parser.parse_args(argv)
+    if args.command == "serve":
+        return serve(args.name)  # the process configures its own logging (JSON to stdout by default)
 
     unknown = [n for n in getattr(args, "names", []) if n not in COMPONENTS]
     if unknown:
         parser.error(f"unknown database(s) {', '.join(unknown)}; choose from {', '.join(COMPONENTS)}")
     settings = get_settings()
-    configure_logging("bst", level=settings.log_level, fmt="text")
+    # The schema commands run as Jobs and init containers: their logs are the cluster's, in its format.
+    configure_logging(
+        "bst", level=settings.log_level, fmt=settings.log_format if args.command == "schema" else "text"
+    )
     if args.command == "up":
         return up(settings)
     if args.command == "migrate":
@@ -249,6 +357,8 @@ def main(argv: list[str] | None = None) -> int:
         revision(args.name, args.message)
     elif args.command == "calendar":
         return calendar_command(settings, args.calendar_command, getattr(args, "file", None))
+    elif args.command == "schema":
+        return _schema_command(settings, args.action, args.name, args.timeout)
     return 0
 
 
@@ -276,6 +386,24 @@ def calendar_command(settings: Settings, command: str, file: Path | None) -> int
     if gaps:
         sys.stdout.write(f"WARNING: no official schedule for {gaps} within the next 90 days\n")
     return 0
+
+
+def _schema_command(settings: Settings, action: str, name: str, timeout: float) -> int:
+    if action == "apply":
+        schema_apply(settings, name)
+        return 0
+    if action == "wait":
+        return schema_wait(settings, name, timeout)
+    try:
+        state, current, heads = schema_state(settings, name)
+    except Exception as exc:  # not reachable, or no database yet: say so plainly
+        sys.stdout.write(f"{name}: database not reachable: {str(exc).splitlines()[0][:200]}\n")
+        return 2
+    sys.stdout.write(
+        f"{name}: database at {','.join(sorted(current)) or 'none'}; head {','.join(sorted(heads))}"
+        f" ({state})\n"
+    )
+    return 1 if state == "behind" else 0
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@
 - Traffic: every call made with a mini-app token is counted by app — Prometheus (`bst_miniapp_*`, labelled by
   app) for operators, and a per-minute rollup in Redis (requests, 4xx, 5xx, latency buckets) that every replica
   adds to and reviewers read.
-- Health: every `probe_seconds` one replica (a Redis lock decides which) asks each listed app's entry URL — the
-  listed version's and the gray one's — with HEAD (GET when HEAD is not allowed). An answer below 400 is up.
+- Health: every `probe_seconds` one replica (the leader of `registry-probe`, elected by a Redis lease:
+  services/kernel/leader.py) asks each listed app's entry URL — the listed version's and the gray one's — with
+  HEAD (GET when HEAD is not allowed). An answer below 400 is up.
   The latest result per app is kept in Redis; an app down for `flag_after_seconds` is handed to `on_failing`,
   which flags it for review (and delists it when the platform is configured to).
 """
@@ -14,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import secrets
 import time
 from collections.abc import Awaitable, Callable
 
@@ -27,6 +27,7 @@ from gateway.observability import BUCKETS, REGISTRY
 from gateway.registry.catalogue import Catalogue
 from gateway.registry.schemas import HealthRead, TrafficRead
 from services.kernel.background import reraise_if_cancelling, stop_task
+from services.kernel.leader import run_as_leader
 
 log = logging.getLogger("bst.registry.monitor")
 
@@ -124,7 +125,7 @@ class EntryProbe:
         self.catalogue = catalogue
         self.redis = redis
         self.health_key = f"{namespace}:registry:health"
-        self.lock_key = f"{namespace}:registry:probe-lock"
+        self.namespace = namespace
         self.on_failing = on_failing
         self.probe_seconds = probe_seconds
         self.timeout_seconds = timeout_seconds
@@ -222,13 +223,11 @@ class EntryProbe:
         return results
 
     async def run(self) -> None:
-        me = secrets.token_hex(8)
+        """Probe every `probe_seconds`, on the replica elected for it (run under `run_as_leader`)."""
         while True:
             await asyncio.sleep(self.probe_seconds)
             try:
-                ttl_ms = max(1000, int(self.probe_seconds * 900))
-                if await self.redis.set(self.lock_key, me, nx=True, px=ttl_ms):
-                    await self.probe_once()
+                await self.probe_once()
             except (RedisError, OSError) as exc:
                 reraise_if_cancelling()
                 log.warning("mini-app probe round skipped", extra={"error": str(exc)})
@@ -238,7 +237,10 @@ class EntryProbe:
 
     def start(self) -> None:
         if self.probe_seconds > 0:
-            self._task = asyncio.create_task(self.run(), name="miniapp-probe")
+            self._task = asyncio.create_task(
+                run_as_leader("registry-probe", self.run, redis=self.redis, namespace=self.namespace),
+                name="miniapp-probe",
+            )
 
     async def stop(self) -> None:
         await stop_task(self._task)

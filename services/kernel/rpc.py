@@ -14,6 +14,7 @@ import signal
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import grpc
@@ -25,6 +26,7 @@ from services.kernel.background import freeze_startup_objects, stop_task
 from services.kernel.db import Database
 from services.kernel.errors import DomainError, grpc_status_of, trailing_metadata_of
 from services.kernel.events import EventConsumer, Outbox, OutboxMixin, OutboxRelay, ProcessedEventMixin
+from services.kernel.leader import LeaderElected
 from services.kernel.logging import new_request_id, request_id_var
 from services.kernel.redis import RedisHandle
 from services.kernel.revocation import RevocationList
@@ -33,6 +35,9 @@ from services.kernel.settings import Settings
 log = logging.getLogger("bst.rpc")
 
 REQUEST_ID_KEY = "x-request-id"
+# A health name that answers SERVING while the process's event loop answers, whatever its database and Redis say:
+# what a liveness probe asks (restarting a process does not bring a database back).
+LIVENESS = "bst.liveness"
 
 
 @dataclass
@@ -45,7 +50,8 @@ class ServiceSpec:
     outbox_model: type[OutboxMixin] | None = None
     processed_model: type[ProcessedEventMixin] | None = None
     consumers: Sequence[type[EventConsumer]] = field(default_factory=tuple)
-    # Long-running jobs of the service (timers, sweeps): each is called with the runtime and runs until cancelled.
+    # Long-running jobs of the service (timers, sweeps): each is called with the runtime and runs until cancelled,
+    # on one replica at a time (leader-elected by its name: services/kernel/leader.py), like the outbox relay.
     tasks: Sequence[Callable[[Runtime], Awaitable[None]]] = field(default_factory=tuple)
 
 
@@ -99,11 +105,17 @@ class Runtime:
 
     def start_background(self) -> None:
         self.revocations.start()
-        self._tasks = [
-            asyncio.create_task(job(self), name=f"{self.spec.name}-task") for job in self.spec.tasks
-        ]
+        loops = {
+            f"{self.spec.name}:{getattr(job, '__name__', 'task')}": partial(job, self)
+            for job in self.spec.tasks
+        }
         if self.relay:
-            self.relay.start()
+            loops[f"{self.spec.name}:outbox-relay"] = self.relay.run
+        self.leaders = [
+            LeaderElected(name, loop, db=self.db, ttl_seconds=self.settings.leader_ttl_seconds)
+            for name, loop in loops.items()
+        ]
+        self._tasks = [asyncio.create_task(leader.run(), name=leader.name) for leader in self.leaders]
         for consumer in self.consumers:
             consumer.start()
 
@@ -251,12 +263,19 @@ async def start_service(
     runtime = Runtime(spec, settings, verifier=verifier, redis=redis)
     server = grpc.aio.server(
         interceptors=[KernelInterceptor(runtime.verifier)],
-        options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 24 << 20)],
+        options=[
+            ("grpc.so_reuseport", 0),
+            ("grpc.max_receive_message_length", 24 << 20),
+            # Clients reconnect, and so resolve `dns:///` again, at least this often: new replicas get calls.
+            ("grpc.max_connection_age_ms", int(settings.grpc_max_connection_age_seconds * 1000)),
+            ("grpc.max_connection_age_grace_ms", int(settings.grpc_deadline_seconds * 2000)),
+        ],
     )
     spec.register(server, runtime)
     health_servicer = health.aio.HealthServicer()
     for name in ("", *spec.full_names):  # NOT_SERVING until the first check of the database and Redis passes
         await health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+    await health_servicer.set(LIVENESS, health_pb2.HealthCheckResponse.SERVING)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
         (*spec.full_names, health.SERVICE_NAME, reflection.SERVICE_NAME), server

@@ -51,7 +51,15 @@ class Settings(BaseSettings):
         default=1, ge=1, le=8, description="`bst up`: processes per service and of the gateway"
     )
     grpc_deadline_seconds: float = Field(default=5.0, gt=0)
+    grpc_max_connection_age_seconds: float = Field(
+        default=120.0, gt=0, description="servers close connections this old, so clients re-resolve replicas"
+    )
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+    leader_ttl_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="how soon another replica takes over a once-per-cluster loop (leader.py)",
+    )
 
     # Identity.
     public_url: str = "http://127.0.0.1:8000"
