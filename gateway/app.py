@@ -9,9 +9,10 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from gateway import problems
+from gateway.console.openapi import enrich as enrich_openapi
 from gateway.console.pages import STATIC as CONSOLE_STATIC
 from gateway.observability import RequestContextMiddleware
-from gateway.routers import ROUTERS, console, docs, landing
+from gateway.routers import ROUTERS, console, docs, landing, problem_pages
 from gateway.runtime import GatewayRuntime
 from services.kernel.background import freeze_startup_objects
 from services.kernel.redis import RedisHandle
@@ -44,8 +45,9 @@ def create_app(settings: Settings | None = None, *, redis: RedisHandle | None = 
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
-    for router in (landing.router, console.router, docs.router):
+    for router in (landing.router, console.router, docs.router, problem_pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=CONSOLE_STATIC), name="static")
+    enrich_openapi(app)  # Bearer scheme, Chinese summaries, examples, problem responses
     app.add_middleware(RequestContextMiddleware)
     return app

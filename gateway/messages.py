@@ -309,6 +309,9 @@ FIELD_PATTERNS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]
     (re.compile(r"^not inside (.+)$"), "不在{0}范围内"),
     (re.compile(r"^\S+ is not an upload of yours$"), "不是您上传的文件"),
     (re.compile(r"^\S+ is attached elsewhere$"), "已用于其他报修单"),
+    (re.compile(r"^not a semantic version"), "版本号应为语义化版本（如 1.2.0）"),
+    (re.compile(r"^not a region scope of Yunnan"), "不是云南省的地区代码"),
+    (re.compile(r"mobile number"), "请填写正确的11位手机号码"),
 ]
 
 FIELD_TEXTS: dict[str, str] = {
@@ -330,6 +333,28 @@ FIELD_TEXTS: dict[str, str] = {
     "village agents and technicians work in one county": "村级代办员和技术员只能属于一个县",
     "this number is not a resident's": "该号码不是居民账号",
     "reserved by the platform; choose another": "为平台保留，请另选一个",
+    # the shared validators (services/kernel/validators.py) and the REST shapes
+    "not a mainland China mobile number (11 digits starting with 13-19)": "请填写正确的11位手机号码",
+    "an ID number has 17 digits and a check digit or X": "身份证号应为17位数字加1位校验码（数字或X）",
+    "the birth date inside the ID number does not exist": "身份证号中的出生日期不存在",
+    "the birth date inside the ID number is out of range": "身份证号中的出生日期超出范围",
+    "the ID number's check digit is wrong": "身份证号校验位不正确",
+    "a unified social credit code has 18 characters from 0-9 and A-Y (no I, O, S, V, Z)": (
+        "统一社会信用代码应为18位（数字和除I、O、S、V、Z外的大写字母）"
+    ),
+    "the credit code's check character is wrong": "统一社会信用代码校验位不正确",
+    "not a county adcode of Yunnan": "不是云南省的县级行政区划代码",
+    "a region scope is 53, a prefecture prefix such as 5301, or a county adcode such as 530102": (
+        "地区应为53（全省）、州市代码（如5301）或县级代码（如530102）"
+    ),
+    "basic public service (satellite, dtmb) is repaired by market outlets": "户户通和地面数字电视由市场化维修网点维修",
+    "cable, iptv and ott are repaired by the operator's outlets": "有线电视、IPTV 和互联网电视由运营商网点维修",
+    "give the scanned qr or the county": "请提供扫描的二维码或县区",
+    "give both lat and lng, or neither": "经纬度须同时填写或都不填",
+    "a URL has no spaces": "网址不能包含空格",
+    "the entry URL must use https": "入口地址必须使用 https",
+    "the entry URL needs a host and no user name or password": "入口地址须有主机名，且不能包含用户名或密码",
+    "the entry URL has an invalid port": "入口地址的端口不正确",
 }
 
 

@@ -269,7 +269,7 @@ async def test_a_technician_accepts_and_resolves_with_a_photo_on_a_phone(platfor
         assert page.el(f"#ticket-{ticket_no} a[href^='tel:']").get_attribute("href").startswith("tel:139")
         page.screenshot("technician-dispatched")
         page.click(f"#accept-{ticket_no}")
-        page.visible(f"#photo-{ticket_no}")
+        page.visible(f"label[for='photo-{ticket_no}']")
         file_input = page.el(f"#photo-{ticket_no}")
         assert file_input.get_attribute("accept") == "image/*"
         assert file_input.get_attribute("capture") == "environment"
@@ -342,6 +342,7 @@ async def test_outlets_poster_and_the_coming_panels_and_elder_mode(platform, wal
     """Outlet management switches an outlet off and on; the poster shows the county's signed code; the intake and
     rectification panels show their state; 长辈模式 enlarges the text and is remembered."""
     county = "530128"
+    outlet = "OUT-530128-03"  # 禄劝 转龙镇: satellite only; other outlets serve it meanwhile
     admin = await create_staff(platform, roles=["county_admin", "department_staff"], region=county)
     page = Page(wall, platform.gateway_url, tmp_path)
 
@@ -350,6 +351,9 @@ async def test_outlets_poster_and_the_coming_panels_and_elder_mode(platform, wal
         page.go(f"/console/outlets?county={county}")
         page.has_text("#outlets", "禄劝县屏山镇广电服务站")
         keep(page.screenshot("outlets"), "console-outlets.png")
+        page.click(f"#toggle-{outlet}")
+        page.has_text(f"#state-{outlet}", "停用")
+        page.has_text("#status", "已停用")
         page.go(f"/console/poster?county={county}")
         page.wait.until(
             lambda d: d.execute_script(
@@ -378,6 +382,27 @@ async def test_outlets_poster_and_the_coming_panels_and_elder_mode(platform, wal
         assert page.script_errors() == []
 
     await asyncio.to_thread(walk)
+    token = (await password_tokens(platform, admin["username"], admin["password"]))["access_token"]
+    async with platform.client(token) as client:
+        outlets = {
+            o["outlet_id"]: o
+            for o in (await client.get("/api/v1/repair/outlets", params={"county": county})).json()
+        }
+    assert outlets[outlet]["active"] is False
+
+    def switch_back_on() -> None:
+        page.go(f"/console/outlets?county={county}")
+        page.has_text(f"#state-{outlet}", "停用")
+        page.click(f"#toggle-{outlet}")
+        page.has_text(f"#state-{outlet}", "启用")
+
+    await asyncio.to_thread(switch_back_on)
+    async with platform.client(token) as client:
+        outlets = {
+            o["outlet_id"]: o
+            for o in (await client.get("/api/v1/repair/outlets", params={"county": county})).json()
+        }
+    assert outlets[outlet]["active"] is True
     async with platform.client() as client:
         landing = await client.get("/")
     assert landing.status_code == 200 and all(

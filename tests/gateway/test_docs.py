@@ -128,3 +128,22 @@ def test_the_catalogue_gives_chinese_for_every_code(code, status, english, chine
     body = localize({"code": code, "status": status, "detail": english, "title": "x"})
     assert body["detail"] == chinese
     assert body.get("detail_en") == (english if english != chinese else None)
+
+
+async def test_the_openapi_document_has_bearer_chinese_summaries_examples_and_problem_pages(platform):
+    async with platform.client() as client:
+        spec = (await client.get("/openapi.json")).json()
+        unknown = await client.get(
+            "/api/v1/repair/tickets/BX0000000000000000", headers={"Authorization": "Bearer x"}
+        )
+        page = await client.get(urlsplit(unknown.json()["type"]).path)
+        nonsense = await client.get("/problems/no_such_code_at_all")
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    create = spec["paths"]["/api/v1/repair/tickets"]["post"]
+    assert create["summary"] == "报修" and create["security"] == [{"bearerAuth": []}]
+    assert create["requestBody"]["content"]["application/json"]["example"]["category"] == "satellite"
+    for status in ("401", "403", "404", "409", "422", "429"):
+        assert "application/problem+json" in create["responses"][status]["content"], status
+    assert "security" not in spec["paths"]["/api/v1/mini-apps"]["get"]
+    assert unknown.status_code == 401 and page.status_code == 200 and "请重新登录" in page.text
+    assert nonsense.status_code == 404

@@ -75,20 +75,17 @@
   function bars(container, rows) {
     var box = BST.clear(container);
     var max = Math.max.apply(null, rows.map(function (r) { return r[1]; }).concat([1]));
-    var H = 26 * rows.length + 4, W = 600;
-    var s = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, width: W, height: H });
-    rows.forEach(function (r, i) {
-      var w = Math.round((W - 220) * r[1] / max);
-      s.appendChild(svg('text', { x: 0, y: 26 * i + 18, 'font-size': 15 }, [r[0]]));
-      s.appendChild(svg('rect', { x: 110, y: 26 * i + 5, width: Math.max(w, 1), height: 16, fill: r[2] || '#0b5cad' }));
-      s.appendChild(svg('text', { x: 116 + w, y: 26 * i + 18, 'font-size': 15 }, [String(r[1])]));
+    rows.forEach(function (r) {
+      var fill = el('span', { class: 'fill ' + (r[2] || '') });
+      fill.style.width = (80 * r[1] / max) + '%';
+      box.appendChild(el('div', { class: 'barrow' }, [el('span', { text: r[0] }),
+        el('span', { class: 'track' }, [fill, el('b', { text: String(r[1]) })])]));
     });
-    box.appendChild(s);
   }
 
   function line(container, values, fmt, color) {
     var box = BST.clear(container);
-    var W = 600, H = 160, pad = 28;
+    var W = 600, H = 220, pad = 36;
     var max = Math.max.apply(null, values.map(function (v) { return v.y; }).concat([1e-9]));
     var s = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, width: W, height: H });
     s.appendChild(svg('line', { x1: pad, y1: H - pad, x2: W - 4, y2: H - pad, stroke: '#aab3bf' }));
@@ -99,10 +96,10 @@
     pts.forEach(function (p, i) {
       s.appendChild(svg('circle', { cx: p[0].toFixed(1), cy: p[1].toFixed(1), r: 2.5, fill: color }, [svg('title', {}, [values[i].x + '：' + fmt(values[i].y)])]));
     });
-    s.appendChild(svg('text', { x: 0, y: 14, 'font-size': 13 }, ['最高 ' + fmt(max)]));
+    s.appendChild(svg('text', { x: 0, y: 20, 'font-size': 20 }, ['最高 ' + fmt(max)]));
     if (values.length) {
-      s.appendChild(svg('text', { x: pad, y: H - 6, 'font-size': 13 }, [values[0].x]));
-      s.appendChild(svg('text', { x: W - 60, y: H - 6, 'font-size': 13 }, [values[values.length - 1].x]));
+      s.appendChild(svg('text', { x: pad, y: H - 8, 'font-size': 20 }, [values[0].x]));
+      s.appendChild(svg('text', { x: W - 70, y: H - 8, 'font-size': 20 }, [values[values.length - 1].x]));
     }
     box.appendChild(s);
   }
@@ -140,7 +137,7 @@
       $('k-hours').textContent = stats.mean_hours_to_restore.toFixed(1) + ' 小时';
       $('k-rating').textContent = stats.ratings ? stats.mean_rating.toFixed(2) + ' 分' : '—';
       bars($('by-status'), ['pending_dispatch', 'dispatched', 'accepted', 'resolved', 'closed', 'cancelled'].map(function (k) {
-        return [BST.STATUS[k], count[k] || 0, k === 'pending_dispatch' ? '#ad6800' : k === 'resolved' || k === 'closed' ? '#237804' : '#0b5cad'];
+        return [BST.STATUS[k], count[k] || 0, k === 'pending_dispatch' ? 'amber' : k === 'resolved' || k === 'closed' ? 'green' : ''];
       }));
       var latest = BST.clear($('latest'));
       tickets.slice(0, 8).forEach(function (t) {

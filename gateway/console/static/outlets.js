@@ -25,9 +25,9 @@
           el('td', { text: (o.kind === 'market' ? '市场化' : '运营商') + '：' + o.categories.map(function (c) { return BST.CATEGORY[c] || c; }).join('、') }),
           el('td', { text: o.phone }),
           el('td', {}, [o.open_tickets + ' / ', el('label', { for: capId, class: 'small', text: '容量' }),
-            el('input', { type: 'number', id: capId, value: o.capacity, min: 1, onchange: function (ev) { patch(o.outlet_id, { capacity: Number(ev.target.value) }, '已修改容量。'); } })]),
-          el('td', {}, [el('span', { class: 'tag ' + (o.active ? 'green' : 'red'), text: o.active ? '启用' : '停用' }),
-            el('button', { type: 'button', class: 'secondary', onclick: function () { patch(o.outlet_id, { active: !o.active }, o.active ? '已停用。' : '已启用。'); } }, [o.active ? '停用' : '启用'])]),
+            el('input', { type: 'number', id: capId, class: 'cap', value: o.capacity, min: 1, onchange: function (ev) { patch(o.outlet_id, { capacity: Number(ev.target.value) }, '已修改容量。'); } })]),
+          el('td', {}, [el('span', { class: 'tag ' + (o.active ? 'green' : 'red'), id: 'state-' + o.outlet_id, text: o.active ? '启用' : '停用' }),
+            el('button', { type: 'button', class: 'secondary', id: 'toggle-' + o.outlet_id, onclick: function () { patch(o.outlet_id, { active: !o.active }, o.active ? '已停用。' : '已启用。'); } }, [o.active ? '停用' : '启用'])]),
         ]));
       });
     } catch (e) { BST.fail(e); }

@@ -36,8 +36,9 @@
     if (t.status === 'accepted') {
       var fileId = 'photo-' + id, noteId = 'note-' + id;
       var box = el('div', { class: 'resolve' }, [
-        el('label', { for: fileId, text: '修好后拍照（必需）' }),
-        el('input', { type: 'file', id: fileId, accept: 'image/*', capture: 'environment' }),
+        el('input', { type: 'file', id: fileId, accept: 'image/*', capture: 'environment', class: 'camera-input' }),
+        el('label', { for: fileId, class: 'camera-button', text: '拍照（修好后必需）' }),
+        el('img', { id: 'thumb-' + id, class: 'thumb', alt: '修好后的照片', hidden: true }),
         el('div', { class: 'small', id: 'photo-state-' + id, 'aria-live': 'polite' }),
         el('label', { for: noteId, text: '维修说明' }),
         el('textarea', { id: noteId, placeholder: '例如：高频头进水，更换后信号恢复' }),
@@ -57,6 +58,10 @@
   async function upload(id) {
     var input = $('photo-' + id), state = $('photo-state-' + id);
     if (!input.files.length) return;
+    var thumb = $('thumb-' + id);
+    if (thumb.src) URL.revokeObjectURL(thumb.src);
+    thumb.src = URL.createObjectURL(input.files[0]);
+    thumb.hidden = false;
     state.textContent = '正在上传照片…';
     var form = new FormData();
     form.append('file', input.files[0]);
@@ -64,6 +69,7 @@
       var r = await BST.api('POST', '/api/v1/repair/uploads', form);
       uploads[id] = r.evidence_id;
       state.textContent = '照片已上传';
+      BST.say('');
     } catch (e) { state.textContent = e.detail; delete uploads[id]; }
   }
 
