@@ -331,6 +331,7 @@ async def test_a_county_admin_sees_a_new_ticket_on_the_dashboard_without_reloadi
         page.driver.set_window_size(360, 740)
         page.go("/console/dashboard")
         page.visible("#latest li[data-ticket]")
+        page.visible("#trend-share svg")
         keep(page.screenshot("dashboard-360"), "console-dashboard-360.png")
         assert page.script_errors() == []
 

@@ -64,7 +64,7 @@
     points.forEach(function (p) {
       var x = pad + (p.lng - minLng) * k + ((W - 2 * pad) - spanLng * k) / 2;
       var y = H - pad - (p.lat - minLat) * k - ((H - 2 * pad) - spanLat * k) / 2;
-      var c = svg('circle', { cx: x.toFixed(1), cy: y.toFixed(1), r: p.kind === 'ticket' ? 5 : (p.r || 7),
+      var c = svg('circle', { cx: x.toFixed(1), cy: y.toFixed(1), r: p.kind === 'ticket' ? 7 : (p.r || 9),
         fill: p.kind === 'ticket' ? '#c8102e' : '#0b5cad', 'fill-opacity': p.kind === 'ticket' ? 0.85 : 0.7,
         class: p.kind }, [svg('title', {}, [p.label])]);
       s.appendChild(c);
