@@ -51,7 +51,9 @@ ERRORS = {
     "409": "状态不允许或重复 (wrong state or duplicate)",
     "422": "输入有误，逐字段说明 (invalid input, field-level errors)",
     "429": "请求太频繁，见 Retry-After (rate limited)",
+    "503": "服务暂时不可用，见 Retry-After (a service or the database did not answer)",
 }
+GONE = {"get_mini_app", "open_mini_app", "authorize_mini_app", "get_mini_app_consent_prompt"}
 PUBLIC = {
     "healthz",
     "readyz",
@@ -183,6 +185,11 @@ def enrich(app: FastAPI) -> None:
                     if status == "401" and op_id in PUBLIC and op_id != "issue_token":
                         continue
                     responses[status] = {"description": text, "content": problem}
+                if op_id in GONE:
+                    responses["410"] = {
+                        "description": "已下架，detail 给出理由 (delisted)",
+                        "content": problem,
+                    }
                 example = EXAMPLES.get(op_id)
                 body = op.get("requestBody", {}).get("content", {}).get("application/json")
                 if example and body is not None:

@@ -147,3 +147,10 @@ async def test_the_openapi_document_has_bearer_chinese_summaries_examples_and_pr
     assert "security" not in spec["paths"]["/api/v1/mini-apps"]["get"]
     assert unknown.status_code == 401 and page.status_code == 200 and "请重新登录" in page.text
     assert nonsense.status_code == 404
+
+
+async def test_a_delisted_app_answers_410_in_the_document_too(platform):
+    async with platform.client() as client:
+        spec = (await client.get("/openapi.json")).json()
+    get_app = spec["paths"]["/api/v1/mini-apps/{app_id}"]["get"]
+    assert {"404", "410", "503"} <= set(get_app["responses"]) and "security" not in get_app
