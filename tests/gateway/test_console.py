@@ -409,3 +409,56 @@ async def test_outlets_poster_and_the_coming_panels_and_elder_mode(platform, wal
     assert landing.status_code == 200 and all(
         link in landing.text for link in ('href="/console/"', 'href="/docs"', 'href="/redoc"', 'href="/r/')
     )
+
+
+@needs_chromium
+async def test_staff_sign_in_with_the_keyboard_alone_and_every_page_fits_a_phone(platform, phone, tmp_path):
+    """Tab to the fields, a wrong password shows the API's Chinese detail, Enter signs in; then every console page
+    is laid out without sideways scrolling on a 360-px screen and keeps a label on every control."""
+    account = await create_staff(
+        platform,
+        roles=["county_admin", "app_reviewer", "department_staff"],
+        region="530102",
+        display_name="多岗人员",
+    )
+    page = Page(phone, platform.gateway_url, tmp_path)
+
+    def by_keyboard() -> None:
+        from selenium.webdriver.common.keys import Keys
+
+        page.go("/console/")
+        body = page.driver.find_element(By.TAG_NAME, "body")
+        reached = []
+        for _ in range(12):
+            body.send_keys(Keys.TAB) if not reached else page.driver.switch_to.active_element.send_keys(
+                Keys.TAB
+            )
+            reached.append(page.driver.switch_to.active_element.get_attribute("id") or "")
+            if reached[-1] == "username":
+                break
+        assert reached[-1] == "username", reached
+        active = page.driver.switch_to.active_element
+        active.send_keys(account["username"], Keys.TAB)
+        page.driver.switch_to.active_element.send_keys("wrong-password-1", Keys.ENTER)
+        page.has_text("#status", "用户名或密码错误")
+        page.screenshot("signin-wrong")
+        page.type("#password", account["password"])
+        page.driver.switch_to.active_element.send_keys(Keys.ENTER)
+        page.wait.until(ec.url_contains("/console/review"))
+        for path in (
+            "review",
+            "dashboard",
+            "outlets?county=530102",
+            "poster?county=530102",
+            "intake",
+            "rectifications",
+        ):
+            page.go(f"/console/{path}")
+            page.visible("#main h1")
+            page.wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+            page.driver.implicitly_wait(0)
+            page.screenshot("phone-" + path.split("?")[0])
+            assert page.unlabelled_controls() == [], path
+        assert page.script_errors() == []
+
+    await asyncio.to_thread(by_keyboard)

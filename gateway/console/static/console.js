@@ -52,7 +52,7 @@
       return await send(method, path, body, s && s.access);
     } catch (e) {
       if (e.status === 401 && s && await refresh()) return send(method, path, body, BST.session().access);
-      if (e.status === 401) BST.signOut(true);
+      if (e.status === 401 && s && s.access) BST.signOut(true);
       throw e;
     }
   };

@@ -22,9 +22,9 @@
         var capId = 'cap-' + o.outlet_id;
         body.appendChild(el('tr', {}, [
           el('td', {}, [el('strong', { text: o.name }), el('div', { class: 'small', text: o.outlet_id + ' · ' + o.business_hours })]),
-          el('td', { text: (o.kind === 'market' ? '市场化' : '运营商') + '：' + o.categories.map(function (c) { return BST.CATEGORY[c] || c; }).join('、') }),
-          el('td', { text: o.phone }),
-          el('td', {}, [o.open_tickets + ' / ', el('label', { for: capId, class: 'small', text: '容量' }),
+          el('td', { 'data-label': '业务', text: (o.kind === 'market' ? '市场化' : '运营商') + '：' + o.categories.map(function (c) { return BST.CATEGORY[c] || c; }).join('、') }),
+          el('td', { 'data-label': '电话', text: o.phone }),
+          el('td', { 'data-label': '在办' }, [o.open_tickets + ' / ', el('label', { for: capId, class: 'small', text: '容量' }),
             el('input', { type: 'number', id: capId, class: 'cap', value: o.capacity, min: 1, onchange: function (ev) { patch(o.outlet_id, { capacity: Number(ev.target.value) }, '已修改容量。'); } })]),
           el('td', {}, [el('span', { class: 'tag ' + (o.active ? 'green' : 'red'), id: 'state-' + o.outlet_id, text: o.active ? '启用' : '停用' }),
             el('button', { type: 'button', class: 'secondary', id: 'toggle-' + o.outlet_id, onclick: function () { patch(o.outlet_id, { active: !o.active }, o.active ? '已停用。' : '已启用。'); } }, [o.active ? '停用' : '启用'])]),
