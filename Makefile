@@ -4,16 +4,23 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format proto proto-check bench soak migrate seed clean
+.PHONY: run demo test lint format proto proto-check bench soak migrate seed clean
 
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@echo "==> setting up the Python environment in $(VENV) (first time, or after pyproject.toml changed)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "==> updating pip"
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "==> installing the platform and its dependencies (about 30 s) ..."
+	@$(BIN)/python -m pip install --quiet --progress-bar off -e '.[dev]'
+	@touch $(STAMP)
+	@echo "==> installed"
 
-run: $(STAMP)  ## migrate, seed and run the gateway and the four services (Ctrl-C stops everything)
-	$(BIN)/bst up
+run: $(STAMP)  ## migrate, seed and run the gateway and the four services; prints one "ready" line with the URLs
+	@$(BIN)/python scripts/run.py
+
+demo: $(STAMP)  ## walk the core story against a running platform (`make run` in another terminal); DEMO_URL to point elsewhere
+	@$(BIN)/python scripts/demo.py $(DEMO_URL)
 
 test: $(STAMP)  ## the whole suite; also on PostgreSQL and Redis when BST_TEST_POSTGRES_URL / BST_TEST_REDIS_URL are set
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -6,10 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from gateway import problems
+from gateway.console.openapi import enrich as enrich_openapi
+from gateway.console.pages import STATIC as CONSOLE_STATIC
 from gateway.observability import RequestContextMiddleware
-from gateway.routers import ROUTERS
+from gateway.routers import ROUTERS, console, docs, landing, problem_pages
 from gateway.runtime import GatewayRuntime
 from services.kernel.background import freeze_startup_objects
 from services.kernel.redis import RedisHandle
@@ -34,11 +37,17 @@ def create_app(settings: Settings | None = None, *, redis: RedisHandle | None = 
         title="办事通 API",
         version="1.0.0",
         lifespan=lifespan,
+        docs_url=None,  # served offline by gateway.routers.docs
+        redoc_url=None,
         description="一部手机办事通: unified identity, mini-app registry and the public API of the services.",
     )
     app.state.settings = settings
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    for router in (landing.router, console.router, docs.router, problem_pages.router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=CONSOLE_STATIC), name="static")
+    enrich_openapi(app)  # Bearer scheme, Chinese summaries, examples, problem responses
     app.add_middleware(RequestContextMiddleware)
     return app

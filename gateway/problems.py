@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gateway import messages
 from services.kernel.errors import (
     CODE_KEY,
     FIELDS_KEY,
@@ -89,6 +90,7 @@ def problem(
     }
     if errors:
         body["errors"] = errors
+    messages.localize(body, retry_after=(headers or {}).get("Retry-After"))  # Chinese detail, English kept
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
