@@ -164,12 +164,11 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
                         session=session, principal=principal, application_no=replay
                     )
                     return application_message(application)
-        facts = await self._facts_for(
-            context, principal, [request.item_code], request.idempotency_key or request.item_code
-        )
         number = await self.numbers.next_number(
             request.region if request.region.isdigit() else "530000", apps.utcnow()
         )
+        # the read is recorded in the holder's use record against the case it is for: its number
+        facts = await self._facts_for(context, principal, [request.item_code], number)
         async with self.db.transaction() as session:
             application = await apps.submit_application(
                 session=session,
