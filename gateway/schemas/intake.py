@@ -225,7 +225,9 @@ class Conclusion(Opinion):
     outcome: Literal["approved", "denied"]
     reasons: str = Field(default="", max_length=2000, description="required when denied")
     result_fields: dict[str, str] = Field(
-        default_factory=dict, description="fields of the resulting e-license"
+        default_factory=dict,
+        description="fields of the resulting e-license, named as its type's fields (GET /api/v1/licenses/types); "
+        "unless every field is given, the wallet gets the approval document (APPROVAL-DOC) instead",
     )
 
 

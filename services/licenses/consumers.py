@@ -48,6 +48,18 @@ class ApplicationResults(EventConsumer):
             kind = await session.get(LicenseType, APPROVAL_DOC)
             if kind is None:
                 return
+        if kind.code != APPROVAL_DOC:
+            given = {str(k): str(v) for k, v in (payload.get("result_fields") or {}).items()}
+            fields = {f["name"]: given.get(f["name"], "") for f in kind.fields}
+            if any(not v for v in fields.values()):
+                # A sealed license with blank fields would be worse than none: the approval document instead.
+                log.warning(
+                    "result fields incomplete; issuing the approval document",
+                    extra={"type": kind.code, "application": application_no, "given": sorted(given)},
+                )
+                kind = await session.get(LicenseType, APPROVAL_DOC)
+                if kind is None:
+                    return
         if kind.code == APPROVAL_DOC:
             fields = {
                 "application_no": application_no,
@@ -55,13 +67,6 @@ class ApplicationResults(EventConsumer):
                 "outcome": "准予许可",
                 "concluded_at": str(payload.get("concluded_at") or ""),
             }
-        else:
-            given = {str(k): str(v) for k, v in (payload.get("result_fields") or {}).items()}
-            fields = {f["name"]: given.get(f["name"], "") for f in kind.fields}
-            if any(not v for v in fields.values()):
-                log.warning(
-                    "result fields incomplete", extra={"type": kind.code, "application": application_no}
-                )
         rules = self.licenses
         link = await session.get(HolderLink, applicant)
         await rules.create_license(

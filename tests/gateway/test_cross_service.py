@@ -12,8 +12,11 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import pytest
+
 from services.kernel.events import stream_name
 from tests.gateway.test_identity import platform_demo_password
+from tests.gateway.test_intake_support import Clock, due
 from tests.helpers import admin_token, create_staff, new_phone, password_tokens, sms_tokens
 from tests.services.licenses.conftest import new_id_number
 
@@ -103,7 +106,15 @@ async def redeliver_conclusion(platform: Any, application_no: str) -> str:
     raise AssertionError(f"no concluded event of {application_no} on {stream}")
 
 
-async def test_an_e_license_prefills_and_waives_then_the_case_ends_in_the_wallet_and_a_review(platform):
+@pytest.fixture
+def clock(monkeypatch):
+    """The intake service's clock (its rules run in the test's process); the other services keep real time."""
+    return Clock(monkeypatch)
+
+
+async def test_an_e_license_prefills_and_waives_then_the_case_ends_in_the_wallet_and_a_review(
+    platform, clock
+):
     # An issuing department issues an ID-card e-license to a citizen's ID number.
     number = new_id_number()
     issuer = await staff_account(platform, roles=["license_issuer"], region="53", department=POLICE)
@@ -124,7 +135,9 @@ async def test_an_e_license_prefills_and_waives_then_the_case_ends_in_the_wallet
         (id_card_id, "ID-CARD")
     ]
 
-    # The citizen applies without typing name or ID number and without uploading the ID card (双免).
+    # The citizen applies without typing name or ID number and without uploading the ID card (双免), on
+    # Wednesday 30 December 2026.
+    clock.set(2026, 12, 30)
     async with platform.client(citizen) as client:
         item = (await client.get(f"/api/v1/intake/items/{SHOP}")).json()
         submitted = await client.post(
@@ -138,6 +151,9 @@ async def test_an_e_license_prefills_and_waives_then_the_case_ends_in_the_wallet
     application = submitted.json()
     number_ = application["application_no"]
     assert application["status"] == "submitted"
+    # online: an acceptance opinion within 2 working days: 31 December, then 元旦 (Friday 1 January 2027) and the
+    # weekend are rest -> Monday 4 January 2027.
+    assert application["acceptance_due"] == due("2027-01-04") == application["next_deadline"]
     assert {"name", "id_number"} <= set(application["prefilled"])
     assert application["waived_materials"] == ["id-card"]
 
@@ -154,6 +170,7 @@ async def test_an_e_license_prefills_and_waives_then_the_case_ends_in_the_wallet
 
     # Staff of the item's department in the county: 补齐补正 → resubmitted → accepted → approved.
     staff = await staff_account(platform, roles=["department_staff"], region=COUNTY, department=MARKET)
+    clock.set(2027, 1, 4)
     async with platform.client(staff) as client:
         correction = await client.post(
             f"/api/v1/intake/applications/{number_}/request-correction",
@@ -161,6 +178,8 @@ async def test_an_e_license_prefills_and_waives_then_the_case_ends_in_the_wallet
         )
     assert correction.status_code == 200, correction.text
     assert correction.json()["status"] == "correction_requested"
+    assert correction.json()["next_deadline"] is None  # the clock waits for the applicant
+    clock.set(2027, 2, 4)  # the Thursday before 春节
     async with platform.client(citizen) as client:
         resubmitted = await client.post(
             f"/api/v1/intake/applications/{number_}/resubmit",
@@ -168,6 +187,9 @@ async def test_an_e_license_prefills_and_waives_then_the_case_ends_in_the_wallet
         )
     assert resubmitted.status_code == 200, resubmitted.text
     assert resubmitted.json()["status"] == "submitted"
+    # The clock restarts: 春节 (除夕 5 February to 8 February 2027) and the two rest days made up for its
+    # weekend (9-10 February) are not working days -> 11 and 12 February.
+    assert resubmitted.json()["acceptance_due"] == due("2027-02-12")
     result_fields = {
         "name": "春城米线店",
         "credit_code": "92530102MA6K0000X1",
@@ -177,12 +199,15 @@ async def test_an_e_license_prefills_and_waives_then_the_case_ends_in_the_wallet
         "scope": "餐饮服务",
     }
     async with platform.client(staff) as client:
+        clock.set(2027, 2, 11)
         accepted = await client.post(f"/api/v1/intake/applications/{number_}/accept", json={})
+        clock.set(2027, 2, 12)
         concluded = await client.post(
             f"/api/v1/intake/applications/{number_}/conclude",
             json={"outcome": "approved", "result_fields": result_fields},
         )
     assert accepted.status_code == 200 and accepted.json()["status"] == "accepted", accepted.text
+    assert accepted.json()["completion_due"] == due("2027-02-12")  # promised 1 working day
     assert concluded.status_code == 200 and concluded.json()["status"] == "concluded", concluded.text
     actions = [t["action"] for t in concluded.json()["timeline"]]
     assert actions == ["submitted", "request_correction", "resubmitted", "accept", "conclude"], actions
@@ -289,3 +314,35 @@ async def test_a_delegated_agent_files_for_a_resident_but_reads_nothing_else_of_
     async with platform.client(own) as client:
         listed_own = (await client.get("/api/v1/intake/applications", params={"mine": "true"})).json()
     assert {a["application_no"] for a in listed_own["items"]} == {own_no, filed_no}
+
+
+async def test_an_approval_concluded_as_the_contract_says_lands_as_the_approval_document(platform):
+    """`conclude {outcome: "approved"}` without the result license's fields: the wallet gets the sealed approval
+    document (办件结果) naming the case, not a business license with blank fields."""
+    phone = new_phone()
+    citizen = (await sms_tokens(platform, phone))["access_token"]
+    body = shop_application()
+    body["form"] |= {"name": "赵六", "id_number": new_id_number()}
+    body["materials"].append({"material_id": "id-card", "file_id": "F-id-1"})
+    async with platform.client(citizen) as client:
+        submitted = await client.post("/api/v1/intake/applications", json=body)
+    assert submitted.status_code == 201, submitted.text
+    assert submitted.json()["prefilled"] == [] and submitted.json()["waived_materials"] == []
+    number_ = submitted.json()["application_no"]
+    staff = await staff_account(platform, roles=["department_staff"], region=COUNTY, department=MARKET)
+    async with platform.client(staff) as client:
+        accepted = await client.post(f"/api/v1/intake/applications/{number_}/accept", json={})
+        concluded = await client.post(
+            f"/api/v1/intake/applications/{number_}/conclude", json={"outcome": "approved"}
+        )
+    assert accepted.status_code == 200 and concluded.status_code == 200, concluded.text
+
+    async def wallet_now() -> dict[str, Any]:
+        async with platform.client(citizen) as client:
+            return (await client.get("/api/v1/me/licenses")).json()  # type: ignore[no-any-return]
+
+    wallet = await until(wallet_now, lambda w: bool(w["licenses"]))
+    [doc] = wallet["licenses"]
+    assert doc["type"] == "APPROVAL-DOC" and doc["issuer"] == MARKET
+    assert doc["fields"]["application_no"] == number_ and doc["fields"]["item_name"] == "个体工商户设立登记"
+    assert all(doc["fields"].values())
