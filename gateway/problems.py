@@ -10,6 +10,7 @@ import grpc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -24,6 +25,7 @@ from services.kernel.errors import (
 log = logging.getLogger("bst.gateway.problems")
 
 PROBLEM_JSON = "application/problem+json"
+REDIS_RETRY_AFTER_SECONDS = 5
 
 HTTP_STATUS: dict[grpc.StatusCode, int] = {
     grpc.StatusCode.INVALID_ARGUMENT: 422,
@@ -107,7 +109,7 @@ def _rpc_problem(request: Request, error: grpc.aio.AioRpcError) -> JSONResponse:
     headers = {"Retry-After": str(meta[RETRY_AFTER_KEY])} if RETRY_AFTER_KEY in meta else None
     if status >= 500:
         log.warning("service call failed", extra={"grpc_code": error.code().name, "details": error.details()})
-        detail = "a service did not answer in time" if status in (503, 504) else "a service failed"
+        detail = "服务暂时没有应答，请稍后再试" if status in (503, 504) else "服务出错，已记录"
     else:
         detail = error.details() or TITLES.get(status, "Error")
     return problem(request, status, detail, code, errors=errors, headers=headers)
@@ -127,7 +129,7 @@ def install(app: FastAPI) -> None:
             {"field": _field_name(tuple(e.get("loc", ()))), "message": str(e.get("msg", ""))}
             for e in exc.errors()
         ]
-        return problem(request, 422, "some fields are invalid", "invalid_input", errors=errors)
+        return problem(request, 422, "部分字段无效，请检查后重试", "invalid_input", errors=errors)
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
@@ -149,7 +151,7 @@ def install(app: FastAPI) -> None:
             return problem(
                 request,
                 503,
-                "the service is busy; please try again in a moment",
+                "服务繁忙，请稍后再试",
                 "busy",
                 headers={"Retry-After": "1"},
             )
@@ -157,12 +159,25 @@ def install(app: FastAPI) -> None:
         return problem(
             request,
             503,
-            "the database did not answer; please try again",
+            "数据库暂时没有应答，请稍后再试",
             "database_unavailable",
             headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(RedisError)
+    async def _redis(request: Request, exc: RedisError) -> JSONResponse:
+        # Sign-in, SMS codes, scan-to-login and sign-out need Redis (limits, codes, revocations): while it is away
+        # they answer 503 and the client retries; nothing half-done is acknowledged.
+        log.warning("redis unavailable", extra={"path": request.url.path, "error": type(exc).__name__})
+        return problem(
+            request,
+            503,
+            "身份服务暂时不可用，请稍后再试",
+            "dependency_unavailable",
+            headers={"Retry-After": str(REDIS_RETRY_AFTER_SECONDS)},
         )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", extra={"path": request.url.path})
-        return problem(request, 500, "something went wrong on our side; it has been logged", "internal_error")
+        return problem(request, 500, "服务内部出错，已记录", "internal_error")

@@ -88,8 +88,11 @@ class GatewayRuntime:
             try:
                 await asyncio.wait_for(probe(), timeout=2.0)
                 checks[name] = "ok"
-            except Exception as exc:  # any failure means not ready; say what it was
-                checks[name] = f"{type(exc).__name__}: {exc}"[:200]
+            except (
+                Exception
+            ) as exc:  # any failure means not ready: name the dependency, keep the details in the log
+                log.warning("readiness check failed", extra={"dependency": name, "error": f"{exc}"[:200]})
+                checks[name] = "unavailable"
         checks.update(await self.clients.health())
         return checks
 

@@ -121,11 +121,13 @@ class AccountCreate(StrictModel):
 
 
 class AccountUpdate(StrictModel):
-    status: AccountStatus | None = None
-    roles: Annotated[list[Role], Field(min_length=1, max_length=len(Role))] | None = None
-    region: RegionScope | None = None
-    display_name: Name | None = None
-    outlet_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,40}$")] | None = None
+    """Only the fields sent change; `null` is not a value here (a region or role list cannot be removed)."""
+
+    status: AccountStatus = Field(default=None)  # type: ignore[assignment]
+    roles: Annotated[list[Role], Field(min_length=1, max_length=len(Role))] = Field(default=None)  # type: ignore[assignment]
+    region: RegionScope = Field(default=None)  # type: ignore[assignment]
+    display_name: Name = Field(default=None)  # type: ignore[assignment]
+    outlet_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,40}$")] = Field(default=None)  # type: ignore[assignment]
 
 
 class AccountRead(BaseModel):

@@ -324,7 +324,7 @@ class Identity:
                     .where(RefreshToken.account_id == account.id, RefreshToken.revoked_at.is_(None))
                     .values(revoked_at=utcnow())
                 )
-                await self._revocations.revoke(subject=account.id)
+                await self._revocations.revoke(subject=account.id, queue_if_down=True)
                 self.audit(session, "account_disabled", actor=principal.sub, subject=account.id, ip=ip)
             else:
                 account.failed_logins, account.locked_until = 0, None
@@ -332,7 +332,7 @@ class Identity:
                 self.audit(session, "account_enabled", actor=principal.sub, subject=account.id, ip=ip)
         if before["roles"] != account.roles or before["region"] != account.region:
             # Tokens carrying the old roles stop now; the next refresh carries the new ones.
-            await self._revocations.revoke(subject=account.id)
+            await self._revocations.revoke(subject=account.id, queue_if_down=True)
             self.audit(
                 session,
                 "role_changed",
