@@ -10,6 +10,7 @@ import grpc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -63,6 +64,36 @@ TITLES = {
     503: "Service unavailable",
     504: "Timed out",
 }
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str | None = None
+    errors: list[dict[str, str]] | None = None
+
+
+# What any route may answer besides its own success: the middleware and dependencies stand before every route
+# (401/403 for tokens, 413 for bodies, 429 limits, 503 while a dependency is away), plus the routes' own refusals.
+COMMON_STATUSES = (400, 401, 403, 404, 409, 410, 413, 415, 422, 429, 500, 501, 503, 504)
+
+
+def problem_responses() -> dict[int | str, dict[str, Any]]:
+    """The problem statuses for every route's OpenAPI responses (`include_router(..., responses=...)`), so every
+    status a route can answer is listed."""
+    schema = Problem.model_json_schema()
+    return {
+        status: {"description": TITLES.get(status, "Error"), "content": {PROBLEM_JSON: {"schema": schema}}}
+        for status in COMMON_STATUSES
+    }
+
+
+HTTP_DETAILS = {404: "找不到该资源", 405: "不支持该请求方法"}
 
 
 def http_status_of(status: grpc.StatusCode, code: str | None = None) -> int:
@@ -142,7 +173,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, f"http_{exc.status_code}")
-        return problem(request, exc.status_code, str(exc.detail), code, headers=getattr(exc, "headers", None))
+        detail = HTTP_DETAILS.get(exc.status_code, str(exc.detail))
+        return problem(request, exc.status_code, detail, code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(OperationalError)
     async def _database(request: Request, exc: OperationalError) -> JSONResponse:

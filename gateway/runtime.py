@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 
 from gateway.clients import ServiceClients
+from gateway.identity.delegation import Delegations
 from gateway.identity.keys import KeyStore
 from gateway.identity.qrlogin import QrLogins
 from gateway.identity.service import Identity
@@ -46,6 +47,7 @@ class GatewayRuntime:
         self.identity = Identity.build(
             settings, self.keys, self.limiter, self.revocations, sms_backend(settings.sms_backend)
         )
+        self.delegations = Delegations(self.identity, self.redis.client, settings.redis_namespace)
         self.qr_logins = QrLogins(self.redis.client, settings.redis_namespace, settings.public_url)
         self.clients = ServiceClients(settings)
         self.sms_consumer = RepairSms(

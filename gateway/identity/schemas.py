@@ -103,6 +103,26 @@ class DelegationRequest(StrictModel):
     resident: Resident
 
 
+class DelegationStarted(BaseModel):
+    delegation_id: str
+    expires_in: int
+
+
+class DelegationConfirm(StrictModel):
+    code: SmsDigits
+
+
+class DelegationRead(BaseModel):
+    """One delegation: which agent acted for which resident, when, and until when."""
+
+    agent_id: str
+    agent_name: str
+    agent_region: str | None
+    resident_id: str
+    at: dt.datetime
+    expires_at: str | None
+
+
 class DelegationToken(BaseModel):
     access_token: str
     resident_id: str
