@@ -352,9 +352,9 @@ class EventConsumer:
                 claimed = await self.redis.xclaim(
                     stream, self.group, self.consumer_name, self.retry_after_ms, [message_id]
                 )
-                if not claimed:
+                if not claimed and await self.redis.xrange(stream, message_id, message_id, count=1):
                     continue  # another consumer took it
-                if claimed[0][1] is None:  # gone from the stream before it was processed: say so, loudly
+                if not claimed or claimed[0][1] is None:  # deleted before it was processed: say so, loudly
                     log.error(
                         "a pending event was deleted from the stream before it was processed",
                         extra={"stream": stream, "id": message_id.decode(), "group": self.group},
