@@ -1,8 +1,9 @@
 """Faults with real processes: `bst up` under ticket-creation load while a service or the embedded Redis is killed
 (SIGKILL), Redis is stopped and started, and a service gets SIGTERM. Each fault reports the requests during it,
 the errors, the seconds until creation worked again, acknowledged-but-lost tickets (must be 0) and duplicates
-(must be 0). Every creation carries an `Idempotency-Key`; a failed one is retried with the same key and body, as
-the app does. The figures are written to stdout and to `faults.json` in the test's directory.
+(must be 0); afterwards every outbox row of repair is published and in its stream. Every creation carries an
+`Idempotency-Key`; a failed one is retried with the same key and body, as the app does. The figures are written
+to stdout and to `faults.json` in the test's directory.
 
 CI runs a short load (`BST_FAULT_SECONDS`, 4 s of load around each fault); a longer run is the same test with a
 bigger number.
@@ -175,6 +176,44 @@ async def my_ticket_numbers(base: str, token: str) -> list[str]:
                 return numbers
 
 
+def redis_socket_of(supervisor: int) -> str | None:
+    """The embedded Redis's socket, from its process title (`redis-server unixsocket:<path>`)."""
+    for command in children_of(supervisor).values():
+        match = re.search(r"redis-server unixsocket:(\S+)", command)
+        if match:
+            return match.group(1)
+    return None
+
+
+async def outbox_against_stream(var_dir: Path, socket_path: str, namespace: str) -> dict[str, int]:
+    """Every outbox row of repair is published, and every published event is in repair's stream."""
+    import sqlite3
+
+    from redis.asyncio import Redis
+
+    deadline = time.monotonic() + 30
+    while True:
+        with sqlite3.connect(var_dir / "repair.db") as db:
+            rows = db.execute("SELECT event_id, published_at FROM outbox").fetchall()
+        unpublished = [r for r in rows if r[1] is None]
+        if not unpublished or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.5)
+    redis = Redis(unix_socket_path=socket_path)
+    try:
+        entries = await redis.xrange(f"{namespace}:events:repair")
+    finally:
+        await redis.aclose()
+    published = {fields[b"event_id"].decode() for _, fields in entries}
+    outbox = {r[0] for r in rows}
+    return {
+        "outbox_rows": len(outbox),
+        "unpublished": len(unpublished),
+        "missing_from_stream": len(outbox - published),
+        "stream_entries": len(entries),
+    }
+
+
 def figures(load: Load, fault_at: float, end: float) -> dict[str, float | int]:
     during = [(t, ok) for t, ok in load.log if fault_at <= t <= end]
     failures = [t for t, ok in during if not ok]
@@ -238,6 +277,12 @@ async def test_faults_under_creation_load_lose_and_duplicate_nothing(tmp_path):
         await asyncio.gather(*workers)
         await load.settle()
         numbers = await my_ticket_numbers(base, token)
+        socket_path = redis_socket_of(up.pid)
+        events = (
+            await outbox_against_stream(tmp_path / "var", socket_path, "bst")
+            if socket_path
+            else {"skipped": 1}
+        )
         lost = [n for n in load.acknowledged.values() if n not in numbers]
         duplicates = len(numbers) - len(set(load.acknowledged.values()))
         summary = {
@@ -245,6 +290,7 @@ async def test_faults_under_creation_load_lose_and_duplicate_nothing(tmp_path):
             "never_answered": len(load.pending),
             "acknowledged_but_lost": len(lost),
             "duplicates": duplicates,
+            **{f"events_{k}": v for k, v in events.items()},
         }
     finally:
         up.send_signal(signal.SIGTERM)
@@ -259,4 +305,7 @@ async def test_faults_under_creation_load_lose_and_duplicate_nothing(tmp_path):
     assert up.returncode == 0
     assert summary["acknowledged"] > 0 and summary["never_answered"] == 0
     assert lost == [] and duplicates == 0, summary
+    assert summary.get("events_unpublished", 0) == 0 and summary.get("events_missing_from_stream", 0) == 0, (
+        summary
+    )
     assert all(row["requests_during_fault"] > 0 for row in report.values()), report
