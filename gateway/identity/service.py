@@ -309,6 +309,10 @@ class Identity:
         if account.id == principal.sub and account_in.status == AccountStatus.DISABLED:
             raise Forbidden("you cannot disable your own account", code="cannot_disable_self")
         changes = account_in.model_dump(exclude_unset=True)
+        if account.id == principal.sub and Role.PLATFORM_ADMIN not in changes.get(
+            "roles", [Role.PLATFORM_ADMIN]
+        ):
+            raise Forbidden("不能取消自己的平台管理员角色", code="cannot_demote_self")
         if {"roles", "region", "outlet_id"} & changes.keys():
             if account.kind != AccountKind.STAFF:
                 raise InvalidInput("only staff accounts have roles and regions", code="not_staff")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import admin_token, create_staff
+from tests.helpers import admin_token, create_staff, password_tokens
 
 pytestmark = pytest.mark.security
 
@@ -40,3 +40,15 @@ async def test_null_in_an_account_update_is_422_and_changes_nothing(platform, fi
     assert reply.json()["errors"][0]["field"] == field
     assert account["region"] == "530102" and account["roles"] == ["county_admin"]
     assert account["status"] == "active" and account["display_name"] == staff["display_name"]
+
+
+async def test_an_admin_cannot_remove_their_own_admin_role(platform):
+    admin = await create_staff(platform, roles=["platform_admin"], region="53")
+    tokens = await password_tokens(platform, admin["username"], admin["password"])
+    async with platform.client(tokens["access_token"]) as client:
+        demoted = await client.patch(
+            f"/api/v1/admin/accounts/{admin['id']}", json={"roles": ["county_admin"]}
+        )
+        account = await account_by_id(client, admin["id"])
+    assert demoted.status_code == 403 and demoted.json()["code"] == "cannot_demote_self"
+    assert account["roles"] == ["platform_admin"]

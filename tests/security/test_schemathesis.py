@@ -18,6 +18,13 @@ pytestmark = pytest.mark.security
 
 EXAMPLES = int(os.environ.get("BST_SCHEMATHESIS_EXAMPLES", "2"))
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance"
+EXCLUDED_FOR_SHARED_DATA = (
+    "^/api/v1/admin/("
+    + "|".join(
+        (r"accounts/[^/]+", "mini-app-members", r"mini-apps/[^/]+/(delist|relist|clear-flag|versions/.*)")
+    )
+    + ")$"
+)
 ROLES = ["anonymous", "citizen", "village_agent", "county_admin", "platform_admin"]
 
 
@@ -64,6 +71,10 @@ async def test_schemathesis_finds_no_5xx_no_schema_violation_no_undocumented_sta
         "/api/v1/admin/signing-keys/rotate",
         "--exclude-path",
         "/api/v1/auth/logout",  # it would sign the run's own token out; test_identity covers it
+        # With the links it infers, the admin run would change real accounts (the admin's own roles) and delist
+        # the first-party apps of the shared test platform; these are covered by their own tests.
+        "--exclude-path-regex",
+        EXCLUDED_FOR_SHARED_DATA,
         *headers,
         "-H",
         "X-Forwarded-For: 10.77.0.1",
@@ -76,6 +87,6 @@ async def test_schemathesis_finds_no_5xx_no_schema_violation_no_undocumented_sta
     text = output.decode(errors="replace")
     (tmp_path / "schemathesis.log").write_text(text)
     assert process.returncode == 0, text[-6000:]
-    assert "Authentication failed" not in text or role == "anonymous", text[
-        -3000:
-    ]  # the token worked throughout
+    if token:  # the run's token worked to the end (nothing signed it out half-way)
+        async with platform.client(token) as client:
+            assert (await client.get("/api/v1/me")).status_code == 200
