@@ -69,33 +69,35 @@ class OwnPlatform:
 async def own_platform(platform: Platform, tmp_path: Path) -> AsyncIterator[OwnPlatform]:
     redis = OwnRedis(tmp_path / "redis")
     await redis.start()
-    port = free_port()
-    settings = platform.settings.model_copy(
-        update={
-            "redis_url": redis.url,
-            "redis_namespace": f"bstown{secrets.token_hex(4)}",
-            "gateway_port": port,
-            "repair_addr": f"127.0.0.1:{free_port()}",
-        }
-    )
-    app = create_app(settings)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on")
-    )
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            serving.result()
-        await asyncio.sleep(0.02)
-    service_redis = RedisHandle(redis.url, tmp_path)
-    repair = await start_service(REPAIR, settings, redis=service_redis)
     try:
-        yield OwnPlatform(settings, redis, f"http://127.0.0.1:{port}", app, repair)
+        port = free_port()
+        settings = platform.settings.model_copy(
+            update={
+                "redis_url": redis.url,
+                "redis_namespace": f"bstown{secrets.token_hex(4)}",
+                "gateway_port": port,
+                "repair_addr": f"127.0.0.1:{free_port()}",
+            }
+        )
+        app = create_app(settings)
+        server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on")
+        )
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            if serving.done():
+                serving.result()
+            await asyncio.sleep(0.02)
+        service_redis = RedisHandle(redis.url, tmp_path)
+        repair = await start_service(REPAIR, settings, redis=service_redis)
+        try:
+            yield OwnPlatform(settings, redis, f"http://127.0.0.1:{port}", app, repair)
+        finally:
+            if redis.process is None or redis.process.poll() is not None:
+                await redis.start()  # let everything close cleanly
+            await repair.stop(grace=1.0)
+            server.should_exit = True
+            await serving
+            await service_redis.close()
     finally:
-        if redis.process is None or redis.process.poll() is not None:
-            await redis.start()  # let everything close cleanly
-        await repair.stop(grace=1.0)
-        server.should_exit = True
-        await serving
-        await service_redis.close()
-        await redis.close()
+        await redis.close()  # the redis-server child never outlives the test
