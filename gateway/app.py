@@ -14,6 +14,7 @@ from gateway.console.pages import STATIC as CONSOLE_STATIC
 from gateway.observability import RequestContextMiddleware
 from gateway.routers import ROUTERS, console, docs, landing, problem_pages
 from gateway.runtime import GatewayRuntime
+from gateway.security import SecurityMiddleware
 from services.kernel.background import freeze_startup_objects
 from services.kernel.redis import RedisHandle
 from services.kernel.settings import Settings, get_settings
@@ -33,21 +34,26 @@ def create_app(settings: Settings | None = None, *, redis: RedisHandle | None = 
         finally:
             await runtime.close()
 
+    production = settings.env == "production"
     app = FastAPI(
         title="办事通 API",
         version="1.0.0",
         lifespan=lifespan,
-        docs_url=None,  # served offline by gateway.routers.docs
-        redoc_url=None,
         description="一部手机办事通: unified identity, mini-app registry and the public API of the services.",
+        # /docs and /redoc are served offline by gateway.routers.docs, and only while there is an OpenAPI
+        # document: in production it is off (the contract is API.md and the published OpenAPI file).
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None if production else "/openapi.json",
     )
     app.state.settings = settings
     problems.install(app)
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(router, responses=problems.problem_responses())
     for router in (landing.router, console.router, docs.router, problem_pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=CONSOLE_STATIC), name="static")
     enrich_openapi(app)  # Bearer scheme, Chinese summaries, examples, problem responses
+    app.add_middleware(SecurityMiddleware)
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -10,6 +10,8 @@ import grpc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -25,6 +27,7 @@ from services.kernel.errors import (
 log = logging.getLogger("bst.gateway.problems")
 
 PROBLEM_JSON = "application/problem+json"
+REDIS_RETRY_AFTER_SECONDS = 5
 
 HTTP_STATUS: dict[grpc.StatusCode, int] = {
     grpc.StatusCode.INVALID_ARGUMENT: 422,
@@ -62,6 +65,36 @@ TITLES = {
     503: "Service unavailable",
     504: "Timed out",
 }
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str | None = None
+    errors: list[dict[str, str]] | None = None
+
+
+# What any route may answer besides its own success: the middleware and dependencies stand before every route
+# (401/403 for tokens, 413 for bodies, 429 limits, 503 while a dependency is away), plus the routes' own refusals.
+COMMON_STATUSES = (400, 401, 403, 404, 409, 410, 413, 415, 422, 429, 500, 501, 503, 504)
+
+
+def problem_responses() -> dict[int | str, dict[str, Any]]:
+    """The problem statuses for every route's OpenAPI responses (`include_router(..., responses=...)`), so every
+    status a route can answer is listed."""
+    schema = Problem.model_json_schema()
+    return {
+        status: {"description": TITLES.get(status, "Error"), "content": {PROBLEM_JSON: {"schema": schema}}}
+        for status in COMMON_STATUSES
+    }
+
+
+HTTP_DETAILS = {404: "找不到该资源", 405: "不支持该请求方法"}
 
 
 def http_status_of(status: grpc.StatusCode, code: str | None = None) -> int:
@@ -109,7 +142,7 @@ def _rpc_problem(request: Request, error: grpc.aio.AioRpcError) -> JSONResponse:
     headers = {"Retry-After": str(meta[RETRY_AFTER_KEY])} if RETRY_AFTER_KEY in meta else None
     if status >= 500:
         log.warning("service call failed", extra={"grpc_code": error.code().name, "details": error.details()})
-        detail = "a service did not answer in time" if status in (503, 504) else "a service failed"
+        detail = "服务暂时没有应答，请稍后再试" if status in (503, 504) else "服务出错，已记录"
     else:
         detail = error.details() or TITLES.get(status, "Error")
     return problem(request, status, detail, code, errors=errors, headers=headers)
@@ -129,7 +162,7 @@ def install(app: FastAPI) -> None:
             {"field": _field_name(tuple(e.get("loc", ()))), "message": str(e.get("msg", ""))}
             for e in exc.errors()
         ]
-        return problem(request, 422, "some fields are invalid", "invalid_input", errors=errors)
+        return problem(request, 422, "部分字段无效，请检查后重试", "invalid_input", errors=errors)
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
@@ -142,7 +175,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, f"http_{exc.status_code}")
-        return problem(request, exc.status_code, str(exc.detail), code, headers=getattr(exc, "headers", None))
+        detail = HTTP_DETAILS.get(exc.status_code, str(exc.detail))
+        return problem(request, exc.status_code, detail, code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(OperationalError)
     async def _database(request: Request, exc: OperationalError) -> JSONResponse:
@@ -151,7 +185,7 @@ def install(app: FastAPI) -> None:
             return problem(
                 request,
                 503,
-                "the service is busy; please try again in a moment",
+                "服务繁忙，请稍后再试",
                 "busy",
                 headers={"Retry-After": "1"},
             )
@@ -159,12 +193,25 @@ def install(app: FastAPI) -> None:
         return problem(
             request,
             503,
-            "the database did not answer; please try again",
+            "数据库暂时没有应答，请稍后再试",
             "database_unavailable",
             headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(RedisError)
+    async def _redis(request: Request, exc: RedisError) -> JSONResponse:
+        # Sign-in, SMS codes, scan-to-login and sign-out need Redis (limits, codes, revocations): while it is away
+        # they answer 503 and the client retries; nothing half-done is acknowledged.
+        log.warning("redis unavailable", extra={"path": request.url.path, "error": type(exc).__name__})
+        return problem(
+            request,
+            503,
+            "身份服务暂时不可用，请稍后再试",
+            "dependency_unavailable",
+            headers={"Retry-After": str(REDIS_RETRY_AFTER_SECONDS)},
         )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", extra={"path": request.url.path})
-        return problem(request, 500, "something went wrong on our side; it has been logged", "internal_error")
+        return problem(request, 500, "服务内部出错，已记录", "internal_error")

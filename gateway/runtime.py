@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 
 from gateway.clients import ServiceClients
+from gateway.identity.delegation import Delegations
 from gateway.identity.keys import KeyStore
 from gateway.identity.passkeys import Passkeys
 from gateway.identity.qrlogin import QrLogins
@@ -49,6 +50,7 @@ class GatewayRuntime:
             settings, self.keys, self.limiter, self.revocations, sms_backend(settings.sms_backend)
         )
         self.passkeys = Passkeys(settings, self.identity, self.redis.client, self.limiter)
+        self.delegations = Delegations(self.identity, self.redis.client, settings.redis_namespace)
         self.qr_logins = QrLogins(self.redis.client, settings.redis_namespace, settings.public_url)
         self.clients = ServiceClients(settings)
         self.sms_consumer = RepairSms(
@@ -92,8 +94,11 @@ class GatewayRuntime:
             try:
                 await asyncio.wait_for(probe(), timeout=2.0)
                 checks[name] = "ok"
-            except Exception as exc:  # any failure means not ready; say what it was
-                checks[name] = f"{type(exc).__name__}: {exc}"[:200]
+            except (
+                Exception
+            ) as exc:  # any failure means not ready: name the dependency, keep the details in the log
+                log.warning("readiness check failed", extra={"dependency": name, "error": f"{exc}"[:200]})
+                checks[name] = "unavailable"
         checks.update(await self.clients.health())
         return checks
 

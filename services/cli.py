@@ -188,20 +188,22 @@ def _pump(prefix: str, stream: object) -> None:
 
 
 def up(settings: Settings) -> int:
-    """Run every process under one supervisor; Ctrl-C (or SIGTERM) stops them all, gracefully."""
+    """Run every process under one supervisor that restarts any that dies (the embedded Redis included), with
+    back-off; Ctrl-C (or SIGTERM) stops them all, gracefully."""
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     settings.resolved_secret_key()  # made once, before any child races for it
     migrate(settings)
     asyncio.run(seed(settings))
 
     env = dict(os.environ)
-    embedded = None
+    supervisor = Supervisor()
+    redis_server = None
     if not settings.redis_url:
-        from services.kernel.redis import EmbeddedRedis
+        from services.kernel.redis import RedisServerProcess
 
-        embedded = EmbeddedRedis(settings.var_dir / "redis")
-        env["BST_REDIS_URL"] = embedded.url
-    children: dict[str, subprocess.Popen[str]] = {}
+        redis_server = RedisServerProcess(settings.var_dir / "redis")
+        env["BST_REDIS_URL"] = redis_server.url
+        supervisor.add("redis", redis_server.argv(), env)
     stopping = threading.Event()
 
     def request_stop(*_: object) -> None:
@@ -209,36 +211,111 @@ def up(settings: Settings) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    processes = _replica_plan(settings, env)
-    width = max(map(len, processes))
     try:
-        for name, (module, own_env) in processes.items():
-            child = subprocess.Popen(
-                [sys.executable, "-m", module],
-                env=own_env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                bufsize=1,
-                start_new_session=True,
-            )
-            children[name] = child
-            threading.Thread(target=_pump, args=(f"{name:<{width}} |", child.stdout), daemon=True).start()
+        if redis_server is not None:
+            supervisor.start("redis")
+            _wait_for_socket(redis_server.socket, 10.0)
+        for name, (module, own_env) in _replica_plan(settings, env).items():
+            supervisor.add(name, [sys.executable, "-m", module], own_env)
+            supervisor.start(name)
         _print_banner(settings)
         while not stopping.is_set():
-            for name, child in children.items():
-                if child.poll() is not None:
-                    log.error(
-                        "a process exited; stopping the platform",
-                        extra={"process": name, "code": child.returncode},
-                    )
-                    stopping.set()
-            stopping.wait(0.5)
+            supervisor.tend()
+            stopping.wait(0.1)
     finally:
-        _stop_all(children, settings.shutdown_grace_seconds + 5)
-        if embedded is not None:
-            embedded.stop()
+        supervisor.stop_all(settings.shutdown_grace_seconds + 5)
+        if redis_server is not None:
+            redis_server.close()
     return 0
+
+
+def _wait_for_socket(path: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    process: subprocess.Popen[str] | None = None
+    started_at: float = 0.0
+    restart_at: float | None = None
+    backoff: float = 0.0
+    restarts: int = 0
+
+
+class Supervisor:
+    """Keeps every child running: a child that exits is started again after a back-off that doubles from
+    `BACKOFF_FIRST` up to `BACKOFF_MAX` seconds while it keeps dying, and starts over once it has run `STABLE`
+    seconds. Every exit and restart is logged."""
+
+    BACKOFF_FIRST = 0.1
+    BACKOFF_MAX = 5.0
+    STABLE = 10.0
+
+    def __init__(self) -> None:
+        self.children: dict[str, Child] = {}
+        self.width = 8
+
+    def add(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+        self.children[name] = Child(name, argv, env)
+        self.width = max(self.width, len(name))
+
+    def start(self, name: str) -> None:
+        child = self.children[name]
+        child.process = subprocess.Popen(
+            child.argv,
+            env=child.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+            start_new_session=True,
+        )
+        child.started_at, child.restart_at = time.monotonic(), None
+        threading.Thread(
+            target=_pump, args=(f"{name:<{self.width}} |", child.process.stdout), daemon=True
+        ).start()
+
+    def tend(self) -> None:
+        now = time.monotonic()
+        for child in self.children.values():
+            if child.process is None:
+                continue
+            if child.restart_at is not None:
+                if now >= child.restart_at:
+                    child.restarts += 1
+                    log.warning("restarting", extra={"child": child.name, "restarts": child.restarts})
+                    self.start(child.name)
+                continue
+            code = child.process.poll()
+            if code is None:
+                continue
+            ran = now - child.started_at
+            child.backoff = (
+                self.BACKOFF_FIRST
+                if ran >= self.STABLE or not child.backoff
+                else min(child.backoff * 2, self.BACKOFF_MAX)
+            )
+            child.restart_at = now + child.backoff
+            log.error(
+                "a process exited; it will be restarted",
+                extra={
+                    "child": child.name,
+                    "code": code,
+                    "ran_seconds": round(ran, 1),
+                    "in_seconds": child.backoff,
+                },
+            )
+
+    def stop_all(self, timeout: float) -> None:
+        """Stop the platform's processes first, then the Redis they write to."""
+        running = {n: c.process for n, c in self.children.items() if c.process is not None}
+        _stop_all({n: p for n, p in running.items() if n != "redis"}, timeout)
+        _stop_all({n: p for n, p in running.items() if n == "redis"}, timeout)
 
 
 def _replica_plan(settings: Settings, env: dict[str, str]) -> dict[str, tuple[str, dict[str, str]]]:
@@ -282,7 +359,7 @@ def _stop_all(children: dict[str, subprocess.Popen[str]], timeout: float) -> Non
         try:
             child.wait(max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            log.warning("did not stop in time; killing", extra={"process": name})
+            log.warning("did not stop in time; killing", extra={"child": name})
             child.kill()
             child.wait()
 

@@ -61,6 +61,32 @@ async def latest_code(platform: Any, phone: str) -> str:
     return match.group(1)
 
 
+async def delegation_code(platform: Any, phone: str) -> str:
+    """The code of the newest delegation request SMS sent to `phone` (what the resident reads out to the agent)."""
+    async with platform.client(await admin_token(platform)) as client:
+        messages = (await client.get("/api/v1/admin/sms-outbox", params={"phone": phone})).json()
+    for message in messages:
+        match = re.search(r"申请代您办理业务，验证码(\d{6})", message["text"])
+        if match:
+            return match.group(1)
+    raise AssertionError(f"no delegation code sent to {phone}: {messages}")
+
+
+async def delegate(platform: Any, agent_token: str, name: str, phone: str) -> dict[str, Any]:
+    """A village agent acts for a resident with their consent: ask, read the SMS code, confirm. The token answer."""
+    async with platform.client(agent_token) as client:
+        asked = await client.post(
+            "/api/v1/auth/delegations", json={"resident": {"name": name, "phone": phone}}
+        )
+        assert asked.status_code == 202, asked.text
+        code = await delegation_code(platform, phone)
+        confirmed = await client.post(
+            f"/api/v1/auth/delegations/{asked.json()['delegation_id']}/confirm", json={"code": code}
+        )
+    assert confirmed.status_code == 200, confirmed.text
+    return confirmed.json()  # type: ignore[no-any-return]
+
+
 async def sms_tokens(platform: Any, phone: str | None = None) -> dict[str, Any]:
     """Sign a citizen in the way the app does: ask for a code, read it from the SMS outbox, exchange it."""
     phone = phone or new_phone()

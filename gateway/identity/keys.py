@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.identity.models import SigningKey
+from gateway.identity.models import AuditEvent, SigningKey
 from services.kernel.auth import ALGORITHM
 from services.kernel.db import Database, utcnow
 
@@ -72,14 +72,28 @@ class KeyStore:
         )
         return kid
 
-    async def rotate(self) -> str:
-        """Start signing with a new key; the old ones keep verifying until their tokens have expired."""
+    async def rotate(self, *, actor: str | None = None, ip: str | None = None) -> str:
+        """Start signing with a new key; the old ones keep verifying until their tokens have expired. The new key
+        is in the JWKS from the moment it signs (services fetch the JWKS again on an unknown kid); the rotation is
+        recorded in the audit log."""
         async with self.db.transaction() as session:
+            retired = []
             for key in (
                 await session.scalars(select(SigningKey).where(SigningKey.retired_at.is_(None)))
             ).all():
                 key.retired_at = utcnow()
+                retired.append(key.kid)
             kid = await self.create_key(session)
+            session.add(
+                AuditEvent(
+                    at=utcnow(),
+                    event="signing_key_rotated",
+                    actor=actor,
+                    subject=kid,
+                    ip=ip,
+                    detail={"retired": retired},
+                )
+            )
         await self.load()
         return kid
 
@@ -104,8 +118,8 @@ class KeyStore:
 
     async def public_key(self, kid: str) -> Ed25519PublicKey | None:
         key = self._public.get(kid)
-        if key is None and time.monotonic() - self._loaded_at > 5.0:
-            await self.load()  # another replica may have rotated
+        if key is None and time.monotonic() - self._loaded_at > 1.0:
+            await self.load()  # another replica may have rotated (at most one reload a second)
             key = self._public.get(kid)
         return key
 

@@ -113,6 +113,26 @@ class DelegationRequest(StrictModel):
     resident: Resident
 
 
+class DelegationStarted(BaseModel):
+    delegation_id: str
+    expires_in: int
+
+
+class DelegationConfirm(StrictModel):
+    code: SmsDigits
+
+
+class DelegationRead(BaseModel):
+    """One delegation: which agent acted for which resident, when, and until when."""
+
+    agent_id: str
+    agent_name: str
+    agent_region: str | None
+    resident_id: str
+    at: dt.datetime
+    expires_at: str | None
+
+
 class DelegationToken(BaseModel):
     access_token: str
     resident_id: str
@@ -134,14 +154,16 @@ class AccountCreate(StrictModel):
 
 
 class AccountUpdate(StrictModel):
-    status: AccountStatus | None = None
-    roles: Annotated[list[Role], Field(min_length=1, max_length=len(Role))] | None = None
-    region: RegionScope | None = None
-    display_name: Name | None = None
-    outlet_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,40}$")] | None = None
-    department: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None
-    ) = None
+    """Only the fields sent change; `null` is not a value here (a region or role list cannot be removed)."""
+
+    status: AccountStatus = Field(default=None)  # type: ignore[assignment]
+    roles: Annotated[list[Role], Field(min_length=1, max_length=len(Role))] = Field(default=None)  # type: ignore[assignment]
+    region: RegionScope = Field(default=None)  # type: ignore[assignment]
+    display_name: Name = Field(default=None)  # type: ignore[assignment]
+    outlet_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,40}$")] = Field(default=None)  # type: ignore[assignment]
+    department: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = (
+        Field(default=None)
+    )  # type: ignore[assignment]
 
 
 class AccountRead(BaseModel):

@@ -30,7 +30,6 @@ from gateway.identity.schemas import (
     AccountStatus,
     AccountUpdate,
     AuditEventRead,
-    DelegationToken,
     LegalPersonCreate,
     LegalPersonRead,
     Me,
@@ -62,6 +61,9 @@ log = logging.getLogger("bst.identity")
 
 SMS_CODE_SECONDS = 300
 SMS_CODE_MAX_TRIES = 5
+# Failed passwords from all sources within an hour that lock an account everywhere (per source it is
+# `password_max_failures`): far more than anyone mistypes, and it takes many networks to reach.
+ACCOUNT_WIDE_FAILURES = 100
 STAFF_REGION_ROLES = {
     Role.COUNTY_ADMIN,
     Role.OUTLET_TECHNICIAN,
@@ -317,6 +319,10 @@ class Identity:
         if account.id == principal.sub and account_in.status == AccountStatus.DISABLED:
             raise Forbidden("you cannot disable your own account", code="cannot_disable_self")
         changes = account_in.model_dump(exclude_unset=True)
+        if account.id == principal.sub and Role.PLATFORM_ADMIN not in changes.get(
+            "roles", [Role.PLATFORM_ADMIN]
+        ):
+            raise Forbidden("不能取消自己的平台管理员角色", code="cannot_demote_self")
         if {"roles", "region", "outlet_id", "department"} & changes.keys():
             if account.kind != AccountKind.STAFF:
                 raise InvalidInput("only staff accounts have roles and regions", code="not_staff")
@@ -342,7 +348,7 @@ class Identity:
                     .where(RefreshToken.account_id == account.id, RefreshToken.revoked_at.is_(None))
                     .values(revoked_at=utcnow())
                 )
-                await self._revocations.revoke(subject=account.id)
+                await self._revocations.revoke(subject=account.id, queue_if_down=True)
                 self.audit(session, "account_disabled", actor=principal.sub, subject=account.id, ip=ip)
             else:
                 account.failed_logins, account.locked_until = 0, None
@@ -354,7 +360,7 @@ class Identity:
             or before["department"] != account.department
         ):
             # Tokens carrying the old roles stop now; the next refresh carries the new ones.
-            await self._revocations.revoke(subject=account.id)
+            await self._revocations.revoke(subject=account.id, queue_if_down=True)
             self.audit(
                 session,
                 "role_changed",
@@ -493,24 +499,37 @@ class Identity:
             message="too many sign-in attempts from this network; try again later",
         )
         account = await session.scalar(select(Account).where(Account.username == username))
-        self._refuse_if_locked(account)
+        await self._refuse_if_locked(account, ip)
         return await self.passwords.verify(account.password_hash if account else None, password)
 
-    @staticmethod
-    def _refuse_if_locked(account: Account | None) -> None:
+    def _failure_keys(self, account: Account, ip: str | None) -> tuple[str, str]:
+        """Failed-password counters: this account from this source (locks fast), and the account from anywhere
+        (a much slower limit, so that nobody can lock an administrator out from outside with a few tries)."""
+        return f"pwdfail:{account.id}:{ip}", f"pwdfail:{account.id}"
+
+    async def _refuse_if_locked(self, account: Account | None, ip: str | None) -> None:
+        if account is None:
+            return
         now = utcnow()
-        if account is not None and account.locked_until is not None and account.locked_until > now:
+        if account.locked_until is not None and account.locked_until > now:
             retry = int((account.locked_until - now).total_seconds()) + 1
             raise RateLimited(
-                "this account is locked after repeated failures", code="account_locked", retry_after=retry
+                "该账号因多次密码错误已暂时锁定，请稍后再试", code="account_locked", retry_after=retry
             )
+        source, _ = self._failure_keys(account, ip)
+        await self._limiter.check(
+            source,
+            limit=self.settings.password_max_failures,
+            message="该账号在此网络多次密码错误，已暂时锁定，请稍后再试",
+            code="account_locked",
+        )
 
     async def sign_in_with_password(
         self, *, session: AsyncSession, username: str, password_ok: bool, ip: str | None
     ) -> TokenPair:
         """The outcome of `check_password`, written down: tokens, or a counted failure (and a lockout)."""
         account = await session.scalar(select(Account).where(Account.username == username))
-        self._refuse_if_locked(account)  # another attempt may have locked it while the hash ran
+        await self._refuse_if_locked(account, ip)  # another attempt may have locked it while the hash ran
         if not password_ok or account is None:
             self.audit(
                 session,
@@ -521,21 +540,45 @@ class Identity:
                 username=username[:60],
             )
             if account is not None:
-                account.failed_logins += 1
-                if account.failed_logins >= self.settings.password_max_failures:
-                    account.failed_logins = 0
-                    account.locked_until = utcnow() + dt.timedelta(minutes=self.settings.lockout_minutes)
-                    self.audit(
-                        session, "lockout", subject=account.id, ip=ip, minutes=self.settings.lockout_minutes
-                    )
-            raise Unauthenticated(
-                "wrong username or password", code="invalid_credentials", commit_anyway=True
-            )
+                await self._count_failure(session, account, ip)
+            raise Unauthenticated("用户名或密码错误", code="invalid_credentials", commit_anyway=True)
         if account.status != AccountStatus.ACTIVE:
             raise Forbidden("this account is disabled", code="account_disabled")
         account.failed_logins, account.locked_until = 0, None
+        await self._limiter.reset(self._failure_keys(account, ip)[0])
         self.audit(session, "signin", subject=account.id, ip=ip, method="password")
         return await self.issue_tokens(session=session, account=account, method="password")
+
+    async def _count_failure(self, session: AsyncSession, account: Account, ip: str | None) -> None:
+        """Lock the account for this source after `password_max_failures`; lock it everywhere only after
+        ACCOUNT_WIDE_FAILURES from any source within an hour."""
+        settings = self.settings
+        window = settings.lockout_minutes * 60
+        source, everywhere = self._failure_keys(account, ip)
+        from_here = await self._limiter.hit(source, limit=1 << 30, window_seconds=window)
+        from_anywhere = await self._limiter.hit(everywhere, limit=1 << 30, window_seconds=3600)
+        account.failed_logins += 1
+        if from_here == settings.password_max_failures:
+            self.audit(
+                session,
+                "lockout",
+                subject=account.id,
+                ip=ip,
+                minutes=settings.lockout_minutes,
+                scope="source",
+            )
+        if from_anywhere >= ACCOUNT_WIDE_FAILURES:
+            await self._limiter.reset(everywhere)
+            account.failed_logins = 0
+            account.locked_until = utcnow() + dt.timedelta(minutes=settings.lockout_minutes)
+            self.audit(
+                session,
+                "lockout",
+                subject=account.id,
+                ip=ip,
+                minutes=settings.lockout_minutes,
+                scope="account",
+            )
 
     # -- tokens ---------------------------------------------------------------------------------------------
 
@@ -546,7 +589,9 @@ class Identity:
         session_id: str | None,
         actor: str | None = None,
         lifetime: int | None = None,
+        region: str | None = None,
     ) -> str:
+        """`region` replaces the account's own (a delegation token carries the agent's county)."""
         settings = self.settings
         extra: dict[str, object] = {}
         if session_id:
@@ -563,7 +608,7 @@ class Identity:
             lifetime_seconds=lifetime or settings.access_token_seconds,
             kind=account.kind,
             roles=list(account.roles),
-            region=account.region,
+            region=region or account.region,
             actor=actor,
             **extra,
         )
@@ -686,49 +731,25 @@ class Identity:
         await self.revoke_family(session=session, family_id=str(family))
         self.audit(session, "logout", subject=principal.sub, ip=ip, family=family)
 
-    # -- village agents -------------------------------------------------------------------------------------
-
-    async def create_delegation(
-        self, *, session: AsyncSession, principal: Principal, name: str, phone: str, ip: str | None
-    ) -> DelegationToken:
-        """代办: a village agent acts for a resident; the token names both (RFC 8693 `act`)."""
-        require_roles(principal, Role.VILLAGE_AGENT)
-        await self._limiter.hit(
-            f"delegation:{principal.sub}",
-            limit=120,
-            window_seconds=3600,
-            message="too many residents in an hour",
-        )
-        resident = await self.get_by_phone(session=session, phone=phone)
-        if resident is None:
-            resident = await self.create_citizen(
-                session=session, phone=phone, display_name=name, real_name_level=0
-            )
-        elif resident.status != AccountStatus.ACTIVE:
-            raise Forbidden("the resident's account is disabled", code="account_disabled")
-        elif resident.kind != AccountKind.CITIZEN or resident.id == principal.sub:
-            raise InvalidInput(
-                "an agent acts for residents only",
-                code="not_a_resident",
-                fields=[FieldError("resident.phone", "this number is not a resident's")],
-            )
-        self.audit(
-            session,
-            "delegation",
-            actor=principal.sub,
-            subject=resident.id,
-            ip=ip,
-            agent_region=principal.region,
-        )
-        lifetime = self.settings.delegation_token_seconds
-        token = self.access_token_for(resident, session_id=None, actor=principal.sub, lifetime=lifetime)
-        return DelegationToken(access_token=token, resident_id=resident.id, expires_in=lifetime)
+    # -- village agents: see gateway/identity/delegation.py ----------------------------------------------------
 
     # -- the user space -------------------------------------------------------------------------------------
 
     async def get_me(self, *, session: AsyncSession, principal: Principal) -> Me:
         require_signed_in(principal)
         account = await self.get_account(session=session, account_id=principal.sub)
+        if principal.actor is not None and principal.kind == AccountKind.CITIZEN:  # an agent for a resident
+            return Me(
+                id=account.id,
+                kind=AccountKind(account.kind),
+                display_name=account.display_name,
+                roles=[],
+                region=principal.region,
+                phone_masked=None,
+                real_name_level=account.real_name_level,
+                id_number_masked=None,
+                acting_as=principal.actor,
+            )
         phone = self.phone_of(account)
         id_number = (
             self.cipher.decrypt(account.id_number_enc, field="id_number") if account.id_number_enc else None

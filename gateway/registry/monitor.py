@@ -6,6 +6,7 @@
 - Health: every `probe_seconds` one replica (the leader of `registry-probe`, elected by a Redis lease:
   services/kernel/leader.py) asks each listed app's entry URL — the listed version's and the gray one's — with
   HEAD (GET when HEAD is not allowed). An answer below 400 is up.
+  Private and reserved addresses are never reached, and redirects never followed (see ssrf.py).
   The latest result per app is kept in Redis; an app down for `flag_after_seconds` is handed to `on_failing`,
   which flags it for review (and delists it when the platform is configured to).
 """
@@ -26,6 +27,7 @@ from redis.exceptions import RedisError
 from gateway.observability import BUCKETS, REGISTRY
 from gateway.registry.catalogue import Catalogue
 from gateway.registry.schemas import HealthRead, TrafficRead
+from gateway.registry.ssrf import PinnedTransport, Resolver, entry_port_ok, system_resolve
 from services.kernel.background import reraise_if_cancelling, stop_task
 from services.kernel.leader import run_as_leader
 
@@ -121,6 +123,7 @@ class EntryProbe:
         flag_after_seconds: float,
         transport: httpx.AsyncBaseTransport | None = None,
         concurrency: int = 20,
+        resolve: Resolver = system_resolve,
     ) -> None:
         self.catalogue = catalogue
         self.redis = redis
@@ -132,6 +135,7 @@ class EntryProbe:
         self.flag_after_seconds = flag_after_seconds
         self.transport = transport
         self.concurrency = concurrency
+        self.resolve = resolve
         self._task: asyncio.Task[None] | None = None
 
     # -- reading ------------------------------------------------------------------------------------------------
@@ -149,6 +153,8 @@ class EntryProbe:
 
     async def _probe_url(self, client: httpx.AsyncClient, url: str) -> tuple[int | None, str | None, float]:
         started = time.perf_counter()
+        if not entry_port_ok(url):
+            return None, "入口地址只能使用 https 的 443 端口", 0.0
         try:
             response = await client.head(url)
             if response.status_code in (405, 501):
@@ -177,8 +183,11 @@ class EntryProbe:
             for k, v in (await self.redis.hgetall(self.health_key)).items()
         }
         gate = asyncio.Semaphore(self.concurrency)
+        # The default transport resolves each host once, refuses private and reserved addresses, and connects to
+        # the address it checked (gateway/registry/ssrf.py); redirects are never followed.
         async with httpx.AsyncClient(
-            transport=transport or self.transport,
+            transport=transport or self.transport or PinnedTransport(self.resolve),
+            trust_env=False,
             timeout=self.timeout_seconds,
             follow_redirects=False,
             headers={"User-Agent": "banshitong-registry-probe/1"},

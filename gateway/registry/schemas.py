@@ -75,9 +75,11 @@ def https_url(value: str) -> str:
     if not parts.hostname or parts.username is not None or parts.password is not None:
         raise ValueError("the entry URL needs a host and no user name or password")
     try:
-        _ = parts.port
+        port = parts.port
     except ValueError as exc:
         raise ValueError("the entry URL has an invalid port") from exc
+    if port not in (None, 443):
+        raise ValueError("入口地址只能使用 https 的 443 端口")
     return value
 
 

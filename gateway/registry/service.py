@@ -72,6 +72,7 @@ from gateway.registry.schemas import (
     VersionStatus,
     semver_key,
 )
+from gateway.registry.ssrf import ForbiddenAddress, Resolver, entry_port_ok, resolve_checked, system_resolve
 from services.kernel.auth import Principal, TokenVerifier, require_roles, require_signed_in
 from services.kernel.background import reraise_if_cancelling, stop_task
 from services.kernel.broadcast import Broadcast
@@ -136,6 +137,7 @@ class Registry(GrayReleases):
             clients=clients,
         )
         self.instance = secrets.token_hex(8)
+        self.resolve: Resolver = system_resolve  # how entry hosts are resolved (tests put a fake DNS here)
         namespace = settings.redis_namespace
         self.broadcast = (
             Broadcast(
@@ -155,6 +157,7 @@ class Registry(GrayReleases):
                 timeout_seconds=settings.miniapp_probe_timeout_seconds,
                 flag_after_seconds=settings.miniapp_flag_after_seconds,
                 transport=probe_transport,
+                resolve=lambda host: self.resolve(host),
             )
             if redis is not None
             else None
@@ -561,6 +564,27 @@ class Registry(GrayReleases):
                 ],
             )
 
+    async def _check_entry_address(self, entry_url: str) -> None:
+        """https on 443 to public addresses only (see gateway/registry/ssrf.py). A name that does not resolve now
+        is let through: nothing connects at registration, and every probe resolves and checks again."""
+        if not entry_port_ok(entry_url):
+            raise InvalidInput(
+                "入口地址只能使用 https 的 443 端口",
+                code="entry_url_forbidden",
+                fields=[FieldError("entry_url", "只能使用 https 的 443 端口")],
+            )
+        host = urlsplit(entry_url).hostname or ""
+        try:
+            await resolve_checked(host, self.resolve)
+        except ForbiddenAddress as exc:
+            raise InvalidInput(
+                "入口地址指向内网或保留地址，不允许登记",
+                code="entry_url_forbidden",
+                fields=[FieldError("entry_url", str(exc))],
+            ) from exc
+        except (OSError, TimeoutError):
+            return
+
     @staticmethod
     async def _require_no_review_in_progress(session: AsyncSession, app: MiniApp) -> None:
         pending = await session.scalar(
@@ -580,8 +604,10 @@ class Registry(GrayReleases):
         app = await self._get_app(session, app_id, for_update=True)
         await self._require_developer_of(session, principal, app)
         self._check_entry_host(version_in.entry_url)
+        await self._check_entry_address(version_in.entry_url)
         for channel in version_in.channels:
             self._check_entry_host(channel.entry_url)
+            await self._check_entry_address(channel.entry_url)
         new_key = semver_key(version_in.version)
         earlier = (
             await session.scalars(select(MiniAppVersion.version).where(MiniAppVersion.app_id == app.app_id))
@@ -639,8 +665,10 @@ class Registry(GrayReleases):
         if row.status != VersionStatus.DRAFT:
             raise WrongState(f"version {version} is {row.status}, not a draft", code="version_not_draft")
         self._check_entry_host(row.entry_url)
+        await self._check_entry_address(row.entry_url)
         for channel in row.channels:
             self._check_entry_host(str(channel["entry_url"]))
+            await self._check_entry_address(str(channel["entry_url"]))
         await self._require_no_review_in_progress(session, app)
         row.status, row.submitted_at, row.submitted_by = VersionStatus.PENDING_REVIEW, utcnow(), principal.sub
         self._record(session, "submitted", actor=principal.sub, app=app, version=version)

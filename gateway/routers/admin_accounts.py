@@ -71,7 +71,7 @@ async def list_audit_events(
     principal: CurrentPrincipal,
     event: Annotated[str | None, Query(max_length=40)] = None,
     subject: Annotated[str | None, Query(max_length=64)] = None,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[AuditEventRead]:
     """Security events, newest first: sign-ins and failures, lockouts, revoked sessions, delegations, account
@@ -88,10 +88,11 @@ async def list_audit_events(
 
 
 @router.post("/signing-keys/rotate", operation_id="rotate_signing_key")
-async def rotate_signing_key(runtime: Runtime, principal: CurrentPrincipal) -> dict[str, str]:
-    """Sign new tokens with a fresh key; tokens signed with the old one stay valid until they expire."""
+async def rotate_signing_key(runtime: Runtime, principal: CurrentPrincipal, ip: ClientIp) -> dict[str, str]:
+    """Sign new tokens with a fresh key; tokens signed with the old one stay valid until they expire. Recorded in
+    the audit log (`signing_key_rotated`)."""
     require_roles(principal, Role.PLATFORM_ADMIN)
-    return {"kid": await runtime.keys.rotate()}
+    return {"kid": await runtime.keys.rotate(actor=principal.sub, ip=ip)}
 
 
 @router.get("/sms-outbox", operation_id="list_sms_outbox", response_model=list[SmsMessageRead])

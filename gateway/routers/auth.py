@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, Query, Response, status
+from fastapi import APIRouter, Body, Header, Path, Query, Response, status
 
 from gateway.deps import ClientIp, OptionalPrincipal, Runtime
 from gateway.identity.schemas import (
+    DelegationConfirm,
+    DelegationRead,
     DelegationRequest,
+    DelegationStarted,
     DelegationToken,
     LegalPersonGrant,
     LogoutRequest,
@@ -100,15 +103,54 @@ async def logout(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/delegations", operation_id="create_delegation", response_model=DelegationToken)
+@router.post(
+    "/delegations",
+    status_code=status.HTTP_202_ACCEPTED,
+    operation_id="create_delegation",
+    response_model=DelegationStarted,
+)
 async def create_delegation(
     body: DelegationRequest, runtime: Runtime, principal: OptionalPrincipal, ip: ClientIp
-) -> DelegationToken:
-    """A village agent (村组代办员) acts for a resident: a short-lived token for the resident naming the agent."""
+) -> DelegationStarted:
+    """A village agent (村组代办员) asks to act for a resident: an SMS code goes to the resident's phone saying who
+    asks (valid 5 minutes). The agent works in their own county; a resident whose region is known must live there."""
     async with runtime.db.transaction() as session:
-        return await runtime.identity.create_delegation(
+        return await runtime.delegations.start(
             session=session, principal=principal, name=body.resident.name, phone=body.resident.phone, ip=ip
         )
+
+
+@router.post(
+    "/delegations/{delegation_id}/confirm",
+    operation_id="confirm_delegation",
+    response_model=DelegationToken,
+)
+async def confirm_delegation(
+    delegation_id: Annotated[str, Path(min_length=8, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")],
+    body: DelegationConfirm,
+    runtime: Runtime,
+    principal: OptionalPrincipal,
+    ip: ClientIp,
+    response: Response,
+) -> DelegationToken:
+    """The same agent sends the code the resident read out (5 tries): a short-lived token acting for the resident
+    (`act.sub` = the agent), reaching only what this agent files for them. The resident is told by SMS and sees the
+    delegation in their own space (`GET /api/v1/auth/delegations`)."""
+    response.headers["Cache-Control"] = "no-store"
+    async with runtime.db.transaction() as session:
+        return await runtime.delegations.confirm(
+            session=session, principal=principal, delegation_id=delegation_id, code=body.code, ip=ip
+        )
+
+
+@router.get("/delegations", operation_id="list_delegations", response_model=list[DelegationRead])
+async def list_delegations(
+    runtime: Runtime, principal: OptionalPrincipal, limit: Annotated[int, Query(ge=1, le=200)] = 50
+) -> list[DelegationRead]:
+    """Delegations in my own name, newest first: the agents who acted for me, or (an agent) the residents I acted
+    for."""
+    async with runtime.db.reader() as session:
+        return await runtime.delegations.get_all(session=session, principal=principal, limit=limit)
 
 
 @router.post(

@@ -215,7 +215,7 @@ async def list_events(
     app_id: AppIdPath,
     runtime: Runtime,
     principal: CurrentPrincipal,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[RegistryEventRead]:
     """The app's audit trail, newest first: who submitted, approved, rejected, delisted, relisted, changed the
@@ -231,7 +231,7 @@ async def list_feedback(
     app_id: AppIdPath,
     runtime: Runtime,
     principal: CurrentPrincipal,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[FeedbackRead]:
     """Citizens' feedback on the app, newest first (its developers, reviewers)."""

@@ -75,27 +75,39 @@ class KeySource(Protocol):
 
 
 class JwksKeySource:
-    """Public keys fetched from the gateway's JWKS, refreshed when an unknown `kid` shows up (at most every 30 s)."""
+    """Public keys fetched from the gateway's JWKS, fetched again when an unknown `kid` shows up.
 
-    def __init__(self, url: str, *, min_refresh_seconds: float = 30.0, timeout: float = 3.0) -> None:
+    The refetch is rate-limited: at most one fetch every `min_refresh_seconds`. A token with an unknown kid that
+    arrives sooner waits for the next allowed fetch (never longer than `min_refresh_seconds`) instead of being
+    refused, so a key published a moment after the last fetch (two quick rotations) is found at once, while a
+    flood of made-up kids costs the gateway one JWKS request a second at most."""
+
+    def __init__(self, url: str, *, min_refresh_seconds: float = 1.0, timeout: float = 3.0) -> None:
         self.url = url
         self.min_refresh_seconds = min_refresh_seconds
         self.timeout = timeout
         self._keys: dict[str, Ed25519PublicKey] = {}
-        self._fetched_at = 0.0
+        self._fetched_at = -float("inf")
+        self._fetches = 0
         self._lock = asyncio.Lock()
 
     async def public_key(self, kid: str) -> Ed25519PublicKey | None:
         key = self._keys.get(kid)
         if key is not None:
             return key
+        asked_at = time.monotonic()
         async with self._lock:
-            if kid not in self._keys and time.monotonic() - self._fetched_at >= self.min_refresh_seconds:
-                await self._refresh()
+            if kid in self._keys or self._fetched_at > asked_at:
+                return self._keys.get(kid)  # a fetch that began after we asked has answered already
+            wait = self._fetched_at + self.min_refresh_seconds - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            await self._refresh()
         return self._keys.get(kid)
 
     async def _refresh(self) -> None:
         self._fetched_at = time.monotonic()
+        self._fetches += 1
         try:
             async with httpx.AsyncClient(timeout=self.timeout) as client:
                 response = await client.get(self.url)
@@ -103,7 +115,6 @@ class JwksKeySource:
                 self._keys = parse_jwks(response.json())
         except (httpx.HTTPError, ValueError) as exc:
             log.warning("JWKS fetch failed", extra={"url": self.url, "error": str(exc)})
-            self._fetched_at = time.monotonic() - self.min_refresh_seconds + 2.0  # try again soon
 
 
 def parse_jwks(document: dict[str, Any]) -> dict[str, Ed25519PublicKey]:

@@ -3,6 +3,7 @@
 - `Outbox.add(session, ...)` writes the event in the caller's transaction, beside the change that causes it.
 - `OutboxRelay` publishes committed rows to the service's stream (`<ns>:events:<service>`) and marks them sent.
   A crash between publish and mark publishes again: consumers see the same event id twice and skip it.
+  It trims the stream to about `stream_maxlen` entries, never below the oldest entry a group has not acknowledged.
 - `EventConsumer` reads streams through a consumer group, handles each event in one transaction that also
   records the event id (so the effect happens once), acknowledges after the commit, claims events another
   consumer left pending, and moves an event that keeps failing to a dead-letter stream.
@@ -32,6 +33,12 @@ from services.kernel.db import Database, UTCDateTime, utcnow
 from services.kernel.logging import request_id_var
 
 log = logging.getLogger("bst.events")
+
+
+def _stream_id(value: bytes | str) -> tuple[int, int]:
+    text = value.decode() if isinstance(value, bytes) else value
+    ms, _, seq = text.partition("-")
+    return int(ms), int(seq or 0)
 
 
 def stream_name(namespace: str, service: str) -> str:
@@ -185,12 +192,29 @@ class OutboxRelay:
                         source=self.service,
                         request_id=row.request_id,
                     )
-                    pipe.xadd(self.stream, event.to_fields(), maxlen=self.stream_maxlen, approximate=True)  # type: ignore[arg-type]
+                    pipe.xadd(self.stream, event.to_fields())  # type: ignore[arg-type]
                 await pipe.execute()
             await session.execute(
                 update(model).where(model.id.in_([r.id for r in rows])).values(published_at=utcnow())
             )
-            return len(rows)
+        await self.trim()
+        return len(rows)
+
+    async def trim(self) -> int:
+        """Keep the stream near `stream_maxlen` entries without ever dropping one that a consumer group has not
+        acknowledged: trim only below the oldest entry any group still has pending or has not read yet."""
+        if await self.redis.xlen(self.stream) <= self.stream_maxlen:
+            return 0
+        newest = await self.redis.xrevrange(self.stream, "+", "-", count=self.stream_maxlen)
+        target = _stream_id(newest[-1][0])
+        for group in await self.redis.xinfo_groups(self.stream):
+            target = min(target, _stream_id(group["last-delivered-id"]))
+            if group["pending"]:
+                summary = await self.redis.xpending(self.stream, group["name"])
+                target = min(target, _stream_id(summary["min"]))
+        if target <= (0, 0):
+            return 0
+        return int(await self.redis.xtrim(self.stream, minid=f"{target[0]}-{target[1]}", approximate=True))
 
     async def purge_published(self) -> None:
         cutoff = utcnow() - self.retention
@@ -328,8 +352,15 @@ class EventConsumer:
                 claimed = await self.redis.xclaim(
                     stream, self.group, self.consumer_name, self.retry_after_ms, [message_id]
                 )
-                if not claimed or claimed[0][1] is None:
-                    continue  # another consumer took it, or it was trimmed
+                if not claimed and await self.redis.xrange(stream, message_id, message_id, count=1):
+                    continue  # another consumer took it
+                if not claimed or claimed[0][1] is None:  # deleted before it was processed: say so, loudly
+                    log.error(
+                        "a pending event was deleted from the stream before it was processed",
+                        extra={"stream": stream, "id": message_id.decode(), "group": self.group},
+                    )
+                    await self._dead_letter(stream, message_id, {}, "deleted before it was processed")
+                    continue
                 _, fields = claimed[0]
                 if entry["times_delivered"] >= self.max_deliveries:
                     await self._dead_letter(stream, message_id, fields, "too many deliveries")

@@ -45,6 +45,26 @@ class _TextFormatter(logging.Formatter):
         return line + "".join(f" {k}={v}" for k, v in extras.items())
 
 
+_RECORD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+_make_record = logging.Logger.makeRecord
+
+
+def _make_record_safely(self: logging.Logger, *args: object, **kwargs: object) -> logging.LogRecord:
+    """`Logger.makeRecord` raises KeyError for an `extra=` key that names a LogRecord attribute (`process`,
+    `name`, `msg`...), which turns a log call into a crash. Such keys are kept as `extra_<key>` instead."""
+    extra = kwargs.get("extra") if "extra" in kwargs else (args[8] if len(args) > 8 else None)
+    if isinstance(extra, dict) and _RECORD_ATTRS.intersection(extra):
+        safe = {(f"extra_{k}" if k in _RECORD_ATTRS else k): v for k, v in extra.items()}
+        if "extra" in kwargs:
+            kwargs["extra"] = safe
+        else:
+            args = (*args[:8], safe, *args[9:])
+    return _make_record(self, *args, **kwargs)  # type: ignore[arg-type]
+
+
+logging.Logger.makeRecord = _make_record_safely  # type: ignore[method-assign]
+
+
 def configure_logging(process: str, *, level: str = "INFO", fmt: str = "json") -> None:
     """Send every log record of this process to stdout, as JSON lines (or plain text for people)."""
     handler = logging.StreamHandler(sys.stdout)

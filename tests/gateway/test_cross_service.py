@@ -17,7 +17,7 @@ import pytest
 from services.kernel.events import stream_name
 from tests.gateway.test_identity import platform_demo_password
 from tests.gateway.test_intake_support import Clock, due
-from tests.helpers import admin_token, create_staff, new_phone, password_tokens, sms_tokens
+from tests.helpers import admin_token, create_staff, delegate, new_phone, password_tokens, sms_tokens
 from tests.services.licenses.conftest import new_id_number
 
 SHOP = "SC-GT-001"  # 个体工商户设立登记 (市场监督管理局, online): name and ID number from an ID card; ID card waived
@@ -274,12 +274,7 @@ async def test_a_delegated_agent_files_for_a_resident_but_reads_nothing_else_of_
 
     # A village agent, with the resident's consent, gets a token acting for them.
     agent = await password_tokens(platform, "luquan.agent", platform_demo_password(platform))
-    async with platform.client(agent["access_token"]) as client:
-        delegated = await client.post(
-            "/api/v1/auth/delegations", json={"resident": {"name": "王春花", "phone": resident_phone}}
-        )
-    assert delegated.status_code in (200, 201), delegated.text
-    delegation = delegated.json()
+    delegation = await delegate(platform, agent["access_token"], "王春花", resident_phone)
     token = delegation["access_token"]
     async with platform.client(own) as client:
         resident_id = (await client.get("/api/v1/me")).json()["id"]

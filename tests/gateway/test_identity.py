@@ -20,6 +20,7 @@ from tests.conftest import ADMIN_PASSWORD
 from tests.helpers import (
     admin_token,
     create_staff,
+    delegate,
     latest_code,
     new_ip,
     new_phone,
@@ -332,24 +333,19 @@ async def test_forged_tokens_are_refused_everywhere_without_a_5xx(platform):
 async def test_agent_acts_for_a_resident_who_later_signs_in_as_themself(platform):
     agent = await password_tokens(platform, "luquan.agent", platform_demo_password(platform))
     phone = new_phone()
-    async with platform.client(agent["access_token"]) as client:
-        reply = await client.post(
-            "/api/v1/auth/delegations", json={"resident": {"name": "李阿婆", "phone": phone}}
-        )
-        again = await client.post(
-            "/api/v1/auth/delegations", json={"resident": {"name": "李阿婆", "phone": phone}}
-        )
-    assert reply.status_code == 200, reply.text
-    delegated = reply.json()
-    assert again.json()["resident_id"] == delegated["resident_id"]  # found, not created twice
+    delegated = await delegate(platform, agent["access_token"], "李阿婆", phone)
+    again = await delegate(platform, agent["access_token"], "李阿婆", phone)
+    assert again["resident_id"] == delegated["resident_id"]  # found, not created twice
     claims = jwt.decode(delegated["access_token"], options={"verify_signature": False})
     agent_id = jwt.decode(agent["access_token"], options={"verify_signature": False})["sub"]
     assert claims["sub"] == delegated["resident_id"] and claims["act"] == {"sub": agent_id}
+    assert claims["exp"] - claims["iat"] <= 600 and claims["region"] == "530128"
     async with platform.client(delegated["access_token"]) as client:
         me = (await client.get("/api/v1/me")).json()
         staff_route = await client.get("/api/v1/admin/accounts")
         staff_rpc = await client.get("/api/v1/repair/outlets", params={"county": "530128"})
     assert me["display_name"] == "李阿婆" and me["acting_as"] == agent_id
+    assert me["phone_masked"] is None  # the agent does not see the resident's profile
     assert staff_route.status_code == 403
     assert staff_rpc.status_code == 403
     own = await sms_tokens(platform, phone)

@@ -11,7 +11,7 @@ import uuid
 import pytest
 from PIL import Image
 
-from tests.helpers import admin_token, new_phone, password_tokens, sms_tokens, staff_token
+from tests.helpers import admin_token, delegate, new_phone, password_tokens, sms_tokens, staff_token
 
 WUHUA = "530102"
 LUQUAN = "530128"
@@ -428,12 +428,7 @@ async def test_an_agent_files_for_a_resident_through_the_whole_life_to_the_stati
     accepted → resolved with a photo → follow-up → rated → counted in the county's statistics and reviews."""
     agent = await password_tokens(platform, "luquan.agent", demo_password(platform))
     resident_phone = new_phone()
-    async with platform.client(agent["access_token"]) as client:
-        delegation = (
-            await client.post(
-                "/api/v1/auth/delegations", json={"resident": {"name": "杨奶奶", "phone": resident_phone}}
-            )
-        ).json()
+    delegation = await delegate(platform, agent["access_token"], "杨奶奶", resident_phone)
     qr = await county_qr_url(platform, LUQUAN)
     # 撒营盘镇: 18 km north and 9 km east of the county centre.
     ticket = await file_ticket(

@@ -16,6 +16,7 @@ from tests.helpers import (
     admin_token,
     citizen_token,
     create_staff,
+    delegate,
     listed_mini_app,
     new_ip,
     new_phone,
@@ -154,15 +155,9 @@ async def test_an_agent_records_the_residents_review_only_with_the_residents_con
     agent = (await password_tokens(platform, "luquan.agent", demo_password(platform)))["access_token"]
     resident_phone = new_phone()
 
-    async def delegation() -> dict:
-        async with platform.client(agent) as client:
-            return (
-                await client.post(
-                    "/api/v1/auth/delegations", json={"resident": {"name": "杨奶奶", "phone": resident_phone}}
-                )
-            ).json()
-
-    delegated = await delegation()
+    delegated = await delegate(
+        platform, agent, "杨奶奶", resident_phone
+    )  # the resident reads out the SMS code
     ticket = await file_ticket(
         platform,
         delegated["access_token"],

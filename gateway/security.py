@@ -1,0 +1,135 @@
+"""Gateway-wide guards that run before any route, as one ASGI middleware:
+
+- `X-Content-Type-Options: nosniff` on every answer (and `Cache-Control: no-store` on problem answers).
+- Uploads (multipart bodies) are refused without a valid token before the body is read.
+- In production `/metrics` answers only with `Authorization: Bearer <BST_METRICS_TOKEN>` (404 otherwise).
+- A delegation token (a village agent acting for a resident: `act.sub` set on a citizen's token) reaches only the
+  routes of filing and following what the agent files for the resident — never the resident's profile, other
+  cases, licences, consents or `/me` writes. The services check the same rule on each record.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+from typing import Any
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.problems import problem
+from services.kernel.auth import Principal
+from services.kernel.errors import DomainError
+
+NOSNIFF = (b"x-content-type-options", b"nosniff")
+
+# The biggest body any route takes: an MP4 of 20 MB, with room for the multipart framing.
+MAX_BODY_BYTES = 20 * 1024 * 1024 + 64 * 1024
+
+# (method, path) a delegation token may use. Everything else answers 403 `not_for_delegates`.
+DELEGATION_ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (method, re.compile(pattern))
+    for method, pattern in (
+        ("GET", r"^/api/v1/me$"),  # who am I acting for (no profile: see Identity.get_me)
+        ("POST", r"^/api/v1/repair/tickets$"),
+        ("GET", r"^/api/v1/repair/tickets$"),
+        ("GET", r"^/api/v1/repair/tickets/[^/]+$"),
+        ("POST", r"^/api/v1/repair/tickets/[^/]+/(rating|cancel)$"),
+        ("POST", r"^/api/v1/repair/uploads$"),
+        ("GET", r"^/api/v1/repair/evidence/[^/]+$"),
+        ("GET", r"^/api/v1/repair/(outlets/nearby|counties|counties/[^/]+/qr|qr|service-points)$"),
+        ("POST", r"^/api/v1/intake/applications$"),
+        ("GET", r"^/api/v1/intake/applications(/[^/]+)?$"),
+        ("POST", r"^/api/v1/intake/applications/[^/]+/resubmit$"),
+        ("GET", r"^/api/v1/intake/items(/[^/]+)?$"),
+        ("POST", r"^/api/v1/reviews$"),
+        ("GET", r"^/api/v1/(service-items|licenses/types)(/[^/]+)?$"),
+        ("GET", r"^/(healthz|readyz|\.well-known/jwks\.json)$"),
+    )
+)
+
+
+def delegation_may_use(method: str, path: str) -> bool:
+    return any(method == m and pattern.match(path) for m, pattern in DELEGATION_ROUTES)
+
+
+def is_delegation(principal: Principal) -> bool:
+    """A village agent's token for a resident (a legal person's token also names its citizen in `act`)."""
+    return principal.actor is not None and principal.kind == "citizen"
+
+
+def _unverified_claims(authorization: str) -> dict[str, Any]:
+    """The payload of a bearer JWT, unverified: only to decide whether the (cached) verifier must look at it."""
+    scheme, _, token = authorization.partition(" ")
+    parts = token.strip().split(".")
+    if scheme.lower() != "bearer" or len(parts) != 3:
+        return {}
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except ValueError:
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+class SecurityMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_nosniff(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), NOSNIFF]
+            await send(message)
+
+        refusal = await self._refusal(scope)
+        if refusal is not None:
+            await refusal(scope, receive, send_nosniff)
+            return
+        await self.app(scope, receive, send_nosniff)
+
+    async def _refusal(self, scope: Scope) -> Any:
+        """A problem response when the request must stop here, before its body is read; None to go on."""
+        request = Request(scope)
+        headers = request.headers
+        authorization = headers.get("authorization") or ""
+        content_type = (headers.get("content-type") or "").lower()
+        try:
+            length = int(headers.get("content-length") or 0)
+        except ValueError:
+            length = 0
+        if length > MAX_BODY_BYTES:
+            return problem(request, 413, "请求内容过大（上限 20 MB）", "too_large")
+        settings = request.app.state.settings
+        if request.url.path == "/metrics" and settings.env == "production":
+            expected = settings.metrics_token
+            if not expected or not secrets.compare_digest(authorization, f"Bearer {expected}"):
+                return problem(request, 404, "找不到该资源", "not_found")
+            return None
+        needs_token = content_type.startswith("multipart/")
+        claims = _unverified_claims(authorization) if authorization else {}
+        acting = bool(claims.get("act")) and claims.get("aud") == settings.jwt_audience
+        if not needs_token and not acting:
+            return None
+        runtime = getattr(request.app.state, "runtime", None)
+        if runtime is None:
+            return None
+        try:
+            principal: Principal = await runtime.verifier.principal_from_header(authorization or None)
+        except DomainError as error:
+            return problem(request, 401, error.message, error.code)
+        if principal.anonymous:
+            return problem(request, 401, "上传文件前请先登录", "not_signed_in")
+        if is_delegation(principal) and not delegation_may_use(request.method, request.url.path):
+            return problem(
+                request,
+                403,
+                "代办凭证只能用于为居民办理和查看本代办员经办的事项，不能访问此功能",
+                "not_for_delegates",
+            )
+        return None

@@ -1,0 +1,133 @@
+"""Every route × every role × a foreign region, from one table, checked by one parametrised test.
+
+A role in a row's `allowed` set must get past authorization (any status but 401/403: 2xx, or 404/409/422 of the
+rule itself); every other caller is refused — 401 without a token, 403 with one. Region-scoped rows name county
+530102 (五华区); `county_admin_foreign` (景洪市) holds the right role in the wrong region and must get 403.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from gateway.identity.tokens import issue_access_token
+from tests.helpers import staff_token
+
+pytestmark = pytest.mark.security
+
+ROLES = (
+    "anonymous",
+    "citizen",
+    "delegated",
+    "village_agent",
+    "outlet_technician",
+    "window_staff",
+    "county_admin",
+    "county_admin_foreign",
+    "app_developer",
+    "app_reviewer",
+    "platform_admin",
+)
+SIGNED_IN = frozenset(ROLES) - {"anonymous"}
+OWN_NAME = SIGNED_IN - {"delegated"}  # a delegation token reaches only the filing routes
+REGION_READERS = frozenset({"window_staff", "county_admin", "platform_admin"})
+ADMIN = frozenset({"platform_admin"})
+REVIEWERS = frozenset({"app_reviewer", "platform_admin"})
+DEVELOPERS = frozenset({"app_developer", "platform_admin"})
+
+
+def phone() -> str:
+    return f"139{random.randrange(10**8):08d}"
+
+
+# (method, path, json body or None, query or None, roles allowed)
+MATRIX: list[tuple[str, str, object, dict | None, frozenset[str]]] = [
+    ("GET", "/api/v1/me", None, None, SIGNED_IN),
+    ("GET", "/api/v1/me/notifications", None, None, OWN_NAME),
+    ("GET", "/api/v1/me/summary", None, None, OWN_NAME),
+    ("POST", "/api/v1/me/real-name", {"name": "王", "id_number": "1"}, None, OWN_NAME),
+    ("GET", "/api/v1/me/mini-apps", None, None, OWN_NAME),
+    ("GET", "/api/v1/auth/delegations", None, None, OWN_NAME),
+    ("POST", "/api/v1/auth/delegations", lambda: {"resident": {"name": "测试", "phone": phone()}}, None,
+     frozenset({"village_agent"})),
+    ("POST", "/api/v1/auth/delegations/abcdefgh12/confirm", {"code": "123456"}, None, frozenset({"village_agent"})),
+    ("GET", "/api/v1/admin/accounts", None, None, ADMIN),
+    ("POST", "/api/v1/admin/accounts", lambda: {
+        "username": f"matrix{random.randrange(10**9)}", "password": "a-strong-password-1", "display_name": "测试",
+        "roles": ["window_staff"], "region": "530102"}, None, ADMIN),
+    ("PATCH", "/api/v1/admin/accounts/no-such-account", {"display_name": "某人"}, None, ADMIN),
+    ("GET", "/api/v1/admin/audit", None, None, ADMIN),
+    ("GET", "/api/v1/admin/sms-outbox", None, None, ADMIN),
+    ("GET", "/api/v1/repair/stats", None, {"county": "530102"}, REGION_READERS),
+    # People see their own tickets, technicians their outlet's, readers their region's; other staff roles none.
+    ("GET", "/api/v1/repair/tickets", None, {"county": "530102"},
+     REGION_READERS | {"citizen", "delegated", "outlet_technician"}),
+    ("GET", "/api/v1/repair/tickets/BX530102202601019999", None, None, SIGNED_IN),  # 404: no such ticket
+    ("GET", "/api/v1/admin/mini-apps", None, None, REVIEWERS),
+    ("GET", "/api/v1/mini-apps/mine", None, None, DEVELOPERS),
+    ("GET", "/api/v1/admin/mini-app-members", None, None, ADMIN),
+]  # fmt: skip
+FOREIGN_SCOPED = {"/api/v1/repair/stats", "/api/v1/repair/tickets"}
+
+
+def token_for(platform, role: str) -> str | None:
+    if role == "anonymous":
+        return None
+    subject = f"matrix-{role}-{random.randrange(10**9)}"
+    if role == "citizen":
+        return issue_access_token(
+            platform.keys,
+            issuer=platform.settings.issuer,
+            audience=platform.settings.jwt_audience,
+            subject=subject,
+            lifetime_seconds=600,
+        )
+    if role == "delegated":
+        return issue_access_token(
+            platform.keys,
+            issuer=platform.settings.issuer,
+            audience=platform.settings.jwt_audience,
+            subject=subject,
+            lifetime_seconds=600,
+            actor="matrix-agent",
+            region="530102",
+        )
+    region = {
+        "county_admin_foreign": "532801",
+        "platform_admin": "53",
+        "app_developer": "53",
+        "app_reviewer": "53",
+    }
+    real_role = "county_admin" if role == "county_admin_foreign" else role
+    extra = {"outlet": "OUT-530102-01"} if role == "outlet_technician" else {}
+    return staff_token(
+        platform, roles=[real_role], region=region.get(role, "530102"), subject=subject, **extra
+    )
+
+
+CASES = [
+    pytest.param(method, path, body, query, role, role in allowed, id=f"{method} {path} as {role}")
+    for method, path, body, query, allowed in MATRIX
+    for role in ROLES
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "query", "role", "allowed"), CASES)
+async def test_access_matrix(platform, method, path, body, query, role, allowed):
+    if role == "county_admin_foreign" and path in FOREIGN_SCOPED:
+        allowed = False
+    async with platform.client(token_for(platform, role)) as client:
+        reply = await client.request(
+            method,
+            path,
+            json=body() if callable(body) else body,
+            params=query,
+            headers={"X-Forwarded-For": "10.9.9.9"},
+        )
+    assert reply.status_code < 500, reply.text
+    if allowed:
+        assert reply.status_code not in (401, 403), reply.text
+    else:
+        expected = 401 if role == "anonymous" else 403
+        assert reply.status_code == expected, reply.text
