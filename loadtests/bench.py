@@ -475,7 +475,7 @@ class Platform:
         gateway, intake, licenses, reviews, repair = free_ports(5)
         self.values = {
             "var_dir": str(self.workdir / "var"),
-            "log_level": "WARNING",
+            "log_level": "INFO",  # the production default: one line per request at the gateway, services at DEBUG
             "gateway_host": LOOPBACK,
             "gateway_port": str(gateway),
             "public_url": f"http://{LOOPBACK}:{gateway}",
@@ -1159,7 +1159,7 @@ def describe(config: Config, version: str, load: tuple[float, float, float]) -> 
     )
     return [
         f"办事通 bench, {dt.date.today():%Y-%m-%d}: {storage}; {_replicas(config)}; "
-        f"BST_LOG_LEVEL=WARNING (no per-call logs)",
+        f"BST_LOG_LEVEL=INFO (the production default: one line per request at the gateway)",
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {version}, "
         f"{config.connections} connections (unless the path says otherwise), "
         f"{config.warmup_seconds} s warm-up + {config.seconds} s measured per path, "

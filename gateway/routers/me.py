@@ -14,7 +14,7 @@ from bst.reviews.v1 import reviews_pb2
 from gateway.convert import to_dict
 from gateway.deps import Authorization, ClientIp, Clients, CurrentPrincipal, Runtime
 from gateway.identity.schemas import Me, RealNameRequest, UserSpaceSummary
-from services.repair.schemas import NotificationRead
+from gateway.schemas.repair import NotificationRead
 
 router = APIRouter(prefix="/api/v1/me", tags=["user space"])
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import DateTime, TypeDecorator
 
 from services.kernel.errors import DomainError
+from services.kernel.reads import Reader
 from services.kernel.sqlite_inline import WalCheckpointer, inline_creator
 
 NAMING_CONVENTION = {
@@ -92,7 +93,9 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pre-ping per checkout (a round trip on every read): connections are recycled after half an hour, and one
+    # that the server dropped is invalidated on its first error (SQLAlchemy for sessions, `Reader` for lean reads).
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
 
 
 class Database:
@@ -103,6 +106,8 @@ class Database:
         self.sqlite = is_sqlite(url)
         self.engine = create_engine(url, pool_size=pool_size)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=Session)
+        # Lean reads for hot paths: `async with db.reads() as reads: await reads.first(READ, key=...)`.
+        self.reads = Reader(self.engine, sqlite=self.sqlite)
         # SQLite: this process's write transactions take turns here, so that none ever waits inside SQLite for
         # another one of ours (the connections run inline on the loop: see sqlite_inline).
         self._writer = asyncio.Lock() if self.sqlite else None

@@ -32,6 +32,7 @@ from services.repair.schemas import (
     TicketCreate,
     TicketRead,
 )
+from services.repair.ticket_reads import get_ticket_message
 
 log = logging.getLogger("bst.repair")
 
@@ -249,12 +250,12 @@ class RepairServicer(repair_pb2_grpc.RepairServiceServicer):
         self._published()
         return ticket_message(ticket)
 
-    async def GetTicket(self, request, context):  # type: ignore[no-untyped-def]
-        async with self.db.reader() as session:
-            ticket = await service.get_ticket_for(
-                session=session, principal=current_principal.get(), ticket_no=request.ticket_no
-            )
-        return ticket_message(ticket)
+    async def GetTicket(
+        self, request: repair_pb2.GetTicketRequest, context: grpc.aio.ServicerContext
+    ) -> repair_pb2.Ticket:
+        return await get_ticket_message(
+            db=self.db, principal=current_principal.get(), ticket_no=request.ticket_no
+        )
 
     async def ListTickets(self, request, context):  # type: ignore[no-untyped-def]
         async with self.db.reader() as session:

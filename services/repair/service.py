@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel import regions
-from services.kernel.auth import Principal, in_region, require_region, require_roles, require_signed_in
+from services.kernel.auth import Principal, require_region, require_roles, require_signed_in
 from services.kernel.db import utcnow
 from services.kernel.errors import (
     AlreadyExists,
@@ -84,6 +84,7 @@ from services.repair.schemas import (
     TicketStatus,
     TimelineRead,
 )
+from services.repair.ticket_reads import may_read
 
 log = logging.getLogger("bst.repair")
 
@@ -779,18 +780,12 @@ async def _ticket_for_update(session: AsyncSession, ticket_no: str) -> Ticket:
     return ticket
 
 
-def _may_read(principal: Principal, ticket: Ticket) -> bool:
-    if principal.sub in (ticket.reporter_id, ticket.agent_id) or (
-        principal.actor is not None and principal.actor == ticket.agent_id
-    ):
-        return True
-    if principal.actor is None and "outlet_technician" in principal.roles and ticket.assignee_outlet_id:
-        return principal.claims.get("outlet") == ticket.assignee_outlet_id
-    return (
-        principal.actor is None
-        and bool(principal.roles.intersection(STAFF_READERS))
-        and in_region(principal, ticket.county)
-    )
+def _acts_for(principal: Principal, ticket: Ticket) -> bool:
+    """The reporter, or the agent who filed it; with a delegation token only for what that agent filed for that
+    resident (never the resident's other tickets)."""
+    if principal.actor is not None:
+        return ticket.agent_id == principal.actor and ticket.reporter_id == principal.sub
+    return principal.sub in (ticket.reporter_id, ticket.agent_id)
 
 
 def _require_assignee(principal: Principal, ticket: Ticket) -> None:
@@ -804,7 +799,7 @@ async def get_ticket_for(*, session: AsyncSession, principal: Principal, ticket_
     ticket = await session.get(Ticket, ticket_no)
     if ticket is None:
         raise NotFound(f"no ticket {ticket_no}", code="unknown_ticket")
-    if not _may_read(principal, ticket):
+    if not may_read(principal, ticket):
         raise Forbidden("you may not see this ticket", code="forbidden")
     return await ticket_read(session, ticket)
 
@@ -895,9 +890,7 @@ async def rate_ticket(
     """The reporter (or the agent who filed it) rates the repair once; it becomes a 好差评 review."""
     require_signed_in(principal)
     ticket = await _ticket_for_update(session, ticket_no)
-    if principal.sub not in (ticket.reporter_id, ticket.agent_id) or (
-        principal.actor is not None and principal.actor != ticket.agent_id
-    ):
+    if not _acts_for(principal, ticket):
         raise Forbidden(
             "only the reporter, or the agent who filed it, rates a repair", code="not_your_ticket"
         )
@@ -931,7 +924,7 @@ async def cancel_ticket(
 ) -> TicketRead:
     require_signed_in(principal)
     ticket = await _ticket_for_update(session, ticket_no)
-    if principal.sub not in (ticket.reporter_id, ticket.agent_id):
+    if not _acts_for(principal, ticket):
         raise Forbidden("only the reporter cancels a report", code="not_your_ticket")
     was_dispatched = ticket.status == TicketStatus.DISPATCHED
     _transition(ticket, "cancel", TicketStatus.CANCELLED)
@@ -1032,14 +1025,12 @@ async def get_all_tickets(
 
 async def count_my_tickets(*, session: AsyncSession, principal: Principal) -> int:
     require_signed_in(principal)
-    return int(
-        await session.scalar(
-            select(func.count())
-            .select_from(Ticket)
-            .where(or_(Ticket.reporter_id == principal.sub, Ticket.agent_id == principal.sub))
-        )
-        or 0
+    mine = (
+        (Ticket.agent_id == principal.actor) & (Ticket.reporter_id == principal.sub)
+        if principal.actor is not None
+        else or_(Ticket.reporter_id == principal.sub, Ticket.agent_id == principal.sub)
     )
+    return int(await session.scalar(select(func.count()).select_from(Ticket).where(mine)) or 0)
 
 
 async def ticket_read(session: AsyncSession, ticket: Ticket, *, timeline: bool = True) -> TicketRead:
