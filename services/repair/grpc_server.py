@@ -17,6 +17,7 @@ from services.kernel.rpc import Runtime, ServiceSpec
 from services.kernel.storage import LocalDiskStore
 from services.repair import service
 from services.repair.models import OutboxEvent, ProcessedEvent
+from services.repair.numbers import TicketNumbers
 from services.repair.qr import QrSigner
 from services.repair.schemas import (
     CancelIn,
@@ -63,6 +64,8 @@ def make_context(runtime: Runtime) -> service.RepairContext:
         qr=QrSigner(derive_key(settings.resolved_secret_key(), "repair-qr"), settings.public_url),
         store=LocalDiskStore(settings.var_dir / "evidence" / "repair"),
         accept_minutes=settings.repair_accept_minutes,
+        numbers=TicketNumbers(),
+        db=runtime.db,
     )
 
 

@@ -21,16 +21,13 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlalchemy import func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel import regions
 from services.kernel.auth import Principal, require_region, require_roles, require_signed_in
-from services.kernel.db import utcnow
+from services.kernel.db import Database, utcnow
 from services.kernel.errors import (
-    AlreadyExists,
     FieldError,
     Forbidden,
     Gone,
@@ -59,9 +56,10 @@ from services.repair.models import (
     QrKey,
     ServicePoint,
     Ticket,
-    TicketCounter,
     TicketEvent,
 )
+from services.repair.numbers import TicketNumbers, take_block
+from services.repair.numbers import ticket_no as ticket_no_of
 from services.repair.qr import QrSigner, render
 from services.repair.schemas import (
     OPEN_STATUSES,
@@ -124,6 +122,10 @@ class RepairContext:
     qr: QrSigner
     store: BlobStore
     accept_minutes: int = 120
+    # this process's blocks of ticket numbers (services/repair/numbers.py)
+    numbers: TicketNumbers | None = None
+    # for the outlet capacity taken outside the report's transaction on PostgreSQL (dispatch.take_capacity)
+    db: Database | None = None
 
 
 def rfc3339(value: dt.datetime | None) -> str | None:
@@ -476,19 +478,13 @@ async def attach_evidence(
 # -- tickets -----------------------------------------------------------------------------------------------------
 
 
-async def next_ticket_no(session: AsyncSession, county: str, now: dt.datetime) -> str:
-    """BX + county + yymmdd + a 4-digit sequence of that county and day (China time), e.g. BX5301022611250001."""
+async def next_ticket_no(session: AsyncSession, ctx: RepairContext, county: str, now: dt.datetime) -> str:
+    """BX + county + yymmdd + the day's sequence (see services/repair/numbers.py): from this process's block when
+    the context has one, else one number straight off the counter (callers outside `Database.transaction()`)."""
+    if ctx.numbers is not None:
+        return await ctx.numbers.next(session, county, now)
     day = now.astimezone(CHINA).strftime("%y%m%d")
-    dialect = (await session.connection()).dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(TicketCounter)
-        .values(county=county, day=day, last=1)
-        .on_conflict_do_update(index_elements=["county", "day"], set_={"last": TicketCounter.last + 1})
-        .returning(TicketCounter.last)
-    )
-    sequence = (await session.execute(statement)).scalar_one()
-    return f"BX{county}{day}{sequence:04d}"
+    return ticket_no_of(county, day, await take_block(session, county, day, 1))
 
 
 def _reporter_of(
@@ -566,7 +562,7 @@ async def create_ticket(
         )
     now = utcnow()
     ticket = Ticket(
-        ticket_no=await next_ticket_no(session, county, now),
+        ticket_no=await next_ticket_no(session, ctx, county, now),
         status=TicketStatus.PENDING_DISPATCH.value,
         county=county,
         category=category.value,
@@ -604,6 +600,14 @@ async def create_ticket(
     return await ticket_read(session, ticket)
 
 
+def idempotency_owner(principal: Principal) -> str:
+    """Whose keys an Idempotency-Key is among: the caller and the person acted for. An agent's key for one resident
+    never answers with another resident's ticket (a delegated pair is stored as a digest: the column holds 64)."""
+    if principal.actor is None:
+        return principal.sub
+    return hashlib.sha256(f"{principal.actor}\x00{principal.sub}".encode()).hexdigest()
+
+
 async def _claim_idempotency_key(
     session: AsyncSession, principal: Principal, key: str, ticket_in: TicketCreate
 ) -> tuple[IdempotencyKey | None, str | None]:
@@ -612,14 +616,16 @@ async def _claim_idempotency_key(
     The claim is inserted first, in a savepoint: a concurrent request with the same key waits on it (PostgreSQL)
     or on the write lock (SQLite), then finds the first request's ticket instead of failing.
     """
-    owner = principal.actor or principal.sub
+    owner = idempotency_owner(principal)
     request_hash = _request_hash(ticket_in)
     for _ in range(2):
         seen = await session.get(IdempotencyKey, (owner, key), populate_existing=True)
         if seen is not None:
             if seen.request_hash != request_hash:
-                raise AlreadyExists(
-                    "this Idempotency-Key was used for a different report", code="idempotency_conflict"
+                raise InvalidInput(
+                    "这个 Idempotency-Key 已用于另一份内容不同的报修；新的报修请使用新的 Key",
+                    code="idempotency_key_reused",
+                    fields=[FieldError("Idempotency-Key", "已用于另一份报修")],
                 )
             return None, seen.ticket_no
         claim = IdempotencyKey(
@@ -730,7 +736,7 @@ async def dispatch(
             excluded=excluded,
             preferred=preferred,
         )  # type: ignore[arg-type]
-        if choice.outlet is None or await take_capacity(session, choice.outlet.outlet_id):
+        if choice.outlet is None or await take_capacity(session, choice.outlet.outlet_id, db=ctx.db):
             break
         excluded.add(choice.outlet.outlet_id)  # filled up by a concurrent dispatch; take the next one
     session.add(
