@@ -30,8 +30,7 @@ from typing import Any
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.sql import Select
-from sqlalchemy.sql.selectable import CompoundSelect
+from sqlalchemy.sql.selectable import SelectBase
 from sqlalchemy.util import greenlet_spawn
 
 Processor = Callable[[Any], Any] | None
@@ -51,7 +50,7 @@ class Read:
 
     __slots__ = ("_compiled", "statement")
 
-    def __init__(self, statement: Select[Any] | CompoundSelect) -> None:
+    def __init__(self, statement: SelectBase) -> None:
         self.statement = statement
         self._compiled: dict[str, Compiled] = {}
 
@@ -62,7 +61,7 @@ class Read:
         return found
 
 
-def _compile(statement: Select[Any] | CompoundSelect, dialect: Dialect) -> Compiled:
+def _compile(statement: SelectBase, dialect: Dialect) -> Compiled:
     compiled = statement.compile(dialect=dialect)
     names = tuple(compiled.positiontup or ())
     bind = tuple(compiled.binds[name].type._cached_bind_processor(dialect) for name in names)
@@ -138,7 +137,7 @@ class Reader:
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[ReadConnection]:
         proxied = await self._engine.raw_connection()
-        driver = proxied.driver_connection
+        driver: Any = proxied.driver_connection
         try:
             yield ReadConnection(self._engine.dialect, driver, sqlite=self._sqlite)
         except BaseException:

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +46,7 @@ class ServiceSpec:
     processed_model: type[ProcessedEventMixin] | None = None
     consumers: Sequence[type[EventConsumer]] = field(default_factory=tuple)
     # Long-running jobs of the service (timers, sweeps): each is called with the runtime and runs until cancelled.
-    tasks: Sequence[Callable[[Runtime], Awaitable[None]]] = field(default_factory=tuple)
+    tasks: Sequence[Callable[[Runtime], Coroutine[Any, Any, None]]] = field(default_factory=tuple)
 
 
 class Runtime:
@@ -88,7 +88,7 @@ class Runtime:
         self.consumers = [
             consumer(
                 db=self.db,
-                processed_model=spec.processed_model,
+                processed_model=spec.processed_model,  # type: ignore[arg-type]
                 redis=self.redis.client,  # type: ignore[arg-type]
                 namespace=settings.redis_namespace,
                 retry_after_seconds=settings.event_retry_after_seconds,
@@ -99,7 +99,7 @@ class Runtime:
 
     def start_background(self) -> None:
         self.revocations.start()
-        self._tasks = [
+        self._tasks: list[asyncio.Task[None]] = [
             asyncio.create_task(job(self), name=f"{self.spec.name}-task") for job in self.spec.tasks
         ]
         if self.relay:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel import regions
@@ -37,6 +38,8 @@ from services.repair.qr import QrSigner
 from services.repair.schemas import (
     TicketStatus,
 )
+
+M = TypeVar("M", bound=BaseModel)
 
 log = logging.getLogger("bst.repair")
 
@@ -116,7 +119,7 @@ def rfc3339(value: dt.datetime | None) -> str | None:
     return value.astimezone(CHINA).isoformat(timespec="seconds") if value else None
 
 
-def parse_model(model: type, data: dict[str, object]):  # type: ignore[no-untyped-def]
+def parse_model(model: type[M], data: dict[str, object]) -> M:
     """Validate request data with the same model the gateway used; a 422 with fields when it does not fit."""
     try:
         return model.model_validate(data)

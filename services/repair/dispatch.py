@@ -148,7 +148,7 @@ async def nearest_qualifying_outlet(
 
 def _take(outlet_id: str):  # type: ignore[no-untyped-def]
     return (
-        update(Outlet.__table__)
+        update(Outlet)
         .where(Outlet.outlet_id == outlet_id, Outlet.open_tickets < Outlet.capacity)
         .values(open_tickets=Outlet.open_tickets + 1)
     )
@@ -156,7 +156,7 @@ def _take(outlet_id: str):  # type: ignore[no-untyped-def]
 
 def _give_back(outlet_id: str):  # type: ignore[no-untyped-def]
     return (
-        update(Outlet.__table__)
+        update(Outlet)
         .where(Outlet.outlet_id == outlet_id, Outlet.open_tickets > 0)
         .values(open_tickets=Outlet.open_tickets - 1)
     )

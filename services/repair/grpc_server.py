@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 import grpc
 from google.protobuf.message import Message
@@ -31,7 +31,7 @@ from services.repair.schemas import (
 from services.repair.ticket_reads import get_ticket_message
 from services.repair.timers import run_timers
 
-Context = grpc.aio.ServicerContext
+Context: TypeAlias = grpc.aio.ServicerContext  # type: ignore[type-arg]
 
 
 def outlet_message(outlet: OutletRead) -> repair_pb2.Outlet:

@@ -91,8 +91,8 @@ async def get_stats(
         t
         for t in with_target
         if t.accepted_at is not None
-        and (t.accepted_at - t.created_at).total_seconds() <= t.response_target_hours * 3600
-    ]  # type: ignore[operator]
+        and (t.accepted_at - t.created_at).total_seconds() <= (t.response_target_hours or 0) * 3600
+    ]
     outlets: dict[str, dict[str, object]] = {}
     for t in tickets:
         if not t.assignee_outlet_id:
@@ -136,7 +136,7 @@ async def get_stats(
                 "open": row["open"],
                 "resolved": row["resolved"],
                 "ratings": len(row["ratings"]),  # type: ignore[arg-type]
-                "mean_rating": round(statistics.fmean(row["ratings"]), 2) if row["ratings"] else 0.0,
+                "mean_rating": round(statistics.fmean(row["ratings"]), 2) if row["ratings"] else 0.0,  # type: ignore[arg-type]
             }  # type: ignore[arg-type]
             for oid, row in sorted(outlets.items())
         ],

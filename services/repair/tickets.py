@@ -242,7 +242,11 @@ async def dispatch(
     """Send the ticket to the nearest qualifying outlet, recording the decision; the county queue when none."""
     centre = get_county(ticket.county)
     known = ticket.lat is not None and ticket.lng is not None
-    lat, lng = (ticket.lat, ticket.lng) if known else (centre.lat, centre.lng)
+    lat, lng = (
+        (ticket.lat, ticket.lng)
+        if ticket.lat is not None and ticket.lng is not None
+        else (centre.lat, centre.lng)
+    )
     excluded = set(ticket.excluded_outlets)
     while True:
         choice = await nearest_qualifying_outlet(

@@ -112,7 +112,11 @@ async def sweep(
 
 async def _try_queue(session: AsyncSession, ctx: RepairContext, ticket: Ticket) -> bool:
     centre = get_county(ticket.county)
-    lat, lng = (ticket.lat, ticket.lng) if ticket.lat is not None else (centre.lat, centre.lng)
+    lat, lng = (
+        (ticket.lat, ticket.lng)
+        if ticket.lat is not None and ticket.lng is not None
+        else (centre.lat, centre.lng)
+    )
     choice = await nearest_qualifying_outlet(
         session,
         county=ticket.county,
