@@ -359,7 +359,14 @@ async def get_my_notifications(
 ) -> list[Notification]:
     require_signed_in(principal)
     recipients = [principal.sub]
-    if principal.actor is None and principal.region and principal.roles.intersection(ADMIN_ROLES):
+    if principal.actor is not None:  # a delegation token: only about what this agent filed for this resident
+        filed = select(Ticket.ticket_no).where(
+            Ticket.agent_id == principal.actor, Ticket.reporter_id == principal.sub
+        )
+        query = select(Notification).where(
+            Notification.recipient == principal.sub, Notification.ticket_no.in_(filed)
+        )
+    elif principal.region and principal.roles.intersection(ADMIN_ROLES):
         prefix = regions.scope_prefix(str(principal.region))
         query = select(Notification).where(
             or_(

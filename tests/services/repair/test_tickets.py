@@ -48,6 +48,8 @@ async def test_a_delegation_token_cannot_read_or_cancel_the_residents_own_ticket
     listed, _ = await service.get_all_tickets(session=session, principal=delegated, mine=True)
     assert [t.ticket_no for t in listed] == [filed.ticket_no]
     assert await service.count_my_tickets(session=session, principal=delegated) == 1
+    notes = await service.get_my_notifications(session=session, principal=delegated)
+    assert notes and {n.ticket_no for n in notes} == {filed.ticket_no}
 
 
 async def test_numbers_of_a_county_and_day_follow_on(session, tmp_path):
