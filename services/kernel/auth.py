@@ -74,8 +74,13 @@ class KeySource(Protocol):
     async def public_key(self, kid: str) -> Ed25519PublicKey | None: ...
 
 
+FIRST_MISS_REFRESH_SECONDS = 1.0
+MISSES_KEPT = 1_000
+
+
 class JwksKeySource:
-    """Public keys fetched from the gateway's JWKS, refreshed when an unknown `kid` shows up (at most every 30 s)."""
+    """Public keys fetched from the gateway's JWKS, refreshed when an unknown `kid` shows up: at most every 30 s, or
+    after a second for a kid not yet looked for (a key the gateway just rotated in)."""
 
     def __init__(self, url: str, *, min_refresh_seconds: float = 30.0, timeout: float = 3.0) -> None:
         self.url = url
@@ -84,14 +89,27 @@ class JwksKeySource:
         self._keys: dict[str, Ed25519PublicKey] = {}
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
+        self._misses: set[str] = set()  # kids looked for and not found
 
     async def public_key(self, kid: str) -> Ed25519PublicKey | None:
         key = self._keys.get(kid)
         if key is not None:
             return key
         async with self._lock:
-            if kid not in self._keys and time.monotonic() - self._fetched_at >= self.min_refresh_seconds:
+            since = time.monotonic() - self._fetched_at
+            # A kid never looked for before (a key just rotated in) refreshes after a second; the same unknown kid
+            # again (a forged token, replayed) only every `min_refresh_seconds`.
+            first_miss = kid not in self._misses
+            if kid not in self._keys and (since >= self.min_refresh_seconds or first_miss):
+                if (
+                    since < FIRST_MISS_REFRESH_SECONDS
+                ):  # fetched a moment ago: wait out the floor (known kids never do)
+                    await asyncio.sleep(FIRST_MISS_REFRESH_SECONDS - since)
                 await self._refresh()
+                if kid not in self._keys:  # looked for in a fresh JWKS and not there
+                    if len(self._misses) >= MISSES_KEPT:
+                        self._misses.clear()
+                    self._misses.add(kid)
         return self._keys.get(kid)
 
     async def _refresh(self) -> None:
