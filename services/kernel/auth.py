@@ -101,9 +101,8 @@ class JwksKeySource:
             # again (a forged token, replayed) only every `min_refresh_seconds`.
             first_miss = kid not in self._misses
             if kid not in self._keys and (since >= self.min_refresh_seconds or first_miss):
-                if (
-                    since < FIRST_MISS_REFRESH_SECONDS
-                ):  # fetched a moment ago: wait out the floor (known kids never do)
+                # fetched a moment ago: wait out the floor (requests with a known kid never get here)
+                if since < FIRST_MISS_REFRESH_SECONDS:
                     await asyncio.sleep(FIRST_MISS_REFRESH_SECONDS - since)
                 await self._refresh()
                 if kid not in self._keys:  # looked for in a fresh JWKS and not there
