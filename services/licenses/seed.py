@@ -26,12 +26,5 @@ async def seed(db: Database, settings: Settings) -> None:
         existing = set((await session.scalars(select(LicenseType.code))).all())
         for code, name, issuer, holder_kind, years in LICENSE_TYPES:
             if code not in existing:
-                session.add(
-                    LicenseType(
-                        code=code,
-                        name=name,
-                        issuer_department=issuer,
-                        holder_kind=holder_kind,
-                        validity_years=years,
-                    )
-                )
+                session.add(LicenseType(code=code, name=name, issuer_department=issuer, holder_kind=holder_kind,
+                                        validity_years=years))
