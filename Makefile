@@ -28,6 +28,7 @@ test: $(STAMP)  ## the whole suite; also on PostgreSQL and Redis when BST_TEST_P
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check --exclude '**/seed.py' .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

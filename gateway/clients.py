@@ -12,7 +12,7 @@ from bst.intake.v1 import intake_pb2_grpc
 from bst.licenses.v1 import licenses_pb2_grpc
 from bst.repair.v1 import repair_pb2_grpc
 from bst.reviews.v1 import reviews_pb2_grpc
-from gateway.observability import ClientMetricsInterceptor
+from gateway.observability import timed_stub
 from services.kernel.logging import request_id_var
 from services.kernel.settings import SERVICE_NAMES, Settings
 
@@ -33,14 +33,23 @@ class ServiceClients:
             name: grpc.aio.insecure_channel(
                 settings.service_addr(name),
                 options=CHANNEL_OPTIONS,
-                interceptors=[ClientMetricsInterceptor()],
             )
             for name in SERVICE_NAMES
         }
-        self.intake = intake_pb2_grpc.IntakeServiceStub(self.channels["intake"])
-        self.licenses = licenses_pb2_grpc.LicensesServiceStub(self.channels["licenses"])
-        self.reviews = reviews_pb2_grpc.ReviewsServiceStub(self.channels["reviews"])
-        self.repair = repair_pb2_grpc.RepairServiceStub(self.channels["repair"])
+        # Calls are timed by the stubs themselves (observability.timed_stub), not by an aio client interceptor.
+        self.intake = timed_stub(
+            intake_pb2_grpc.IntakeServiceStub(self.channels["intake"]), "bst.intake.v1.IntakeService"
+        )
+        self.licenses = timed_stub(
+            licenses_pb2_grpc.LicensesServiceStub(self.channels["licenses"]),
+            "bst.licenses.v1.LicensesService",
+        )
+        self.reviews = timed_stub(
+            reviews_pb2_grpc.ReviewsServiceStub(self.channels["reviews"]), "bst.reviews.v1.ReviewsService"
+        )
+        self.repair = timed_stub(
+            repair_pb2_grpc.RepairServiceStub(self.channels["repair"]), "bst.repair.v1.RepairService"
+        )
         self._health = {n: health_pb2_grpc.HealthStub(c) for n, c in self.channels.items()}
 
     def options(self, authorization: str | None) -> dict[str, Any]:

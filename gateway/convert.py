@@ -64,3 +64,53 @@ def to_dict(message: Message) -> dict[str, Any]:
         else:
             out[name] = convert(value)
     return out
+
+
+# -- hand-written answers for hot paths: the proto to the REST shape in one step ------------------------------------
+# Each is the public shape of `gateway.schemas` (the route declares that model for the OpenAPI and returns the dict
+# in a JSONResponse, so nothing is validated twice); tests/gateway/test_repair_contract.py keeps them in step.
+
+
+def ticket_answer(m: Any) -> dict[str, Any]:
+    """`repair.v1.Ticket` → `gateway.schemas.repair.TicketRead` (unset strings of optional answers → null)."""
+    assignee = m.assignee if m.HasField("assignee") else None
+    rating = m.rating if m.HasField("rating") else None
+    return {
+        "ticket_no": m.ticket_no,
+        "status": m.status,
+        "county": m.county,
+        "category": m.category,
+        "description": m.description,
+        "channel": m.channel,
+        "reporter_id": m.reporter_id,
+        "agent_id": m.agent_id or None,
+        "contact_name": m.contact_name,
+        "contact_phone": m.contact_phone,
+        "lat": m.lat if m.HasField("lat") else None,
+        "lng": m.lng if m.HasField("lng") else None,
+        "address": m.address,
+        "point": m.point,
+        "assignee": None
+        if assignee is None
+        else {
+            "outlet_id": assignee.outlet_id,
+            "name": assignee.name,
+            "phone": assignee.phone,
+            "distance_km": assignee.distance_km,
+        },
+        "due_at": m.due_at,
+        "overdue": m.overdue,
+        "created_at": m.created_at,
+        "accepted_at": m.accepted_at or None,
+        "resolved_at": m.resolved_at or None,
+        "closed_at": m.closed_at or None,
+        "rating": None
+        if rating is None
+        else {"level": rating.level, "comment": rating.comment, "at": rating.at},
+        "timeline": [
+            {"at": e.at, "action": e.action, "actor": e.actor, "note": e.note, "status": e.status}
+            for e in m.timeline
+        ],
+        "evidence_ids": list(m.evidence_ids),
+        "resolution_note": m.resolution_note,
+    }

@@ -1,5 +1,7 @@
 """The dispatch rule alone: how long `nearest_qualifying_outlet` takes as a county's outlets grow 10 → 100,000.
 
+A micro-benchmark on internals (it imports `services.repair`; it does not go through the API).
+
 Run: `.venv/bin/python -m loadtests.dispatch_bench`. It builds a scratch repair database (a SQLite file in a temporary
 directory, or with BENCH_BACKEND=postgres a fresh PostgreSQL database next to BENCH_POSTGRES_URL, dropped
 afterwards), migrates it the way `bst migrate` does, and for each outlet count fills ONE county (530102, 五华区) with
@@ -226,7 +228,7 @@ async def fill(db: Any, count: int, *, analyze: bool) -> float:
             (models.OutletCategory.__table__, categories),
         ):
             for start in range(0, len(rows), CHUNK):
-                await session.execute(insert(table), rows[start : start + CHUNK])
+                await session.execute(insert(table), rows[start : start + CHUNK])  # type: ignore[arg-type]
     if analyze:
         async with db.engine.connect() as connection:
             await connection.execution_options(isolation_level="AUTOCOMMIT")

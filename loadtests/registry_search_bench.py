@@ -1,12 +1,14 @@
 """The mini-app catalogue's search (统一检索) on 5,000 listed apps and 2,000 service items: p50/p99 per query.
 
+A micro-benchmark on internals (it imports the gateway's catalogue; it does not go through the API).
+
     .venv/bin/python -m loadtests.registry_search_bench            # 5,000 apps, 300 runs per query
     BENCH_APPS=20000 BENCH_RUNS=100 .venv/bin/python -m loadtests.registry_search_bench
 
 It builds the gateway's in-process catalogue (the same `Catalogue` every replica holds) from generated apps with
 realistic Chinese names, keywords, categories and regions, then times, per query, the work one request does: the
 index search alone, and `MiniAppAccess.get_catalogue` / `.search`, which also build the response objects for
-the page (20 hits). HTTP, JSON encoding and the network are not included; see `bench.py` for whole requests.
+the page (20 hits). HTTP, JSON encoding and the network are not included; see `bench/` for whole requests.
 Nothing is started and nothing is written.
 """
 

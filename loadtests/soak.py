@@ -506,7 +506,7 @@ def read_results(prefix: Path, summary_path: Path, bench: BenchFigures) -> tuple
     summary = (
         json.loads(summary_path.read_text()) if summary_path.exists() else {"ready": False, "routes": {}}
     )
-    answers: dict[str, dict[str, int]] = summary.get("routes", {})
+    answers: dict[str, dict[str, int]] = summary.get("routes", {})  # type: ignore[assignment]
     routes = []
     with stats_path.open(newline="") as handle:
         for row in csv.DictReader(handle):

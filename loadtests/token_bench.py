@@ -1,5 +1,7 @@
 """Token verification and password hashing in-process, on one core: what a sign-in and a signed-in call cost.
 
+A micro-benchmark on internals (it imports the verifier and the key store; it does not go through the API).
+
 Run: `.venv/bin/python -m loadtests.token_bench`. The process pins itself to one CPU (the first it may use) and
 measures, one operation at a time:
 

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -46,7 +47,9 @@ def command_of(pid: int) -> str:
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc to find stray processes")
 @pytest.mark.parametrize("replicas", [1, 2])
 def test_bst_up_serves_everything_and_ctrl_c_stops_it_all(tmp_path, replicas):
-    marker = f"BST_TEST_MARKER={tmp_path.name}"
+    # unique on the machine: tmp_path's name repeats in every checkout's run, and several may run at once
+    unique = uuid.uuid4().hex
+    marker = f"BST_TEST_MARKER={unique}"
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BST_")}
     env.update(
@@ -54,7 +57,7 @@ def test_bst_up_serves_everything_and_ctrl_c_stops_it_all(tmp_path, replicas):
             "BST_VAR_DIR": str(tmp_path / "var"),
             "BST_GATEWAY_PORT": str(port),
             "BST_LOG_FORMAT": "text",
-            "BST_TEST_MARKER": tmp_path.name,
+            "BST_TEST_MARKER": unique,
             "BST_SHUTDOWN_GRACE_SECONDS": "3",
             "BST_REPLICAS": str(replicas),
             **{

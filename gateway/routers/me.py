@@ -16,7 +16,7 @@ from gateway.convert import to_dict
 from gateway.deps import Authorization, ClientIp, Clients, CurrentPrincipal, Runtime
 from gateway.identity.schemas import Me, RealNameRequest, UserSpaceSummary
 from gateway.routers.wallet import link_holder
-from services.repair.schemas import NotificationRead
+from gateway.schemas.repair import NotificationRead
 
 log = logging.getLogger("bst.gateway.me")
 router = APIRouter(prefix="/api/v1/me", tags=["user space"])

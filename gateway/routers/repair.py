@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Path, Query, Request, Response, UploadFile, status
+from fastapi.responses import JSONResponse
 
 from bst.repair.v1 import repair_pb2
-from gateway.convert import to_dict
+from gateway.convert import ticket_answer, to_dict
 from gateway.deps import Authorization, Clients
-from services.kernel.errors import FieldError, InvalidInput
-from services.repair.schemas import (
+from gateway.schemas.repair import (
     CancelIn,
     CountyRead,
     DispatchDecisionRead,
@@ -31,6 +31,7 @@ from services.repair.schemas import (
     TicketPage,
     TicketRead,
 )
+from services.kernel.errors import FieldError, InvalidInput
 
 router = APIRouter(prefix="/api/v1/repair", tags=["repair"])
 
@@ -42,8 +43,9 @@ RegionQuery = Annotated[
 UPLOAD_LIMIT = 20 << 20
 
 
-def ticket_json(message: repair_pb2.Ticket) -> TicketRead:
-    return TicketRead.from_message(to_dict(message))
+def ticket_json(message: repair_pb2.Ticket, status_code: int = 200) -> JSONResponse:
+    """The ticket's answer, converted once from the proto (the route's `response_model` is for the OpenAPI)."""
+    return JSONResponse(ticket_answer(message), status_code=status_code)
 
 
 # -- the network -------------------------------------------------------------------------------------------------
@@ -263,7 +265,7 @@ async def create_ticket(
     clients: Clients,
     authorization: Authorization,
     idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
-) -> TicketRead:
+) -> JSONResponse:
     """报修: a citizen, a village agent with a delegation token, or window staff reports a fault; it is dispatched
     at once to the nearest qualifying outlet. The same `Idempotency-Key` and body return the first ticket."""
     data = body.model_dump(mode="json", exclude_none=True)
@@ -282,7 +284,8 @@ async def create_ticket(
     )
     if body.lat is not None and body.lng is not None:
         request.lat, request.lng = body.lat, body.lng
-    return ticket_json(await clients.repair.CreateTicket(request, **clients.options(authorization)))
+    reply = await clients.repair.CreateTicket(request, **clients.options(authorization))
+    return ticket_json(reply, status.HTTP_201_CREATED)
 
 
 @router.get("/tickets", operation_id="list_repair_tickets", response_model=TicketPage)
@@ -295,7 +298,7 @@ async def list_tickets(
     mine: bool = False,
     cursor: Annotated[str, Query(max_length=200)] = "",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> TicketPage:
+) -> JSONResponse:
     """A page of tickets, newest first: your own (`mine`), your outlet's, or your region's; follow `next_cursor`."""
     reply = await clients.repair.ListTickets(
         repair_pb2.ListTicketsRequest(
@@ -303,11 +306,13 @@ async def list_tickets(
         ),
         **clients.options(authorization),
     )
-    return TicketPage(tickets=[ticket_json(t) for t in reply.tickets], next_cursor=reply.next_cursor or None)
+    return JSONResponse(
+        {"tickets": [ticket_answer(t) for t in reply.tickets], "next_cursor": reply.next_cursor or None}
+    )
 
 
 @router.get("/tickets/{ticket_no}", operation_id="get_repair_ticket", response_model=TicketRead)
-async def get_ticket(ticket_no: TicketNo, clients: Clients, authorization: Authorization) -> TicketRead:
+async def get_ticket(ticket_no: TicketNo, clients: Clients, authorization: Authorization) -> JSONResponse:
     """The ticket with its timeline: its reporter, its agent, the assigned outlet, staff in region."""
     return ticket_json(
         await clients.repair.GetTicket(
@@ -317,7 +322,7 @@ async def get_ticket(ticket_no: TicketNo, clients: Clients, authorization: Autho
 
 
 @router.post("/tickets/{ticket_no}/accept", operation_id="accept_repair_ticket", response_model=TicketRead)
-async def accept_ticket(ticket_no: TicketNo, clients: Clients, authorization: Authorization) -> TicketRead:
+async def accept_ticket(ticket_no: TicketNo, clients: Clients, authorization: Authorization) -> JSONResponse:
     return ticket_json(
         await clients.repair.AcceptTicket(
             repair_pb2.TicketActionRequest(ticket_no=ticket_no), **clients.options(authorization)
@@ -328,7 +333,7 @@ async def accept_ticket(ticket_no: TicketNo, clients: Clients, authorization: Au
 @router.post("/tickets/{ticket_no}/reject", operation_id="reject_repair_ticket", response_model=TicketRead)
 async def reject_ticket(
     ticket_no: TicketNo, body: RejectIn, clients: Clients, authorization: Authorization
-) -> TicketRead:
+) -> JSONResponse:
     """The assigned outlet declines with a reason; the ticket goes on to the next nearest qualifying outlet."""
     return ticket_json(
         await clients.repair.RejectTicket(
@@ -341,7 +346,7 @@ async def reject_ticket(
 @router.post("/tickets/{ticket_no}/resolve", operation_id="resolve_repair_ticket", response_model=TicketRead)
 async def resolve_ticket(
     ticket_no: TicketNo, body: ResolveIn, clients: Clients, authorization: Authorization
-) -> TicketRead:
+) -> JSONResponse:
     return ticket_json(
         await clients.repair.ResolveTicket(
             repair_pb2.ResolveTicketRequest(ticket_no=ticket_no, note=body.note, evidence_ids=body.evidence),
@@ -355,7 +360,7 @@ async def resolve_ticket(
 )
 async def follow_up_ticket(
     ticket_no: TicketNo, body: FollowUpIn, clients: Clients, authorization: Authorization
-) -> TicketRead:
+) -> JSONResponse:
     """回访 by the service point: restored closes the ticket; not restored sends it back to the outlet."""
     return ticket_json(
         await clients.repair.FollowUpTicket(
@@ -368,7 +373,7 @@ async def follow_up_ticket(
 @router.post("/tickets/{ticket_no}/rating", operation_id="rate_repair_ticket", response_model=TicketRead)
 async def rate_ticket(
     ticket_no: TicketNo, body: RatingIn, clients: Clients, authorization: Authorization
-) -> TicketRead:
+) -> JSONResponse:
     """5 非常满意 · 4 满意 · 3 基本满意 · 2 不满意 · 1 非常不满意; it becomes a 好差评 review of the ticket."""
     return ticket_json(
         await clients.repair.RateTicket(
@@ -384,7 +389,7 @@ async def cancel_ticket(
     clients: Clients,
     authorization: Authorization,
     body: Annotated[CancelIn | None, Body()] = None,
-) -> TicketRead:
+) -> JSONResponse:
     """The reporter withdraws the report before an outlet accepts it."""
     return ticket_json(
         await clients.repair.CancelTicket(

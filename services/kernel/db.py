@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.types import DateTime, TypeDecorator
 
 from services.kernel.errors import DomainError
+from services.kernel.reads import Reader
 from services.kernel.sqlite_inline import WalCheckpointer, inline_creator
 
 NAMING_CONVENTION = {
@@ -92,7 +99,18 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pre-ping per checkout (a round trip on every read): connections are recycled after half an hour, and one
+    # that the server dropped is invalidated on its first error (SQLAlchemy for sessions, `Reader` for lean reads).
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+
+
+AFTER_TRANSACTION = "bst.after_transaction"
+
+
+def after_transaction(session: AsyncSession, callback: Callable[[bool], None]) -> None:
+    """Call `callback(committed)` once the transaction of `Database.transaction()` has ended (committed or not),
+    after its connection's work is done (and, on SQLite, before the next writer's turn)."""
+    session.info.setdefault(AFTER_TRANSACTION, []).append(callback)
 
 
 class Database:
@@ -103,6 +121,9 @@ class Database:
         self.sqlite = is_sqlite(url)
         self.engine = create_engine(url, pool_size=pool_size)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=Session)
+        # Lean reads for hot paths: `async with db.reads() as reads: await reads.first(READ, key=...)`.
+        self.reads = Reader(self.engine, sqlite=self.sqlite)
+        self._side: AsyncEngine | None = None  # see autonomous()
         # SQLite: this process's write transactions take turns here, so that none ever waits inside SQLite for
         # another one of ours (the connections run inline on the loop: see sqlite_inline).
         self._writer = asyncio.Lock() if self.sqlite else None
@@ -113,21 +134,44 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on success, rolled back on any error except a DomainError
         raised with `commit_anyway` (a refusal whose bookkeeping must be kept)."""
+        committed = False
         async with self._writer or nullcontext(), self.sessions() as session:
-            await session.begin()
-            if self.sqlite:
-                await session.connection(execution_options={"sqlite_immediate": True})
             try:
-                yield session
-            except DomainError as error:
-                await (session.commit() if error.commit_anyway else session.rollback())
-                raise
-            except BaseException:
-                await session.rollback()
-                raise
-            await session.commit()
+                await session.begin()
+                if self.sqlite:
+                    await session.connection(execution_options={"sqlite_immediate": True})
+                try:
+                    yield session
+                except DomainError as error:
+                    if error.commit_anyway:
+                        await session.commit()
+                        committed = True
+                    else:
+                        await session.rollback()
+                    raise
+                except BaseException:
+                    await session.rollback()
+                    raise
+                await session.commit()
+                committed = True
+            finally:
+                for callback in session.info.pop(AFTER_TRANSACTION, ()):
+                    callback(committed)
         if self._checkpointer is not None:
             self._checkpointer.after_commit()
+
+    @asynccontextmanager
+    async def autonomous(self) -> AsyncIterator[AsyncConnection]:
+        """PostgreSQL only: a short transaction of its own, committed at once, on a small pool of its own (so that
+        a request holding a connection of the main pool never waits for a second one from it). For a counter row
+        that must not stay locked for a whole request; the caller gives back what it took if its request's
+        transaction does not commit (`after_transaction`)."""
+        if self.sqlite:
+            raise RuntimeError("SQLite writers take turns; use the request's own transaction")
+        if self._side is None:
+            self._side = create_async_engine(self.url, pool_size=4, max_overflow=4, pool_recycle=1800)
+        async with self._side.begin() as conn:
+            yield conn
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncSession]:
@@ -141,5 +185,7 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._side is not None:
+            await self._side.dispose()
         if self._checkpointer is not None:
             await self._checkpointer.close()

@@ -167,38 +167,52 @@ class OutboxRelay:
         self._wake.set()
 
     async def publish_pending(self) -> int:
-        """Publish one batch of committed, unpublished rows; the number published."""
+        """Publish one batch of committed, unpublished rows; the number published.
+
+        PostgreSQL: the rows are locked (SKIP LOCKED, so replicas share the work) while they are published.
+        SQLite: the rows are read and published outside any write transaction, then marked in a short one, so the
+        Redis round trip never holds this process's writer turn (every report would wait behind it). Two
+        processes on one SQLite file may then publish a row twice; consumers are idempotent."""
         model = self.model
-        async with self.db.transaction() as session:
-            rows = (
-                await session.scalars(
-                    select(model)
-                    .where(model.published_at.is_(None))
-                    .order_by(model.id)
-                    .limit(self.batch)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
+        pending = select(model).where(model.published_at.is_(None)).order_by(model.id).limit(self.batch)
+        if self.db.sqlite:
+            async with self.db.reader() as session:
+                rows = (await session.scalars(pending)).all()
             if not rows:
                 return 0
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for row in rows:
-                    event = Event(
-                        event_id=row.event_id,
-                        event_type=row.event_type,
-                        aggregate_id=row.aggregate_id,
-                        payload=json.loads(row.payload),
-                        occurred_at=row.created_at.isoformat(),
-                        source=self.service,
-                        request_id=row.request_id,
-                    )
-                    pipe.xadd(self.stream, event.to_fields())  # type: ignore[arg-type]
-                await pipe.execute()
-            await session.execute(
-                update(model).where(model.id.in_([r.id for r in rows])).values(published_at=utcnow())
-            )
+            await self._publish(rows)
+            async with self.db.transaction() as session:
+                await self._mark(session, rows)
+        else:
+            async with self.db.transaction() as session:
+                rows = (await session.scalars(pending.with_for_update(skip_locked=True))).all()
+                if not rows:
+                    return 0
+                await self._publish(rows)
+                await self._mark(session, rows)
         await self.trim()
         return len(rows)
+
+    async def _publish(self, rows: Sequence[OutboxMixin]) -> None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for row in rows:
+                event = Event(
+                    event_id=row.event_id,
+                    event_type=row.event_type,
+                    aggregate_id=row.aggregate_id,
+                    payload=json.loads(row.payload),
+                    occurred_at=row.created_at.isoformat(),
+                    source=self.service,
+                    request_id=row.request_id,
+                )
+                pipe.xadd(self.stream, event.to_fields())  # type: ignore[arg-type]
+            await pipe.execute()
+
+    async def _mark(self, session: AsyncSession, rows: Sequence[OutboxMixin]) -> None:
+        model = self.model
+        await session.execute(
+            update(model).where(model.id.in_([r.id for r in rows])).values(published_at=utcnow())
+        )
 
     async def trim(self) -> int:
         """Keep the stream near `stream_maxlen` entries without ever dropping one that a consumer group has not

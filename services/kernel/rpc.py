@@ -12,7 +12,7 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -52,7 +52,7 @@ class ServiceSpec:
     consumers: Sequence[type[EventConsumer]] = field(default_factory=tuple)
     # Long-running jobs of the service (timers, sweeps): each is called with the runtime and runs until cancelled,
     # on one replica at a time (leader-elected by its name: services/kernel/leader.py), like the outbox relay.
-    tasks: Sequence[Callable[[Runtime], Awaitable[None]]] = field(default_factory=tuple)
+    tasks: Sequence[Callable[[Runtime], Coroutine[Any, Any, None]]] = field(default_factory=tuple)
 
 
 class Runtime:
@@ -94,7 +94,7 @@ class Runtime:
         self.consumers = [
             consumer(
                 db=self.db,
-                processed_model=spec.processed_model,
+                processed_model=spec.processed_model,  # type: ignore[arg-type]
                 redis=self.redis.client,  # type: ignore[arg-type]
                 namespace=settings.redis_namespace,
                 retry_after_seconds=settings.event_retry_after_seconds,
@@ -147,32 +147,42 @@ Handler = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
 
 
 class KernelInterceptor(grpc.aio.ServerInterceptor):
-    """Request id, caller identity, domain-error mapping and one JSON log line per call."""
+    """Request id, caller identity and domain-error mapping, around every unary method of the service.
+
+    The wrapped handler is built once per method and kept: a call pays for a dict lookup, not for a new closure
+    and a new method handler. The per-call log line is at DEBUG (the gateway writes one line per request at the
+    edge, with the same request id)."""
 
     PUBLIC_PREFIXES = ("/grpc.health.", "/grpc.reflection.")
 
     def __init__(self, verifier: TokenVerifier) -> None:
         self.verifier = verifier
+        self._handlers: dict[str, Any] = {}
 
     async def intercept_service(
         self, continuation: Callable[..., Awaitable[Any]], handler_call_details: grpc.HandlerCallDetails
     ) -> Any:
-        handler = await continuation(handler_call_details)
         method = handler_call_details.method
+        found = self._handlers.get(method)
+        if found is not None:
+            return found
+        handler = await continuation(handler_call_details)
         if handler is None or handler.unary_unary is None or method.startswith(self.PUBLIC_PREFIXES):
             return handler
-        metadata = dict(handler_call_details.invocation_metadata or ())
-        wrapped = self._wrap(handler.unary_unary, method, metadata)
-        return grpc.unary_unary_rpc_method_handler(
-            wrapped,
+        wrapped = grpc.unary_unary_rpc_method_handler(
+            self._wrap(handler.unary_unary, method),
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )
+        self._handlers[method] = wrapped
+        return wrapped
 
-    def _wrap(self, inner: Handler, method: str, metadata: dict[str, Any]) -> Handler:
+    def _wrap(self, inner: Handler, method: str) -> Handler:
         verifier = self.verifier
+        debug = log.isEnabledFor
 
         async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            metadata = dict(context.invocation_metadata() or ())
             rid_token = request_id_var.set(str(metadata.get(REQUEST_ID_KEY) or new_request_id()))
             started = time.perf_counter()
             status = grpc.StatusCode.OK
@@ -193,14 +203,15 @@ class KernelInterceptor(grpc.aio.ServerInterceptor):
                 log.exception("unhandled error", extra={"method": method})
                 await context.abort(grpc.StatusCode.INTERNAL, "internal error")
             finally:
-                log.info(
-                    "rpc",
-                    extra={
-                        "method": method,
-                        "code": status.name,
-                        "ms": round((time.perf_counter() - started) * 1000, 2),
-                    },
-                )
+                if debug(logging.DEBUG):
+                    log.debug(
+                        "rpc",
+                        extra={
+                            "method": method,
+                            "code": status.name,
+                            "ms": round((time.perf_counter() - started) * 1000, 2),
+                        },
+                    )
                 if principal_token is not None:
                     current_principal.reset(principal_token)
                 request_id_var.reset(rid_token)

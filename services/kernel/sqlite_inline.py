@@ -93,6 +93,11 @@ class InlineConnection:
         )
 
     @property
+    def sqlite(self) -> sqlite3.Connection:
+        """The `sqlite3` connection itself, for the lean reads of `services.kernel.reads`."""
+        return self._conn
+
+    @property
     def isolation_level(self) -> str | None:
         return self._conn.isolation_level
 

@@ -8,6 +8,8 @@ follows the outlets near the point, not the outlets in the county.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import math
 from dataclasses import dataclass
 
@@ -15,8 +17,11 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import raiseload
 
+from services.kernel.db import Database, after_transaction
 from services.repair.models import Outlet, OutletCategory
 from services.repair.schemas import Category, kinds_serving
+
+log = logging.getLogger("bst.repair")
 
 EARTH_RADIUS_KM = 6371.0088
 FIRST_RADIUS_KM = 2.0
@@ -141,22 +146,57 @@ async def nearest_qualifying_outlet(
     return Choice(best, seen[best.outlet_id][0] if best else None, candidates)
 
 
-async def take_capacity(session: AsyncSession, outlet_id: str) -> bool:
-    """Count one more open ticket on the outlet, only while it is below capacity (safe under concurrency)."""
-    result = await session.execute(
+def _take(outlet_id: str):  # type: ignore[no-untyped-def]
+    return (
         update(Outlet)
         .where(Outlet.outlet_id == outlet_id, Outlet.open_tickets < Outlet.capacity)
         .values(open_tickets=Outlet.open_tickets + 1)
-        .execution_options(synchronize_session="fetch")
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _give_back(outlet_id: str):  # type: ignore[no-untyped-def]
+    return (
+        update(Outlet)
+        .where(Outlet.outlet_id == outlet_id, Outlet.open_tickets > 0)
+        .values(open_tickets=Outlet.open_tickets - 1)
+    )
+
+
+_GIVING_BACK: set[asyncio.Task[None]] = set()
+
+
+async def take_capacity(session: AsyncSession, outlet_id: str, *, db: Database | None = None) -> bool:
+    """Count one more open ticket on the outlet, only while it is below capacity (safe under concurrency).
+
+    With a PostgreSQL `db`, in a short transaction of its own (`Database.autonomous`): the outlet's row is locked
+    for one statement, not for the whole report, so the reports of a county do not queue on their nearest outlet;
+    if the report's transaction then does not commit, the slot is given back. (On SQLite every write transaction
+    of a process takes its turn anyway, and the take stays in the report's transaction.)"""
+    if db is None or db.sqlite:
+        result = await session.execute(_take(outlet_id))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+    async with db.autonomous() as conn:
+        taken = bool((await conn.execute(_take(outlet_id))).rowcount)
+    if taken:
+
+        def ended(committed: bool) -> None:
+            if not committed:
+                task = asyncio.get_running_loop().create_task(_give_back_now(db, outlet_id))
+                _GIVING_BACK.add(task)
+                task.add_done_callback(_GIVING_BACK.discard)
+
+        after_transaction(session, ended)
+    return taken
+
+
+async def _give_back_now(db: Database, outlet_id: str) -> None:
+    try:
+        async with db.autonomous() as conn:
+            await conn.execute(_give_back(outlet_id))
+    except Exception:  # the timers' reconciliation recounts the outlet's open tickets
+        log.exception("could not give back a slot", extra={"outlet_id": outlet_id})
 
 
 async def release_capacity(session: AsyncSession, outlet_id: str | None) -> None:
     if outlet_id:
-        await session.execute(
-            update(Outlet)
-            .where(Outlet.outlet_id == outlet_id, Outlet.open_tickets > 0)
-            .values(open_tickets=Outlet.open_tickets - 1)
-            .execution_options(synchronize_session="fetch")
-        )
+        await session.execute(_give_back(outlet_id))

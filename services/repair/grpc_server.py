@@ -1,23 +1,19 @@
-"""gRPC transport of the repair service: proto → schema → service → proto, nothing else."""
+"""gRPC transport of the repair service: proto → schema → rules → proto, nothing else (no queries, no timers)."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeAlias
 
 import grpc
 from google.protobuf.message import Message
 
 from bst.repair.v1 import repair_pb2, repair_pb2_grpc
 from services.kernel.auth import current_principal
-from services.kernel.background import reraise_if_cancelling
-from services.kernel.crypto import derive_key
 from services.kernel.rpc import Runtime, ServiceSpec
-from services.kernel.storage import LocalDiskStore
 from services.repair import service
+from services.repair.common import make_context
 from services.repair.models import OutboxEvent, ProcessedEvent
-from services.repair.qr import QrSigner
 from services.repair.schemas import (
     CancelIn,
     FollowUpIn,
@@ -32,8 +28,10 @@ from services.repair.schemas import (
     TicketCreate,
     TicketRead,
 )
+from services.repair.ticket_reads import get_ticket_message
+from services.repair.timers import run_timers
 
-log = logging.getLogger("bst.repair")
+Context: TypeAlias = grpc.aio.ServicerContext  # type: ignore[type-arg]
 
 
 def outlet_message(outlet: OutletRead) -> repair_pb2.Outlet:
@@ -45,24 +43,12 @@ def point_message(point: ServicePointRead) -> repair_pb2.ServicePoint:
 
 
 def ticket_message(ticket: TicketRead) -> repair_pb2.Ticket:
-    data = ticket.model_dump(mode="json", exclude_none=True)
-    return repair_pb2.Ticket(**data)
+    return repair_pb2.Ticket(**ticket.model_dump(mode="json", exclude_none=True))
 
 
 def present(message: Message, *fields: str) -> dict[str, Any]:
     """The optional fields the caller actually set."""
     return {f: getattr(message, f) for f in fields if message.HasField(f)}
-
-
-def make_context(runtime: Runtime) -> service.RepairContext:
-    settings = runtime.settings
-    assert runtime.outbox is not None
-    return service.RepairContext(
-        outbox=runtime.outbox,
-        qr=QrSigner(derive_key(settings.resolved_secret_key(), "repair-qr"), settings.public_url),
-        store=LocalDiskStore(settings.var_dir / "evidence" / "repair"),
-        accept_minutes=settings.repair_accept_minutes,
-    )
 
 
 class RepairServicer(repair_pb2_grpc.RepairServiceServicer):
@@ -77,21 +63,27 @@ class RepairServicer(repair_pb2_grpc.RepairServiceServicer):
 
     # -- the network ---------------------------------------------------------------------------------------------
 
-    async def ListCounties(self, request, context):  # type: ignore[no-untyped-def]
+    async def ListCounties(
+        self, request: repair_pb2.ListCountiesRequest, context: Context
+    ) -> repair_pb2.ListCountiesResponse:
         async with self.db.reader() as session:
             counties = await service.get_all_counties(session=session, within=request.within)
         return repair_pb2.ListCountiesResponse(
             counties=[repair_pb2.County(**c.model_dump()) for c in counties]
         )
 
-    async def ListOutlets(self, request, context):  # type: ignore[no-untyped-def]
+    async def ListOutlets(
+        self, request: repair_pb2.ListOutletsRequest, context: Context
+    ) -> repair_pb2.ListOutletsResponse:
         async with self.db.reader() as session:
             outlets = await service.get_outlets_by_county(
                 session=session, principal=current_principal.get(), county=request.county
             )
         return repair_pb2.ListOutletsResponse(outlets=[outlet_message(o) for o in outlets])
 
-    async def CreateOutlet(self, request, context):  # type: ignore[no-untyped-def]
+    async def CreateOutlet(
+        self, request: repair_pb2.CreateOutletRequest, context: Context
+    ) -> repair_pb2.Outlet:
         data = {
             "county": request.county,
             "name": request.name,
@@ -109,7 +101,9 @@ class RepairServicer(repair_pb2_grpc.RepairServiceServicer):
             )
         return outlet_message(outlet)
 
-    async def UpdateOutlet(self, request, context):  # type: ignore[no-untyped-def]
+    async def UpdateOutlet(
+        self, request: repair_pb2.UpdateOutletRequest, context: Context
+    ) -> repair_pb2.Outlet:
         data = present(request, "active", "capacity", "phone", "name", "business_hours", "lat", "lng")
         if request.set_categories:
             data["categories"] = list(request.categories)
@@ -123,14 +117,18 @@ class RepairServicer(repair_pb2_grpc.RepairServiceServicer):
             )
         return outlet_message(outlet)
 
-    async def ListServicePoints(self, request, context):  # type: ignore[no-untyped-def]
+    async def ListServicePoints(
+        self, request: repair_pb2.ListServicePointsRequest, context: Context
+    ) -> repair_pb2.ListServicePointsResponse:
         async with self.db.reader() as session:
             points = await service.get_service_points(
                 session=session, principal=current_principal.get(), county=request.county
             )
         return repair_pb2.ListServicePointsResponse(points=[point_message(p) for p in points])
 
-    async def CreateServicePoint(self, request, context):  # type: ignore[no-untyped-def]
+    async def CreateServicePoint(
+        self, request: repair_pb2.CreateServicePointRequest, context: Context
+    ) -> repair_pb2.ServicePoint:
         point_in = service.parse_model(
             ServicePointCreate,
             {
@@ -150,7 +148,9 @@ class RepairServicer(repair_pb2_grpc.RepairServiceServicer):
 
     # -- QR ------------------------------------------------------------------------------------------------------
 
-    async def GetCountyQr(self, request, context):  # type: ignore[no-untyped-def]
+    async def GetCountyQr(
+        self, request: repair_pb2.GetCountyQrRequest, context: Context
+    ) -> repair_pb2.CountyQr:
         async with self.db.transaction() as session:
             url, content_type, image, kid = await service.get_county_qr(
                 session=session,
@@ -161,18 +161,17 @@ class RepairServicer(repair_pb2_grpc.RepairServiceServicer):
             )
         return repair_pb2.CountyQr(url=url, content_type=content_type, image=image, kid=kid)
 
-    async def ResolveQr(self, request, context):  # type: ignore[no-untyped-def]
+    async def ResolveQr(self, request: repair_pb2.ResolveQrRequest, context: Context) -> repair_pb2.QrTarget:
         async with self.db.reader() as session:
-            county, point = await service.read_qr(session=session, ctx=self.ctx, qr=request.qr)
-            point_name = ""
-            if point:
-                found = await session.get(service.ServicePoint, point)
-                point_name = found.name if found else ""
+            target = await service.resolve_qr(session=session, ctx=self.ctx, qr=request.qr)
         return repair_pb2.QrTarget(
-            county=county, county_name=service.get_county(county).name, point=point, point_name=point_name
+            county=target.county,
+            county_name=target.county_name,
+            point=target.point,
+            point_name=target.point_name,
         )
 
-    async def RotateQrKey(self, request, context):  # type: ignore[no-untyped-def]
+    async def RotateQrKey(self, request: repair_pb2.RotateQrKeyRequest, context: Context) -> repair_pb2.QrKey:
         async with self.db.transaction() as session:
             key = await service.rotate_qr_key(
                 session=session, principal=current_principal.get(), county=request.county
@@ -181,7 +180,7 @@ class RepairServicer(repair_pb2_grpc.RepairServiceServicer):
             county=key.county, kid=key.kid, created_at=service.rfc3339(key.created_at) or ""
         )
 
-    async def RevokeQrKey(self, request, context):  # type: ignore[no-untyped-def]
+    async def RevokeQrKey(self, request: repair_pb2.RevokeQrKeyRequest, context: Context) -> repair_pb2.QrKey:
         async with self.db.transaction() as session:
             key = await service.revoke_qr_key(
                 session=session, principal=current_principal.get(), county=request.county, kid=request.kid
@@ -195,7 +194,9 @@ class RepairServicer(repair_pb2_grpc.RepairServiceServicer):
 
     # -- evidence ------------------------------------------------------------------------------------------------
 
-    async def UploadEvidence(self, request, context):  # type: ignore[no-untyped-def]
+    async def UploadEvidence(
+        self, request: repair_pb2.UploadEvidenceRequest, context: Context
+    ) -> repair_pb2.Evidence:
         async with self.db.transaction() as session:
             evidence = await service.upload_evidence(
                 session=session,
@@ -211,7 +212,9 @@ class RepairServicer(repair_pb2_grpc.RepairServiceServicer):
             sha256=evidence.sha256,
         )
 
-    async def GetEvidence(self, request, context):  # type: ignore[no-untyped-def]
+    async def GetEvidence(
+        self, request: repair_pb2.GetEvidenceRequest, context: Context
+    ) -> repair_pb2.EvidenceContent:
         async with self.db.reader() as session:
             content_type, data = await service.get_evidence(
                 session=session,
@@ -223,7 +226,9 @@ class RepairServicer(repair_pb2_grpc.RepairServiceServicer):
 
     # -- tickets -------------------------------------------------------------------------------------------------
 
-    async def CreateTicket(self, request, context):  # type: ignore[no-untyped-def]
+    async def CreateTicket(
+        self, request: repair_pb2.CreateTicketRequest, context: Context
+    ) -> repair_pb2.Ticket:
         data = {
             "qr": request.qr or None,
             "county": request.county or None,
@@ -249,14 +254,16 @@ class RepairServicer(repair_pb2_grpc.RepairServiceServicer):
         self._published()
         return ticket_message(ticket)
 
-    async def GetTicket(self, request, context):  # type: ignore[no-untyped-def]
-        async with self.db.reader() as session:
-            ticket = await service.get_ticket_for(
-                session=session, principal=current_principal.get(), ticket_no=request.ticket_no
-            )
-        return ticket_message(ticket)
+    async def GetTicket(
+        self, request: repair_pb2.GetTicketRequest, context: grpc.aio.ServicerContext
+    ) -> repair_pb2.Ticket:
+        return await get_ticket_message(
+            db=self.db, principal=current_principal.get(), ticket_no=request.ticket_no
+        )
 
-    async def ListTickets(self, request, context):  # type: ignore[no-untyped-def]
+    async def ListTickets(
+        self, request: repair_pb2.ListTicketsRequest, context: Context
+    ) -> repair_pb2.ListTicketsResponse:
         async with self.db.reader() as session:
             tickets, cursor = await service.get_all_tickets(
                 session=session,
@@ -272,40 +279,52 @@ class RepairServicer(repair_pb2_grpc.RepairServiceServicer):
             tickets=[ticket_message(t) for t in tickets], next_cursor=cursor or ""
         )
 
-    async def _change(self, action, **kwargs):  # type: ignore[no-untyped-def]
+    async def _change(self, action: Callable[..., Awaitable[TicketRead]], **kwargs: Any) -> repair_pb2.Ticket:
         async with self.db.transaction() as session:
             ticket = await action(session=session, ctx=self.ctx, principal=current_principal.get(), **kwargs)
         self._published()
         return ticket_message(ticket)
 
-    async def AcceptTicket(self, request, context):  # type: ignore[no-untyped-def]
+    async def AcceptTicket(
+        self, request: repair_pb2.TicketActionRequest, context: Context
+    ) -> repair_pb2.Ticket:
         return await self._change(service.accept_ticket, ticket_no=request.ticket_no)
 
-    async def RejectTicket(self, request, context):  # type: ignore[no-untyped-def]
+    async def RejectTicket(
+        self, request: repair_pb2.TicketActionRequest, context: Context
+    ) -> repair_pb2.Ticket:
         reject = service.parse_model(RejectIn, {"reason": request.reason})
         return await self._change(service.reject_ticket, ticket_no=request.ticket_no, reason=reject.reason)
 
-    async def ResolveTicket(self, request, context):  # type: ignore[no-untyped-def]
+    async def ResolveTicket(
+        self, request: repair_pb2.ResolveTicketRequest, context: Context
+    ) -> repair_pb2.Ticket:
         resolve = service.parse_model(
             ResolveIn, {"note": request.note, "evidence": list(request.evidence_ids)}
         )
         return await self._change(service.resolve_ticket, ticket_no=request.ticket_no, resolve_in=resolve)
 
-    async def FollowUpTicket(self, request, context):  # type: ignore[no-untyped-def]
+    async def FollowUpTicket(
+        self, request: repair_pb2.FollowUpTicketRequest, context: Context
+    ) -> repair_pb2.Ticket:
         follow_up = service.parse_model(
             FollowUpIn, {"reached": request.reached, "restored": request.restored, "note": request.note}
         )
         return await self._change(service.follow_up_ticket, ticket_no=request.ticket_no, follow_up=follow_up)
 
-    async def RateTicket(self, request, context):  # type: ignore[no-untyped-def]
+    async def RateTicket(self, request: repair_pb2.RateTicketRequest, context: Context) -> repair_pb2.Ticket:
         rating = service.parse_model(RatingIn, {"level": request.level, "comment": request.comment})
         return await self._change(service.rate_ticket, ticket_no=request.ticket_no, rating=rating)
 
-    async def CancelTicket(self, request, context):  # type: ignore[no-untyped-def]
+    async def CancelTicket(
+        self, request: repair_pb2.TicketActionRequest, context: Context
+    ) -> repair_pb2.Ticket:
         cancel = service.parse_model(CancelIn, {"reason": request.reason})
         return await self._change(service.cancel_ticket, ticket_no=request.ticket_no, reason=cancel.reason)
 
-    async def GetDispatchDecisions(self, request, context):  # type: ignore[no-untyped-def]
+    async def GetDispatchDecisions(
+        self, request: repair_pb2.GetTicketRequest, context: Context
+    ) -> repair_pb2.DispatchDecisions:
         async with self.db.reader() as session:
             decisions = await service.get_dispatch_decisions(
                 session=session, principal=current_principal.get(), ticket_no=request.ticket_no
@@ -327,7 +346,7 @@ class RepairServicer(repair_pb2_grpc.RepairServiceServicer):
 
     # -- statistics and notifications ----------------------------------------------------------------------------
 
-    async def GetStats(self, request, context):  # type: ignore[no-untyped-def]
+    async def GetStats(self, request: repair_pb2.GetStatsRequest, context: Context) -> repair_pb2.Stats:
         async with self.db.reader() as session:
             stats = await service.get_stats(
                 session=session,
@@ -338,14 +357,18 @@ class RepairServicer(repair_pb2_grpc.RepairServiceServicer):
             )
         return repair_pb2.Stats(**stats)
 
-    async def ExportMonth(self, request, context):  # type: ignore[no-untyped-def]
+    async def ExportMonth(
+        self, request: repair_pb2.ExportMonthRequest, context: Context
+    ) -> repair_pb2.CsvExport:
         async with self.db.reader() as session:
             filename, data = await service.export_month(
                 session=session, principal=current_principal.get(), region=request.region, month=request.month
             )
         return repair_pb2.CsvExport(filename=filename, data=data)
 
-    async def ListMyNotifications(self, request, context):  # type: ignore[no-untyped-def]
+    async def ListMyNotifications(
+        self, request: repair_pb2.ListMyNotificationsRequest, context: Context
+    ) -> repair_pb2.ListMyNotificationsResponse:
         async with self.db.reader() as session:
             notes = await service.get_my_notifications(
                 session=session, principal=current_principal.get(), limit=request.limit or 50
@@ -363,27 +386,12 @@ class RepairServicer(repair_pb2_grpc.RepairServiceServicer):
             ]
         )
 
-    async def CountMyTickets(self, request, context):  # type: ignore[no-untyped-def]
+    async def CountMyTickets(
+        self, request: repair_pb2.CountMyTicketsRequest, context: Context
+    ) -> repair_pb2.CountMyTicketsResponse:
         async with self.db.reader() as session:
             count = await service.count_my_tickets(session=session, principal=current_principal.get())
         return repair_pb2.CountMyTicketsResponse(count=count)
-
-
-async def run_timers(runtime: Runtime) -> None:
-    """Acceptance timeouts, overdue escalation and the county queues, every BST_REPAIR_TIMER_SECONDS."""
-    ctx = make_context(runtime)
-    while True:
-        await asyncio.sleep(runtime.settings.repair_timer_seconds)
-        try:
-            async with runtime.db.transaction() as session:
-                done = await service.sweep(session=session, ctx=ctx)
-            if any(done.values()):
-                log.info("repair timers", extra=done)
-                if runtime.relay is not None:
-                    runtime.relay.wake()
-        except Exception:  # a failed pass is retried at the next tick
-            reraise_if_cancelling()
-            log.exception("repair timers failed")
 
 
 def register(server: grpc.aio.Server, runtime: Runtime) -> None:

@@ -169,7 +169,7 @@ async def test_idempotency_key_returns_the_first_ticket(platform):
         mine = (await client.get("/api/v1/repair/tickets", params={"mine": True})).json()["tickets"]
     assert first.status_code == 201 and again.status_code in (200, 201)
     assert again.json()["ticket_no"] == first.json()["ticket_no"]
-    assert other_body.status_code == 409
+    assert other_body.status_code == 422
     assert [t["ticket_no"] for t in mine] == [first.json()["ticket_no"]]
 
 

@@ -1,0 +1,322 @@
+"""Filing a ticket (报修) and dispatching it to the nearest qualifying outlet."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.kernel.auth import Principal, require_roles, require_signed_in
+from services.kernel.db import utcnow
+from services.kernel.errors import (
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    WrongState,
+)
+from services.repair.common import (
+    CHINA,
+    RESTORE_HOURS,
+    VILLAGE_CIRCLE_KM,
+    RepairContext,
+    add_timeline,
+    get_county,
+    notify,
+    publish,
+    transition,
+)
+from services.repair.county_qr import read_qr
+from services.repair.dispatch import (
+    county_serves,
+    great_circle_km,
+    nearest_qualifying_outlet,
+    take_capacity,
+)
+from services.repair.evidence import attach_evidence
+from services.repair.models import (
+    DispatchDecision,
+    IdempotencyKey,
+    ServicePoint,
+    Ticket,
+)
+from services.repair.network import check_point_in_county
+from services.repair.numbers import take_block
+from services.repair.numbers import ticket_no as ticket_no_of
+from services.repair.schemas import (
+    Category,
+    Channel,
+    PointLevel,
+    TicketCreate,
+    TicketRead,
+    TicketStatus,
+)
+from services.repair.ticket_reads import get_ticket_for, ticket_read
+
+
+async def next_ticket_no(session: AsyncSession, ctx: RepairContext, county: str, now: dt.datetime) -> str:
+    """BX + county + yymmdd + the day's sequence (see services/repair/numbers.py): from this process's block when
+    the context has one, else one number straight off the counter (callers outside `Database.transaction()`)."""
+    if ctx.numbers is not None:
+        return await ctx.numbers.next(session, county, now)
+    day = now.astimezone(CHINA).strftime("%y%m%d")
+    return ticket_no_of(county, day, await take_block(session, county, day, 1))
+
+
+def _reporter_of(
+    principal: Principal, channel: Channel | None, has_qr: bool
+) -> tuple[str, str | None, Channel]:
+    """(reporter, agent, channel) of a new ticket, by who is filing it."""
+    require_signed_in(principal)
+    if principal.actor is not None:
+        return principal.sub, principal.actor, Channel.AGENT
+    if "window_staff" in principal.roles:
+        if channel not in (Channel.WINDOW, Channel.PHONE):
+            raise InvalidInput(
+                "window staff file walk-in or phone reports",
+                code="invalid_channel",
+                fields=[FieldError("channel", "window or phone")],
+            )
+        return principal.sub, None, channel
+    if principal.kind == "citizen":
+        if channel not in (None, Channel.QR, Channel.APP):
+            raise InvalidInput(
+                "citizens report through the app or the county code",
+                code="invalid_channel",
+                fields=[FieldError("channel", "not for citizens")],
+            )
+        return principal.sub, None, Channel.QR if has_qr else Channel.APP
+    if "village_agent" in principal.roles:
+        raise Forbidden(
+            "agents file for a resident with a delegation token (POST /api/v1/auth/delegations)",
+            code="delegation_required",
+        )
+    raise Forbidden(
+        "citizens, village agents for residents, and window staff report faults", code="role_required"
+    )
+
+
+def _request_hash(ticket_in: TicketCreate) -> str:
+    return hashlib.sha256(ticket_in.model_dump_json().encode()).hexdigest()
+
+
+async def create_ticket(
+    *,
+    session: AsyncSession,
+    ctx: RepairContext,
+    principal: Principal,
+    ticket_in: TicketCreate,
+    idempotency_key: str = "",
+) -> TicketRead:
+    """报修: file a fault and dispatch it at once to the nearest qualifying outlet (or the county's queue)."""
+    reporter, agent, channel = _reporter_of(principal, ticket_in.channel, bool(ticket_in.qr))
+    claim: IdempotencyKey | None = None
+    if idempotency_key:
+        claim, replay = await _claim_idempotency_key(session, principal, idempotency_key, ticket_in)
+        if replay is not None:
+            return await get_ticket_for(session=session, principal=principal, ticket_no=replay)
+    county, point = ticket_in.county or "", ""
+    if ticket_in.qr:
+        county_of_code, point = await read_qr(session=session, ctx=ctx, qr=ticket_in.qr)
+        if county and county != county_of_code:
+            raise InvalidInput(
+                "the county does not match the scanned code",
+                code="county_mismatch",
+                fields=[FieldError("county", "differs from the code's county")],
+            )
+        county = county_of_code
+    centre = get_county(county)
+    category = ticket_in.category
+    if ticket_in.lat is not None and ticket_in.lng is not None:
+        check_point_in_county(county, ticket_in.lat, ticket_in.lng)
+    if not await county_serves(session, county=county, category=category):
+        raise InvalidInput(
+            f"{centre.name} has no repair outlet for {category.value} yet; call the county's "
+            "broadcasting office",
+            code="category_not_served",
+            fields=[FieldError("category", "no outlet of this county serves it")],
+        )
+    now = utcnow()
+    ticket = Ticket(
+        ticket_no=await next_ticket_no(session, ctx, county, now),
+        status=TicketStatus.PENDING_DISPATCH.value,
+        county=county,
+        category=category.value,
+        description=ticket_in.description,
+        channel=channel.value,
+        reporter_id=reporter,
+        agent_id=agent,
+        filed_by=principal.actor or principal.sub,
+        contact_name=ticket_in.contact_name,
+        contact_phone=ticket_in.contact_phone,
+        lat=ticket_in.lat,
+        lng=ticket_in.lng,
+        address=ticket_in.address,
+        point=point,
+        excluded_outlets=[],
+        due_at=now + dt.timedelta(hours=RESTORE_HOURS),
+        created_at=now,
+        overdue=False,
+        response_target_hours=await _response_target(session, county, ticket_in.lat, ticket_in.lng),
+    )
+    session.add(ticket)
+    await session.flush()
+    add_timeline(
+        session,
+        ticket,
+        "reported",
+        principal.actor or principal.sub,
+        f"channel {channel.value}" + (f", for {ticket.contact_name}" if agent else ""),
+    )
+    await attach_evidence(session, principal, ticket.ticket_no, ticket_in.evidence, "report")
+    await dispatch(session=session, ctx=ctx, ticket=ticket, reason="report", preferred=ticket_in.outlet_id)
+    publish(session, ctx, ticket, "repair.ticket.created")
+    if claim is not None:
+        claim.ticket_no = ticket.ticket_no
+    return await ticket_read(session, ticket)
+
+
+def idempotency_owner(principal: Principal) -> str:
+    """Whose keys an Idempotency-Key is among: the caller and the person acted for. An agent's key for one resident
+    never answers with another resident's ticket (a delegated pair is stored as a digest: the column holds 64)."""
+    if principal.actor is None:
+        return principal.sub
+    return hashlib.sha256(f"{principal.actor}\x00{principal.sub}".encode()).hexdigest()
+
+
+async def _claim_idempotency_key(
+    session: AsyncSession, principal: Principal, key: str, ticket_in: TicketCreate
+) -> tuple[IdempotencyKey | None, str | None]:
+    """(our claim on the key, None) for a first request; (None, ticket number) for a repeat of an earlier one.
+
+    The claim is inserted first, in a savepoint: a concurrent request with the same key waits on it (PostgreSQL)
+    or on the write lock (SQLite), then finds the first request's ticket instead of failing.
+    """
+    owner = idempotency_owner(principal)
+    request_hash = _request_hash(ticket_in)
+    for _ in range(2):
+        seen = await session.get(IdempotencyKey, (owner, key), populate_existing=True)
+        if seen is not None:
+            if seen.request_hash != request_hash:
+                raise InvalidInput(
+                    "这个 Idempotency-Key 已用于另一份内容不同的报修；新的报修请使用新的 Key",
+                    code="idempotency_key_reused",
+                    fields=[FieldError("Idempotency-Key", "已用于另一份报修")],
+                )
+            return None, seen.ticket_no
+        claim = IdempotencyKey(
+            principal=owner, key=key, request_hash=request_hash, ticket_no="", created_at=utcnow()
+        )
+        try:
+            async with session.begin_nested():
+                session.add(claim)
+        except IntegrityError:
+            continue  # the other request committed first: answer with its ticket
+        return claim, None
+    raise WrongState("the same report is being filed right now; try again", code="idempotency_in_flight")
+
+
+async def _response_target(
+    session: AsyncSession, county: str, lat: float | None, lng: float | None
+) -> float | None:
+    """1 hour when the report lies in a village point's circle, 3 hours in a township's; None when unknown."""
+    if lat is None or lng is None:
+        return None
+    points = (await session.scalars(select(ServicePoint).where(ServicePoint.county == county))).all()
+    if not points:
+        return 3.0
+    nearest = min(points, key=lambda p: great_circle_km(lat, lng, p.lat, p.lng))
+    near_village = (
+        nearest.level == PointLevel.VILLAGE
+        and great_circle_km(lat, lng, nearest.lat, nearest.lng) <= VILLAGE_CIRCLE_KM
+    )
+    return 1.0 if near_village else 3.0
+
+
+async def dispatch(
+    *, session: AsyncSession, ctx: RepairContext, ticket: Ticket, reason: str, preferred: str | None = None
+) -> None:
+    """Send the ticket to the nearest qualifying outlet, recording the decision; the county queue when none."""
+    centre = get_county(ticket.county)
+    known = ticket.lat is not None and ticket.lng is not None
+    lat, lng = (
+        (ticket.lat, ticket.lng)
+        if ticket.lat is not None and ticket.lng is not None
+        else (centre.lat, centre.lng)
+    )
+    excluded = set(ticket.excluded_outlets)
+    while True:
+        choice = await nearest_qualifying_outlet(
+            session,
+            county=ticket.county,
+            category=Category(ticket.category),
+            lat=lat,
+            lng=lng,
+            excluded=excluded,
+            preferred=preferred,
+        )  # type: ignore[arg-type]
+        if choice.outlet is None or await take_capacity(session, choice.outlet.outlet_id, db=ctx.db):
+            break
+        excluded.add(choice.outlet.outlet_id)  # filled up by a concurrent dispatch; take the next one
+    session.add(
+        DispatchDecision(
+            ticket_no=ticket.ticket_no,
+            at=utcnow(),
+            reason=reason,
+            chosen_outlet_id=choice.outlet.outlet_id if choice.outlet else None,
+            origin="report" if known else "county_centre",
+            origin_lat=lat,
+            origin_lng=lng,  # type: ignore[arg-type]
+            candidates=[c.as_dict() for c in choice.candidates],
+        )
+    )
+    if choice.outlet is None:
+        ticket.status = TicketStatus.PENDING_DISPATCH.value
+        ticket.assignee_outlet_id, ticket.assignee_distance_km, ticket.dispatched_at = None, None, None
+        add_timeline(session, ticket, "queued", "system", "no outlet can take it now; on the county's queue")
+        notify(
+            session, ticket, "queued", f"报修单{ticket.ticket_no}已受理，正在为您安排维修网点。", staff=True
+        )
+        return
+    transition(ticket, "dispatch", TicketStatus.DISPATCHED)
+    ticket.assignee_outlet_id = choice.outlet.outlet_id
+    ticket.assignee_distance_km = round(choice.distance_km or 0.0, 3)
+    ticket.dispatched_at = utcnow()
+    add_timeline(
+        session,
+        ticket,
+        "dispatched",
+        "system",
+        f"{choice.outlet.name}, {ticket.assignee_distance_km} km ({reason})",
+    )
+    notify(
+        session,
+        ticket,
+        "dispatched",
+        f"报修单{ticket.ticket_no}已派给{choice.outlet.name}（电话{choice.outlet.phone}），请保持电话畅通。",
+    )
+    publish(session, ctx, ticket, "repair.ticket.dispatched", reason=reason)
+
+
+async def ticket_for_update(session: AsyncSession, ticket_no: str) -> Ticket:
+    ticket = await session.scalar(select(Ticket).where(Ticket.ticket_no == ticket_no).with_for_update())
+    if ticket is None:
+        raise NotFound(f"no ticket {ticket_no}", code="unknown_ticket")
+    return ticket
+
+
+def acts_for(principal: Principal, ticket: Ticket) -> bool:
+    """The reporter, or the agent who filed it; with a delegation token only for what that agent filed for that
+    resident (never the resident's other tickets)."""
+    if principal.actor is not None:
+        return ticket.agent_id == principal.actor and ticket.reporter_id == principal.sub
+    return principal.sub in (ticket.reporter_id, ticket.agent_id)
+
+
+def require_assignee(principal: Principal, ticket: Ticket) -> None:
+    require_roles(principal, "outlet_technician")
+    if principal.claims.get("outlet") != ticket.assignee_outlet_id:
+        raise Forbidden("this ticket is assigned to another outlet", code="not_your_ticket")

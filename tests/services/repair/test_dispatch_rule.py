@@ -1,0 +1,63 @@
+"""The dispatch rule: the nearest qualifying outlet, ties to the fewer open tickets, the reporter's own choice."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.repair.dispatch import great_circle_km, nearest_qualifying_outlet
+from services.repair.schemas import Category
+from tests.services.repair.factories import COUNTY, LAT, LNG, outlet
+
+
+async def choose(session, excluded=frozenset(), **kwargs):
+    return await nearest_qualifying_outlet(
+        session,
+        county=COUNTY,
+        category=Category.SATELLITE,
+        lat=LAT,
+        lng=LNG,
+        excluded=set(excluded),
+        **kwargs,
+    )
+
+
+def test_great_circle_distance_kunming_to_jinghong():
+    assert great_circle_km(25.0436, 102.7073, 22.0094, 100.7975) == pytest.approx(385, abs=10)
+    assert great_circle_km(25.0, 102.7, 25.0, 102.7) == 0
+
+
+async def test_nearest_wins_and_ties_go_to_fewer_open_tickets(session):
+    far = await outlet(session, north_km=1.5)
+    near_busy = await outlet(session, north_km=1, open_tickets=5)
+    near_free = await outlet(session, north_km=-1, open_tickets=1)
+    choice = await choose(session)
+    assert choice.outlet.outlet_id == near_free
+    assert choice.distance_km == pytest.approx(1.0, abs=0.01)
+    verdicts = {c.outlet_id: c.verdict for c in choice.candidates}
+    assert verdicts == {near_free: "chosen", near_busy: "farther", far: "farther"}
+
+
+async def test_full_inactive_excluded_and_wrong_kind_outlets_never_qualify(session):
+    full = await outlet(session, north_km=0.5, capacity=2, open_tickets=2)
+    paused = await outlet(session, north_km=0.6, active=False)
+    operator = await outlet(session, north_km=0.1, kind="operator", categories=("cable",))
+    dtmb_only = await outlet(session, north_km=0.2, categories=("dtmb",))
+    excluded = await outlet(session, north_km=0.7)
+    far = await outlet(session, north_km=40)
+    choice = await choose(session, excluded={excluded})
+    assert choice.outlet.outlet_id == far  # found by growing the search past 32 km
+    verdicts = {c.outlet_id: c.verdict for c in choice.candidates}
+    assert (
+        verdicts[full] == "at_capacity"
+        and verdicts[paused] == "inactive"
+        and verdicts[excluded] == "excluded"
+    )
+    assert operator not in verdicts and dtmb_only not in verdicts  # they do not serve satellite at all
+
+
+async def test_a_reporters_choice_wins_only_when_it_qualifies(session):
+    nearest = await outlet(session, north_km=0.5)
+    chosen = await outlet(session, north_km=5)
+    full = await outlet(session, north_km=6, capacity=1, open_tickets=1)
+    assert (await choose(session, preferred=chosen)).outlet.outlet_id == chosen
+    assert (await choose(session, preferred=full)).outlet.outlet_id == nearest
