@@ -24,7 +24,8 @@ import sys
 import urllib.request
 from urllib.error import URLError
 
-from loadtests.bench import BenchError, Target, Wrk, ensure_wrk, parse_wrk
+from loadtests.bench import BenchError, Target
+from loadtests.bench.wrk import Wrk, ensure_wrk, parse_wrk
 
 BASE = os.environ.get("BENCH_URL", "http://127.0.0.1:8000").rstrip("/")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))

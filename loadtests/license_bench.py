@@ -28,7 +28,11 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from loadtests.bench import REFERENCE_PATH, Config, Platform, ensure_wrk, parse_wrk, reference_app, say
+from loadtests.bench import Config, Platform
+from loadtests.bench.platform import reference_app
+from loadtests.bench.targets import REFERENCE_PATH, say
+from loadtests.bench.wrk import ensure_wrk, parse_wrk
+from services.kernel.settings import Settings
 from services.licenses.offline import OfflineVerifier
 from services.licenses.sdjwt import issue_sd_jwt, present, public_jwk
 
@@ -261,8 +265,9 @@ def online(config: Config, workdir: Path, presentations: int) -> dict[str, Any]:
     platform.configure()
     platform.start()
     try:
+        settings = Settings(**platform.values)  # type: ignore[arg-type]
         shown, rate, rate_qr = asyncio.run(
-            prepare(platform.base_url, platform.settings(), platform.admin_password, presentations)
+            prepare(platform.base_url, settings, platform.admin_password, presentations)
         )
         results["presentations_per_s_gateway"] = round(rate)
         results["presentations_with_qr_per_s_gateway"] = round(rate_qr, 1)

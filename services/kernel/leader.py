@@ -145,7 +145,7 @@ class LeaderElected:
         self.is_leader, self.token = True, hold.token
         self.terms += 1
         log.info("elected", extra={"loop": self.name, "backend": self.backend, "token": hold.token})
-        task = asyncio.create_task(self.loop(), name=f"leader-{self.name}")
+        task: asyncio.Task[None] = asyncio.ensure_future(self.loop())  # the loop may be any awaitable
         watch = asyncio.create_task(hold.watch(), name=f"lease-{self.name}")
         try:
             await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)

@@ -105,7 +105,7 @@ class Runtime:
 
     def start_background(self) -> None:
         self.revocations.start()
-        loops = {
+        loops: dict[str, Callable[[], Awaitable[None]]] = {
             f"{self.spec.name}:{getattr(job, '__name__', 'task')}": partial(job, self)
             for job in self.spec.tasks
         }

@@ -8,6 +8,7 @@ import json
 import grpc
 
 from bst.licenses.v1 import licenses_pb2, licenses_pb2_grpc
+from bst.licenses.v1 import licenses_pb2 as pb
 from services.kernel.auth import current_principal
 from services.kernel.rpc import Runtime, ServiceSpec
 from services.licenses.consumers import ApplicationResults
@@ -15,8 +16,6 @@ from services.licenses.keys import STATUS_LIST, Keyring
 from services.licenses.models import License, LicenseType, LicenseUse, OutboxEvent, ProcessedEvent
 from services.licenses.presentations import Presentations
 from services.licenses.service import Licenses, shown_status
-
-pb = licenses_pb2
 
 
 def _license(row: License, kind: LicenseType | None, holder_masked: str = "") -> pb.License:
