@@ -53,8 +53,10 @@ HOLIDAYS_2026 = [
 @pytest.fixture
 def fresh_calendar():
     """Start with empty caches and no remembered warnings; leave them empty afterwards."""
+    directory = workdays._loaded.directory  # where official schedules are read from (the platform's, in a run)
     workdays.clear_caches()
     yield
+    workdays.configure(directory)  # a test that loads schedules of its own leaves no trace for the next one
     workdays.clear_caches()
 
 
@@ -278,7 +280,7 @@ def test_the_computed_rule_reproduces_2026_holidays_that_the_notice_kept_on_thei
             assert day in HOLIDAYS_2026, (day, name)
 
 
-def test_deadline_across_new_year_into_2027():
+def test_deadline_across_new_year_into_2027(fresh_calendar):
     # Wednesday 30 December 2026 + 2 working days: Thursday 31, then 元旦 Friday and the weekend -> Monday 4 Jan.
     assert add_working_days(date(2026, 12, 30), 2) == date(2027, 1, 4)
     # Thursday 4 February 2027 + 2: 春节 5-8 Feb and 补假 9-10 Feb are rest -> 11, 12 February.

@@ -193,4 +193,3 @@ async def test_issuer_private_keys_are_encrypted_at_rest(world: World) -> None:
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
     assert raw not in row.private_key and "d" not in row.public_jwk
-    assert await count(world, LicenseUse) > 0
