@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from services.kernel.auth import Principal
 from services.kernel.errors import Forbidden, InvalidInput, Unauthenticated, WrongState
 from services.licenses.keys import LICENSE
-from services.licenses.models import License, LicenseUse
+from services.licenses.models import License
 from services.licenses.offline import OfflineVerifier
 from services.licenses.sdjwt import seal_holds
 from tests.services.licenses.conftest import TRAFFIC, World, new_id_number
