@@ -1,7 +1,9 @@
 """The staff console's two work panels in headless Chromium against the real gateway and services: department staff
 work an application through the intake worklist (补齐补正, the citizen resubmits, 受理, 办结) and the API shows it
 concluded; an outlet technician on a phone and a county admin on a wall screen work a rectification opened by a
-level-1 review (查实 → 整改 → 回访) and the API shows each new status. Screenshots go under the test's tmp dir."""
+level-1 review (查实 → 整改 → 回访) and the API shows each new status; an overdue case is red and first, the outlet
+disputes it with reason and evidence and the county admin decides. Screenshots go under the test's tmp dir (and
+var/screenshots)."""
 
 from __future__ import annotations
 
@@ -275,7 +277,7 @@ async def test_an_outlet_and_a_county_admin_work_a_rectification_from_verify_to_
         pick(wall_page, f"#satisfied-{rect_id}", "true")
         wall_page.type(f"#vnote-{rect_id}", "电话回访，群众表示满意")
         assert wall_page.unlabelled_controls() == []
-        keep(wall_page.screenshot("rectification-wall"), "console-rectifications.png")
+        wall_page.screenshot("rectification-wall")
         wall_page.click(f"#visit-{rect_id}")
         wall_page.has_text(f"#rstate-{rect_id}", "已回访，待办结")
         wall_page.visible(f"#close-{rect_id}")
@@ -283,3 +285,86 @@ async def test_an_outlet_and_a_county_admin_work_a_rectification_from_verify_to_
 
     await asyncio.to_thread(return_visit)
     assert await status_of(platform, admin_token, rect_id) == "returned_visit"
+
+
+async def make_overdue(platform, rect_id: str) -> None:
+    """Move the case's deadline into the past and run the overdue timer's pass, as the reviews service does."""
+    from services.reviews.grpc_server import make_context
+    from services.reviews.models import Rectification
+    from services.reviews.rectifications import sweep_overdue
+
+    runtime = platform.services["reviews"].runtime
+    async with runtime.db.transaction() as session:
+        rect = await session.get(Rectification, rect_id)
+        assert rect is not None
+        rect.due_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    async with runtime.db.transaction() as session:
+        assert await sweep_overdue(session=session, ctx=make_context(runtime)) >= 1
+
+
+@needs_chromium
+async def test_an_overdue_case_is_red_the_outlet_disputes_it_and_the_county_admin_decides(
+    platform, large, tmp_path
+):
+    tech = await create_staff(
+        platform, roles=["outlet_technician"], region=JINGHONG, outlet_id=OUTLET, display_name="勐罕维修员"
+    )
+    tech_token = (await password_tokens(platform, tech["username"], tech["password"]))["access_token"]
+    rect_id = await bad_review_of_a_resolved_ticket(platform, tech_token)
+    fresh_id = await bad_review_of_a_resolved_ticket(platform, tech_token)
+    await make_overdue(platform, rect_id)
+    page = Page(large, platform.gateway_url, tmp_path)
+
+    def dispute() -> None:
+        page.sign_in(tech["username"], tech["password"], "/console/technician")
+        page.go("/console/rectifications")
+        page.visible(f"#rect-{fresh_id}")
+        page.visible(f"#rect-{rect_id}")
+        order = page.driver.execute_script(
+            "return [].map.call(document.querySelectorAll('#rectification-list li[data-rectification]'),"
+            " function (li) { return li.getAttribute('data-rectification'); })"
+        )
+        assert order.index(rect_id) < order.index(fresh_id)  # the earlier due date first
+        assert "overdue" in page.el(f"#rect-{rect_id}").get_attribute("class")
+        late = page.text(f"#rect-{rect_id}")
+        assert "已超时" in late and "超期督办" in late and "已超时" not in page.text(f"#rect-{fresh_id}")
+        page.click("#r-overdue")
+        page.wait.until(lambda d: not d.find_elements("css selector", f"#rect-{fresh_id}"))
+        page.type(f"#dreason-{rect_id}", "当天暴雨山路塌方，已电话告知群众改约")
+        page.click(f"#dispute-{rect_id}")
+        page.has_text("#status", "须附上至少一项证据")
+        page.type(f"#evidence-{rect_id}", "通话记录截图 EV-001\n乡政府道路中断通知")
+        assert page.unlabelled_controls() == []
+        keep(page.screenshot("rectification-overdue"), "console-rectifications.png")
+        page.click(f"#dispute-{rect_id}")
+        page.has_text(f"#rstate-{rect_id}", "有异议，待监督部门裁定")
+        assert not page.driver.find_elements(
+            "css selector", f"#decide-{rect_id}"
+        )  # only a supervisor decides
+        assert page.script_errors() == []
+
+    await asyncio.to_thread(dispute)
+    assert await status_of(platform, tech_token, rect_id) == "disputed"
+    admin = await create_staff(platform, roles=["county_admin"], region=JINGHONG, display_name="景洪市监督员")
+    admin_token = (await password_tokens(platform, admin["username"], admin["password"]))["access_token"]
+    page.driver.delete_all_cookies()
+    page.driver.execute_script("sessionStorage.clear()")
+
+    def decide() -> None:
+        page.sign_in(admin["username"], admin["password"], "/console/dashboard")
+        page.go("/console/rectifications")
+        page.visible(f"#decide-{rect_id}")
+        card = page.text(f"#rect-{rect_id}")
+        assert "异议理由：当天暴雨山路塌方" in card and "通话记录截图 EV-001、乡政府道路中断通知" in card
+        assert not page.driver.find_elements("css selector", f"#rectify-{fresh_id}")  # the unit rectifies
+        assert page.el(f"#verify-{fresh_id}").is_displayed()  # a supervisor may verify
+        page.click(f"#decide-{rect_id}")
+        page.has_text("#status", "请选择裁定结果")
+        pick(page, f"#upheld-{rect_id}", "false")
+        page.type(f"#decision-{rect_id}", "已提前两天预约，未见改约记录")
+        page.click(f"#decide-{rect_id}")
+        page.has_text(f"#rstate-{rect_id}", "已查实，整改中")
+        assert page.script_errors() == []
+
+    await asyncio.to_thread(decide)
+    assert await status_of(platform, admin_token, rect_id) == "verified"

@@ -10,7 +10,7 @@
   var LEVEL = { 1: '非常不满意', 2: '不满意', 3: '基本满意', 4: '满意', 5: '非常满意' };
   var CASE = { application: '办件', repair_ticket: '报修工单', mini_app: '小程序', window_visit: '窗口办事' };
   var STEP = { opened: '立案', verified: '查实', disputed: '提出异议', dispute_upheld: '异议成立', dispute_rejected: '异议不成立',
-    rectified: '整改', returned_visit: '回访', closed: '办结' };
+    rectified: '整改', returned_visit: '回访', closed: '办结', overdue: '超期督办' };
   var UNIT_ROLES = { outlet: ['outlet_technician'], mini_app: ['app_developer'] };
   var cursor = null, loaded = [];
 
