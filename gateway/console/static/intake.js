@@ -8,7 +8,7 @@
   var KIND = { acceptance: '受理时限', completion: '办结时限', deficiency: '容缺补交时限', procedure: '特别程序' };
   var MODE = { instant: '即办', pre_review: '网上预审', online: '全程网办', complex: '需专业判断' };
   var CHANNEL = { online: '网上', mobile: '掌上', window: '窗口' };
-  var cursor = null, items = {};
+  var cursor = null, items = {}, per = 20;
 
   // The items' form titles and material names, once per item code (a failed fetch leaves the raw keys).
   async function describe(apps) {
@@ -29,7 +29,7 @@
   function material(a, id) { return (items[a.item_code] && items[a.item_code].names[id]) || id; }
 
   function query() {
-    var q = new URLSearchParams({ limit: '20' });
+    var q = new URLSearchParams({ limit: String(per) });
     if ($('i-status').value) q.set('status', $('i-status').value);
     if ($('i-overdue').value) q.set('overdue', $('i-overdue').value);
     if (cursor) q.set('cursor', cursor);
@@ -152,6 +152,7 @@
     var asked = new URLSearchParams(location.search);
     if (asked.has('status')) $('i-status').value = asked.get('status');
     if (asked.has('overdue')) $('i-overdue').value = asked.get('overdue');
+    per = Math.min(100, Math.max(1, parseInt(asked.get('per'), 10) || 20));  // cases per page
     $('i-filters').addEventListener('submit', function (e) { e.preventDefault(); });
     $('i-status').addEventListener('change', function () { load(false); });
     $('i-overdue').addEventListener('change', function () { load(false); });
