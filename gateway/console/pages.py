@@ -36,7 +36,14 @@ PAGES: dict[str, Page] = {
         Page(
             "rectifications",
             "差评整改",
-            ("department_staff", "county_admin", "platform_admin"),
+            (
+                "department_staff",
+                "window_staff",
+                "outlet_technician",
+                "app_developer",
+                "county_admin",
+                "platform_admin",
+            ),
             "rectifications.js",
         ),
     )
