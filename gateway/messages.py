@@ -85,6 +85,8 @@ CATALOGUE: dict[str, str] = {
     "account_disabled": "该账号已停用。",
     "account_locked": "连续登录失败次数过多，账号已暂时锁定，请稍后再试。",
     "no_session": "该凭证不属于任何登录会话。",
+    "account_gone": "该登录凭证对应的账号已不存在，请重新登录。",
+    "consent_required": "此操作需要居民本人同意：请居民本人办理，或由代办员取得居民授权（代办凭证）后办理。",
     "role_required": "您的账号没有执行此操作所需的角色。",
     "region_forbidden": "该地区不在您的管辖范围内。",
     "delegation_required": "代办员请先取得居民授权（代办凭证）后再为居民办理。",

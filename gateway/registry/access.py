@@ -559,6 +559,8 @@ class MiniAppAccess:
                 window_seconds=3600,
                 message="too much feedback in an hour; try again later",
             )
+        if await session.get(Account, principal.sub) is None:  # a token outliving its account: no orphan row
+            raise Unauthenticated("该登录凭证对应的账号已不存在，请重新登录后再提交反馈", code="account_gone")
         openid = self.openid(principal.sub, app_id)
         manifest, _ = app.manifest_for(openid)
         row = Feedback(

@@ -32,13 +32,13 @@ def _parse_time(value: str, field: str) -> dt.datetime | None:
         return None
     try:
         parsed = dt.datetime.fromisoformat(value)
-    except ValueError as exc:
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=CHINA)).astimezone(dt.UTC)
+    except (ValueError, OverflowError) as exc:  # not a time, or one beyond the calendar once in UTC
         raise InvalidInput(
-            f"{field} is not an RFC 3339 time",
+            f"{field} 不是有效的时间，请使用 RFC 3339 格式，例如 2026-11-01T00:00:00+08:00",
             code="invalid_time",
-            fields=[FieldError(field, "RFC 3339 expected")],
+            fields=[FieldError(field, "应为 RFC 3339 时间")],
         ) from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=CHINA)
 
 
 async def _tickets_in(
@@ -162,11 +162,17 @@ async def export_month(
     """One CSV row per ticket reported in the month (China time); contact phones are masked."""
     try:
         first = dt.datetime.strptime(month, "%Y-%m").replace(tzinfo=CHINA)
-    except ValueError as exc:
+        after = (first + dt.timedelta(days=32)).replace(day=1)
+        first.astimezone(dt.UTC)
+    except (
+        ValueError,
+        OverflowError,
+    ) as exc:  # 2026-13, or a month at the calendar's edge (0001-01, 9999-12)
         raise InvalidInput(
-            "month is YYYY-MM", code="invalid_month", fields=[FieldError("month", "YYYY-MM")]
+            "月份无效，请使用 YYYY-MM 格式，例如 2026-11",
+            code="invalid_month",
+            fields=[FieldError("month", "应为 YYYY-MM")],
         ) from exc
-    after = (first + dt.timedelta(days=32)).replace(day=1)
     prefix, tickets = await _tickets_in(session, principal, region, first, after)
     out = io.StringIO()
     writer = csv.writer(out)

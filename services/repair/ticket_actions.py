@@ -125,12 +125,18 @@ async def follow_up_ticket(
 async def rate_ticket(
     *, session: AsyncSession, ctx: RepairContext, principal: Principal, ticket_no: str, rating: RatingIn
 ) -> TicketRead:
-    """The reporter (or the agent who filed it) rates the repair once; it becomes a 好差评 review."""
+    """The reporter rates the repair once (or the agent who filed it, with a delegation token of that resident, i.e.
+    the resident's consent); it becomes a 好差评 review. The event says whether it was `delegated`."""
     require_signed_in(principal)
     ticket = await ticket_for_update(session, ticket_no)
     if not acts_for(principal, ticket):
         raise Forbidden(
             "only the reporter, or the agent who filed it, rates a repair", code="not_your_ticket"
+        )
+    if principal.actor is None and principal.sub != ticket.reporter_id:
+        raise Forbidden(
+            "评价应由报修居民本人作出；代办员需取得该居民的授权（代办凭证）后才能代为评价",
+            code="consent_required",
         )
     if ticket.rating_level is not None:
         raise WrongState("this repair has been rated already", code="already_rated")
@@ -152,6 +158,7 @@ async def rate_ticket(
         comment=rating.comment,
         reviewer=ticket.reporter_id,
         rated_by=principal.actor or principal.sub,
+        delegated=principal.actor is not None,
         rated_at=rfc3339(ticket.rated_at),
     )
     return await ticket_read(session, ticket)

@@ -202,12 +202,21 @@ def _encode_cursor(ticket: Ticket) -> str:
 
 
 def _decode_cursor(cursor: str) -> tuple[dt.datetime, str]:
+    """The (created_at, ticket_no) a cursor of ours holds; anything else (not base64 JSON of two strings, a naive
+    time, numbers beyond any column, a time out of range) is bad input, never a 500."""
     try:
         created, ticket_no = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return dt.datetime.fromisoformat(created), str(ticket_no)
-    except (ValueError, TypeError) as exc:
+        if not isinstance(created, str) or not isinstance(ticket_no, str) or len(ticket_no) > 32:
+            raise ValueError("a cursor holds two strings")
+        at = dt.datetime.fromisoformat(created)
+        if at.tzinfo is None:
+            raise ValueError("a cursor's time carries its offset")
+        return at.astimezone(dt.UTC), ticket_no
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         raise InvalidInput(
-            "bad cursor", code="invalid_cursor", fields=[FieldError("cursor", "not ours")]
+            "翻页标记（cursor）无效，请从第一页重新查询",
+            code="invalid_cursor",
+            fields=[FieldError("cursor", "不是本列表给出的翻页标记")],
         ) from exc
 
 

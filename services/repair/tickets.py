@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.kernel.auth import Principal, require_roles, require_signed_in
+from services.kernel.auth import Principal, in_region, require_roles, require_signed_in
 from services.kernel.db import utcnow
 from services.kernel.errors import (
     FieldError,
@@ -40,6 +40,7 @@ from services.repair.evidence import attach_evidence
 from services.repair.models import (
     DispatchDecision,
     IdempotencyKey,
+    Notification,
     ServicePoint,
     Ticket,
 )
@@ -129,6 +130,11 @@ async def create_ticket(
             )
         county = county_of_code
     centre = get_county(county)
+    if principal.actor is not None and not in_region(principal, county):
+        raise Forbidden(
+            f"{centre.name}不在您代办的区域内：村级代办员只能为本县（市、区）的居民报修",
+            code="region_forbidden",
+        )
     category = ticket_in.category
     if ticket_in.lat is not None and ticket_in.lng is not None:
         check_point_in_county(county, ticket_in.lat, ticket_in.lng)
@@ -173,10 +179,33 @@ async def create_ticket(
     )
     await attach_evidence(session, principal, ticket.ticket_no, ticket_in.evidence, "report")
     await dispatch(session=session, ctx=ctx, ticket=ticket, reason="report", preferred=ticket_in.outlet_id)
+    if agent is not None:
+        tell_resident_of_filing(session, ticket)
     publish(session, ctx, ticket, "repair.ticket.created")
     if claim is not None:
         claim.ticket_no = ticket.ticket_no
     return await ticket_read(session, ticket)
+
+
+def tell_resident_of_filing(session: AsyncSession, ticket: Ticket) -> None:
+    """A case an agent filed for a resident is told to the resident: in their notifications, and by SMS (the
+    event's `notice`, texted by the gateway to the reporter and the agent), ahead of the dispatch notice."""
+    text = (
+        f"村级代办员已代您提交广电报修单{ticket.ticket_no}（{get_county(ticket.county).name}）。"
+        "如非您本人同意，请拨打12345反映。"
+    )
+    session.add(
+        Notification(
+            recipient=ticket.reporter_id,
+            ticket_no=ticket.ticket_no,
+            kind="filed_for_you",
+            text=text,
+            created_at=utcnow(),
+        )
+    )
+    notices = session.info.setdefault("notices", {})
+    earlier = notices.get(ticket.ticket_no)
+    notices[ticket.ticket_no] = f"{text}{earlier}" if earlier else text
 
 
 def idempotency_owner(principal: Principal) -> str:

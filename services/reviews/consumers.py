@@ -2,7 +2,9 @@
 
 - `repair.ticket.resolved`: the reporter (the resident, not the agent) is invited; unit = the assignee outlet.
 - `repair.ticket.rated`: today's rating path; the rating goes through the same rules as any review (a rating the
-  rules refuse, such as a second one or one after the window, is logged and left out).
+  rules refuse, such as a second one or one after the window, is logged and left out). `delegated: true` is an
+  agent rating with the resident's delegation token (recorded as the resident's, `recorded_by` the agent); a rating
+  by anyone but the reporter without it is left out.
 - `intake.application.concluded`: the applicant is invited; unit = the department."""
 
 from __future__ import annotations
@@ -81,8 +83,10 @@ class ServedCases(EventConsumer):
         if reviewer != case.account_id:
             log.warning("a rating by someone not served was left out", extra={"case_id": case.case_id})
             return
-        if rated_by and rated_by != reviewer and payload.get("delegated") is False:
-            # an agent rating in their own name, not with the resident's consent (when repair says so)
+        if rated_by and rated_by != reviewer and payload.get("delegated") is not True:
+            # someone other than the resident rating without the resident's consent: repair refuses an agent's
+            # own token (403 consent_required) and says `delegated: true` for a delegation token; an event that
+            # does not say so is left out rather than recorded in the resident's name
             log.warning(
                 "a rating without the resident's consent was left out", extra={"case_id": case.case_id}
             )

@@ -475,11 +475,15 @@ async def test_an_agent_files_for_a_resident_through_the_whole_life_to_the_stati
         )
     assert closed.json()["status"] == "closed"
 
-    async with platform.client(agent["access_token"]) as client:
+    async with platform.client(agent["access_token"]) as client:  # in the agent's own name: no consent
+        unconsented = await client.post(f"/api/v1/repair/tickets/{ticket_no}/rating", json={"level": 1})
+    assert unconsented.status_code == 403 and unconsented.json()["code"] == "consent_required"
+    async with platform.client(delegation["access_token"]) as client:  # with the resident's consent
         rated = await client.post(
             f"/api/v1/repair/tickets/{ticket_no}/rating", json={"level": 5, "comment": "师傅很负责"}
         )
         again = await client.post(f"/api/v1/repair/tickets/{ticket_no}/rating", json={"level": 1})
+    async with platform.client(agent["access_token"]) as client:
         seen_by_agent = (await client.get(f"/api/v1/repair/tickets/{ticket_no}")).json()
     assert rated.status_code == 200 and rated.json()["rating"]["level"] == 5
     assert again.status_code == 409
@@ -501,7 +505,7 @@ async def test_an_agent_files_for_a_resident_through_the_whole_life_to_the_stati
         notes = (await client.get("/api/v1/me/notifications")).json()
         summary = (await client.get("/api/v1/me/summary")).json()
     assert [t["ticket_no"] for t in mine] == [ticket_no]
-    assert {n["kind"] for n in notes} >= {"dispatched", "accepted", "resolved", "closed"}
+    assert {n["kind"] for n in notes} >= {"filed_for_you", "dispatched", "accepted", "resolved", "closed"}
     assert summary["repair_tickets"] == 1
 
     admin = await password_tokens(platform, "admin", __import__("tests.conftest").conftest.ADMIN_PASSWORD)

@@ -69,7 +69,9 @@ def citizen() -> Principal:
 
 def agent_for(resident: Principal, agent: str | None = None) -> Principal:
     """A village agent's delegation token for `resident`: sub = the resident, actor = the agent."""
-    return Principal(sub=resident.sub, kind="citizen", actor=agent or f"agent-{uuid.uuid4().hex[:8]}")
+    return Principal(
+        sub=resident.sub, kind="citizen", actor=agent or f"agent-{uuid.uuid4().hex[:8]}", region=COUNTY
+    )
 
 
 def report(**fields: Any) -> TicketCreate:
