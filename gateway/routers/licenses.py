@@ -158,7 +158,16 @@ async def verify_presentation(
     }
 
 
-@router.get("/issuers/jwks.json", operation_id="get_license_issuer_jwks")
+@router.get(
+    "/issuers/jwks.json",
+    operation_id="get_license_issuer_jwks",
+    responses={
+        200: {
+            "description": "JWK Set",
+            "content": {"application/jwk-set+json": {"schema": {"type": "object"}}},
+        }
+    },
+)
 async def issuer_jwks(clients: Clients) -> Response:
     """The issuers' public keys by `kid` (current and retired: what they sealed keeps verifying). Each key says
     its `purpose` (license or status-list) and, for licenses, its department (`dept`)."""

@@ -374,7 +374,12 @@ WINDOW_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <h1 style="font-size:1.3em">{title}</h1>{body}</body></html>"""
 
 
-@page_router.get("/rv/{window_id}", operation_id="window_review_page", response_class=HTMLResponse)
+@page_router.get(
+    "/rv/{window_id}",
+    operation_id="window_review_page",
+    response_class=HTMLResponse,
+    responses={422: {"description": "无效的评价码：一页说明（HTML）", "content": {"text/html": {}}}},
+)
 async def window_review_page(window_id: Id, request: Request, clients: Clients) -> HTMLResponse:
     """The page a phone opens after scanning a window's review QR: which window it is and how to review it there.
     A forged or altered code gets a page saying so (422)."""

@@ -53,7 +53,9 @@ HOLIDAYS_2026 = [
 @pytest.fixture
 def fresh_calendar():
     """Start with empty caches and no remembered warnings; leave them empty afterwards."""
-    directory = workdays._loaded.directory  # where official schedules are read from (the platform's, in a run)
+    directory = (
+        workdays._loaded.directory
+    )  # where official schedules are read from (the platform's, in a run)
     workdays.clear_caches()
     yield
     workdays.configure(directory)  # a test that loads schedules of its own leaves no trace for the next one
