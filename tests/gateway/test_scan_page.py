@@ -383,11 +383,29 @@ async def test_a_tampered_code_shows_the_reason_and_no_form(platform, browser, t
         assert not await asyncio.to_thread(phone.shown, view)
     visible_inputs = await asyncio.to_thread(
         browser.execute_script,
-        "return [].filter.call(document.querySelectorAll('input, textarea, button'),"
+        "return [].filter.call(document.querySelectorAll('input, textarea, button:not([data-elder-toggle])'),"
         " function (e) { return e.offsetParent !== null; }).length",
     )
     assert visible_inputs == 0
     keep(await asyncio.to_thread(phone.screenshot, "tampered"), "repair-scan-tampered.png")
+    assert await asyncio.to_thread(phone.script_errors) == []
+
+
+async def test_the_scan_page_shares_the_platforms_elder_mode(platform, browser, tmp_path):
+    """长辈模式 on the citizen page is the console's: one toggle, larger text, remembered on the phone."""
+    phone = Phone(browser, tmp_path)
+    await asyncio.to_thread(phone.open, page_url(platform, await county_qr_url(platform)))
+    size = "return document.getElementById('title').getBoundingClientRect().height"  # as the eye sees it
+    before = await asyncio.to_thread(browser.execute_script, size)
+    toggle = await asyncio.to_thread(browser.find_element, By.CSS_SELECTOR, "[data-elder-toggle]")
+    await asyncio.to_thread(toggle.click)
+    assert await asyncio.to_thread(toggle.get_attribute, "aria-pressed") == "true"
+    assert await asyncio.to_thread(browser.execute_script, size) > before
+    await asyncio.to_thread(phone.open, page_url(platform, await county_qr_url(platform)))  # kept on reload
+    assert "elder" in await asyncio.to_thread(
+        browser.execute_script, "return document.documentElement.className"
+    )
+    keep(await asyncio.to_thread(phone.screenshot, "elder"), "repair-scan-elder.png")
     assert await asyncio.to_thread(phone.script_errors) == []
 
 
