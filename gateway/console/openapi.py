@@ -184,7 +184,10 @@ def enrich(app: FastAPI) -> None:
                 for status, text in ERRORS.items():
                     if status == "401" and op_id in PUBLIC and op_id != "issue_token":
                         continue
-                    responses[status] = {"description": text, "content": problem}
+                    # a page route's own non-JSON answer for this status (e.g. an HTML error page) stays documented
+                    own = responses.get(status, {}).get("content", {})
+                    pages = {kind: body for kind, body in own.items() if not kind.endswith("json")}
+                    responses[status] = {"description": text, "content": {**problem, **pages}}
                 if op_id in GONE:
                     responses["410"] = {
                         "description": "已下架，detail 给出理由 (delisted)",
