@@ -301,10 +301,16 @@ class MiniAppAccess:
         elif self._items_task is None or self._items_task.done():
             self._items_task = asyncio.create_task(self._fetch_service_items(), name="registry-service-items")
 
-    async def _fetch_service_items(self) -> None:
+    async def refresh_service_items(self) -> None:
+        """Fetch the intake service's catalogue now (an item was just published, adjusted, suspended or
+        cancelled), whatever the TTL; a failure keeps the old copy and the TTL retries."""
+        if self.clients is not None:
+            await self._fetch_service_items(now=True)
+
+    async def _fetch_service_items(self, now: bool = False) -> None:
         assert self.clients is not None
         async with self._items_lock:
-            if time.monotonic() - self._items_tried_at < SERVICE_ITEMS_RETRY_SECONDS:
+            if not now and time.monotonic() - self._items_tried_at < SERVICE_ITEMS_RETRY_SECONDS:
                 return
             self._items_tried_at = time.monotonic()
             try:
@@ -315,7 +321,8 @@ class MiniAppAccess:
                 log.warning("could not fetch service items for search", extra={"error": exc.code().name})
                 return
             self.catalogue.set_service_items(
-                ServiceItem(i.code, i.name, i.department, i.region, i.category, i.online) for i in reply.items
+                ServiceItem(i.code, i.name, i.department, i.region, i.category, i.online, tuple(i.regions))
+                for i in reply.items
             )
             self._items_loaded_at = time.monotonic()
 

@@ -5,7 +5,10 @@ replica announces a change (Redis pub/sub), and compared with the database every
 announcement was lost. Reads that must be instant everywhere — is this app listed, may its token still call,
 what does the catalogue show — are answered from here; writes go to the database.
 
-Search covers listed apps and the intake service's service items together. A query matches the Chinese name,
+Search covers listed apps and the intake service's service items together. An item is indexed under every region
+that offers it (a region filter matches any of them). The item catalogue is fetched from the intake service every
+few minutes, and at once when an item route of the gateway has answered: that replica refetches before answering
+and announces it on the registry channel, so every other replica refetches too. A query matches the Chinese name,
 the keywords, the pinyin and the pinyin initials (`gdbx` and `guangdian` both find 广电报修); hits are ranked by
 how well they match, then by use.
 """
@@ -116,9 +119,10 @@ class ServiceItem:
     code: str
     name: str
     department: str
-    region: str
+    region: str  # the broadest region that offers it (shown in a hit)
     category: str
     online: bool
+    regions: tuple[str, ...] = ()  # every region that offers it (searched)
 
 
 def gray_bucket(openid: str) -> int:
@@ -338,7 +342,7 @@ class Catalogue:
                 strong="\x00".join((item.code.lower(), item.category.lower(), item.department.lower())),
                 weak="",
                 category=item.category,
-                regions=(region_prefix(item.region),),
+                regions=tuple(dict.fromkeys(region_prefix(r) for r in item.regions or (item.region,))),
             )
             for item in self.items.values()
         }

@@ -222,9 +222,24 @@ class Registry(GrayReleases):
                     "could not announce a registry change", extra={"apps": app_ids, "error": str(exc)}
                 )
 
+    async def service_items_changed(self) -> None:
+        """An item of the intake catalogue changed through this gateway: search here sees it before the route
+        answers, and every other replica refetches on the announcement (the TTL repairs a lost one)."""
+        await self.access.refresh_service_items()
+        if self.broadcast is not None:
+            try:
+                await self.broadcast.publish({"service_items": True, "from": self.instance})
+            except (RedisError, OSError) as exc:
+                log.warning("could not announce a service item change", extra={"error": str(exc)})
+
     async def _on_announcement(self, message: dict[str, object]) -> None:
+        if message.get("from") == self.instance:
+            return
+        if message.get("service_items") is True:
+            await self.access.refresh_service_items()
+            return
         apps = message.get("apps")
-        if message.get("from") == self.instance or not isinstance(apps, list):
+        if not isinstance(apps, list):
             return
         await self.reload([a for a in apps if isinstance(a, str)])
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Path, Query, status
 
 from bst.intake.v1 import intake_pb2
 from gateway.convert import to_dict
-from gateway.deps import Authorization, Clients
+from gateway.deps import Authorization, Clients, Runtime
 from gateway.schemas.intake import (
     ApplicationCreate,
     ApplicationPage,
@@ -114,17 +114,21 @@ async def get_item(item_code: ItemCode, clients: Clients, authorization: Authori
 @router.post(
     "/items", status_code=status.HTTP_201_CREATED, operation_id="create_intake_item", response_model=ItemRead
 )
-async def create_item(body: ItemCreate, clients: Clients, authorization: Authorization) -> ItemRead:
-    """新增 (and 发布 unless `publish` is false): department staff of the item's department, inside their region."""
+async def create_item(
+    body: ItemCreate, clients: Clients, authorization: Authorization, runtime: Runtime
+) -> ItemRead:
+    """新增 (and 发布 unless `publish` is false): department staff of the item's department, inside their region.
+    Unified search finds a published item as soon as this answers."""
     reply = await clients.intake.CreateServiceItem(
         item_input(body, body.item_code, body.publish), **clients.options(authorization)
     )
+    await runtime.registry.service_items_changed()
     return ItemRead.from_message(to_dict(reply))
 
 
 @router.put("/items/{item_code}", operation_id="adjust_intake_item", response_model=ItemRead)
 async def adjust_item(
-    item_code: ItemCode, body: ItemWrite, clients: Clients, authorization: Authorization
+    item_code: ItemCode, body: ItemWrite, clients: Clients, authorization: Authorization, runtime: Runtime
 ) -> ItemRead:
     """调整: the whole item as it is to be from now on; the change is recorded with the fields it touched."""
     reply = await clients.intake.ChangeServiceItem(
@@ -133,6 +137,7 @@ async def adjust_item(
         ),
         **clients.options(authorization),
     )
+    await runtime.registry.service_items_changed()
     return ItemRead.from_message(to_dict(reply))
 
 
@@ -143,12 +148,15 @@ async def change_item_status(
     body: ItemStatusChange,
     clients: Clients,
     authorization: Authorization,
+    runtime: Runtime,
 ) -> ItemRead:
-    """发布 · 暂停 (reason required) · 取消 (reason required, final)."""
+    """发布 · 暂停 (reason required) · 取消 (reason required, final). Unified search shows the change as soon as
+    this answers."""
     reply = await clients.intake.ChangeServiceItem(
         intake_pb2.ChangeServiceItemRequest(code=item_code, action=action, reason=body.reason),
         **clients.options(authorization),
     )
+    await runtime.registry.service_items_changed()
     return ItemRead.from_message(to_dict(reply))
 
 

@@ -76,7 +76,8 @@ async def submit_bundle(
     authorization: Authorization,
     idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
 ) -> BundleApplicationRead:
-    """一件事一次办: one form and one set of materials, split into one application per item (all or none)."""
+    """一件事一次办: one form and one set of materials, split into one application per item (all or none).
+    The same `Idempotency-Key` and body return the first bundle application; another body is 422."""
     reply = await clients.intake.SubmitBundle(
         intake_pb2.SubmitBundleRequest(
             bundle_code=body.bundle_code,
@@ -143,10 +144,18 @@ async def list_slots(
     operation_id="book_appointment",
     response_model=AppointmentRead,
 )
-async def book(body: AppointmentCreate, clients: Clients, authorization: Authorization) -> Any:
-    """预约 one seat of a slot; a full slot is 409."""
+async def book(
+    body: AppointmentCreate,
+    clients: Clients,
+    authorization: Authorization,
+    idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
+) -> Any:
+    """预约 one seat of a slot; a full slot is 409. A retry with the same `Idempotency-Key` and body answers with
+    the first appointment and takes no second seat; the same key with another body is 422."""
     reply = await clients.intake.BookAppointment(
-        intake_pb2.BookAppointmentRequest(slot_id=body.slot_id, application_no=body.application_no),
+        intake_pb2.BookAppointmentRequest(
+            slot_id=body.slot_id, application_no=body.application_no, idempotency_key=idempotency_key or ""
+        ),
         **clients.options(authorization),
     )
     return to_dict(reply)

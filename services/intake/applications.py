@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.catalogue import department_of, offered_in
 from services.intake.forms import check_materials, form_errors, prefill
+from services.intake.idempotency import body_hash, claim_key
 from services.intake.models import Application, IdempotencyKey, ServiceItem, TimelineEntry
 from services.intake.schemas import ACCEPTANCE_DAYS, LicenseFact
 from services.kernel import regions
@@ -144,61 +142,15 @@ def _set_next_due(application: Application) -> None:
 
 
 def request_hash(submission: Submission) -> str:
-    body = json.dumps(
-        [
-            submission.item_code,
-            submission.region,
-            submission.form,
-            submission.materials,
-            submission.channel,
-            submission.applicant_id,
-        ],
-        sort_keys=True,
-        ensure_ascii=False,
+    return body_hash(
+        "application",
+        submission.item_code,
+        submission.region,
+        submission.form,
+        submission.materials,
+        submission.channel,
+        submission.applicant_id,
     )
-    return hashlib.sha256(body.encode()).hexdigest()
-
-
-def idempotency_owner(principal: Principal) -> str:
-    """A key belongs to its caller and the person acted for."""
-    return f"{principal.actor or principal.sub}>{principal.sub}"
-
-
-async def find_replay(*, session: AsyncSession, principal: Principal, key: str, digest: str) -> str | None:
-    """The application an earlier request with this key created; 422 when that request's body differs."""
-    seen = await session.get(IdempotencyKey, (idempotency_owner(principal), key), populate_existing=True)
-    if seen is None:
-        return None
-    if seen.request_hash != digest:
-        raise InvalidInput(
-            "此 Idempotency-Key 已用于另一份不同的申请，请换一个",
-            code="idempotency_key_reused",
-            fields=[FieldError("Idempotency-Key", "已用于不同的请求")],
-        )
-    return seen.result or None
-
-
-async def _claim_key(
-    session: AsyncSession, principal: Principal, key: str, digest: str
-) -> tuple[IdempotencyKey | None, str | None]:
-    """(our claim on the key, None) for a first request; (None, application number) for a repeat.
-
-    The claim is written first, in a savepoint: a concurrent request with the same key waits on it (PostgreSQL) or
-    on the write lock (SQLite), then answers with the first request's application instead of failing."""
-    for _ in range(2):
-        replay = await find_replay(session=session, principal=principal, key=key, digest=digest)
-        if replay:
-            return None, replay
-        claim = IdempotencyKey(
-            owner=idempotency_owner(principal), key=key, request_hash=digest, result="", created_at=utcnow()
-        )
-        try:
-            async with session.begin_nested():
-                session.add(claim)
-        except IntegrityError:
-            continue
-        return claim, None
-    raise WrongState("同一申请正在提交，请稍后重试", code="idempotency_in_flight")
 
 
 async def get_offered_item(*, session: AsyncSession, code: str, county: str) -> ServiceItem:
@@ -243,7 +195,7 @@ async def submit_application(
     applicant, agent, channel = _applicant_of(principal, submission)
     claim: IdempotencyKey | None = None
     if idempotency_key:
-        claim, replay = await _claim_key(session, principal, idempotency_key, request_hash(submission))
+        claim, replay = await claim_key(session, principal, idempotency_key, request_hash(submission))
         if replay:
             return await get_application(session=session, principal=principal, application_no=replay)
     item = await get_offered_item(session=session, code=submission.item_code, county=submission.region)

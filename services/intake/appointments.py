@@ -8,6 +8,7 @@ import secrets
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.intake.idempotency import body_hash, claim_key
 from services.intake.models import Appointment, Slot
 from services.kernel import regions
 from services.kernel.auth import Principal, require_roles, require_signed_in
@@ -96,12 +97,28 @@ async def get_slots(*, session: AsyncSession, region: str, day: str, item_code: 
 
 
 async def book(
-    *, session: AsyncSession, principal: Principal, slot_id: str, application_no: str = ""
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    slot_id: str,
+    application_no: str = "",
+    idempotency_key: str = "",
 ) -> Appointment:
-    """预约: one seat of the slot, taken by a conditional update so that a full slot is refused (409)."""
+    """预约: one seat of the slot, taken by a conditional update so that a full slot is refused (409).
+
+    With an `Idempotency-Key` the key is claimed before the seat is taken: a retried booking answers with the
+    first appointment and takes no second seat."""
     require_signed_in(principal)
     if principal.roles and principal.actor is None:
         raise Forbidden("由群众本人或代办员预约", code="role_required")
+    claim = None
+    if idempotency_key:
+        digest = body_hash("appointment", slot_id, application_no)
+        claim, replay = await claim_key(session, principal, idempotency_key, digest)
+        if replay:
+            first = await session.get(Appointment, replay)
+            assert first is not None
+            return first
     slot = await session.get(Slot, slot_id)
     if slot is None:
         raise NotFound("没有这个预约时段", code="unknown_slot")
@@ -124,6 +141,8 @@ async def book(
         created_at=utcnow(),
     )
     session.add(appointment)
+    if claim is not None:
+        claim.result = appointment.appointment_id
     await session.flush()
     return appointment
 

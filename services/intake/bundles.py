@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import applications as apps
 from services.intake.catalogue import require_item_keeper
+from services.intake.idempotency import body_hash, claim_key
 from services.intake.models import Application, Bundle, BundleApplication, ServiceItem
 from services.intake.schemas import LicenseFact
 from services.kernel import regions
@@ -76,6 +77,10 @@ def split(item: ServiceItem, form: dict[str, Any], materials: list[dict[str, str
     return item_form, [m for m in materials if m["material_id"] in ids]
 
 
+def request_hash(bundle_code: str, region: str, form: dict[str, Any], materials: list[dict[str, str]]) -> str:
+    return body_hash("bundle", bundle_code, region, form, materials)
+
+
 async def submit_bundle(
     *,
     session: AsyncSession,
@@ -88,8 +93,20 @@ async def submit_bundle(
     numbers: list[str],
     bundle_no: str,
     facts: list[LicenseFact],
+    idempotency_key: str = "",
+    digest: str = "",
 ) -> BundleApplication:
-    """One application per item of the bundle, all or none (one transaction)."""
+    """One application per item of the bundle, all or none (one transaction).
+
+    With an `Idempotency-Key` the key is claimed before anything is written; a repeat answers with the first
+    bundle application (`digest` is `request_hash` of the request)."""
+    claim = None
+    if idempotency_key:
+        claim, replay = await claim_key(session, principal, idempotency_key, digest)
+        if replay:
+            first = await session.get(BundleApplication, replay)
+            assert first is not None
+            return first
     if not any(regions.region_contains(r, region) for r in bundle.regions):
         raise InvalidInput(
             f"“{bundle.name}”不在该地区办理",
@@ -105,6 +122,8 @@ async def submit_bundle(
         created_at=utcnow(),
     )
     session.add(record)
+    if claim is not None:
+        claim.result = bundle_no
     for code, number in zip(bundle.item_codes, numbers, strict=True):
         item = await apps.get_offered_item(session=session, code=code, county=region)
         item_form, item_materials = split(item, form, materials)

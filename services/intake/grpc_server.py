@@ -11,7 +11,7 @@ import grpc
 
 from bst.intake.v1 import intake_pb2, intake_pb2_grpc
 from services.intake import applications as apps
-from services.intake import appointments, bundles, catalogue, forms, transitions
+from services.intake import appointments, bundles, catalogue, forms, idempotency, transitions
 from services.intake.licenses_client import LicenseFactsClient
 from services.intake.messages import application_message, item_data, item_message, json_object, material_files
 from services.intake.models import Application, OutboxEvent, ProcessedEvent, ServiceItem
@@ -153,7 +153,7 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
         )
         if request.idempotency_key:  # a replay answers without a number, a licenses call or the write lock
             async with self.db.reader() as session:
-                replay = await apps.find_replay(
+                replay = await idempotency.find_replay(
                     session=session,
                     principal=principal,
                     key=request.idempotency_key,
@@ -309,7 +309,19 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
 
     async def SubmitBundle(self, request, context):  # type: ignore[no-untyped-def]
         principal = current_principal.get()
+        form = json_object(request.form_json or "{}", "form")
+        materials = material_files(request.materials)
+        digest = bundles.request_hash(request.bundle_code, request.region, form, materials)
         async with self.db.reader() as session:
+            if request.idempotency_key:  # a replay answers without numbers, a licenses call or the write lock
+                replay = await idempotency.find_replay(
+                    session=session, principal=principal, key=request.idempotency_key, digest=digest
+                )
+                if replay:
+                    record, cases = await bundles.get_bundle_application(
+                        session=session, principal=principal, bundle_no=replay
+                    )
+                    return self._bundle_application_message(record, cases)
             bundle = await bundles.get_bundle(session=session, code=request.bundle_code)
         county = request.region if request.region.isdigit() else "530000"
         numbers = [await self.numbers.next_number(county, apps.utcnow()) for _ in bundle.item_codes]
@@ -322,11 +334,13 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
                 principal=principal,
                 bundle=bundle,
                 region=request.region,
-                form=json_object(request.form_json or "{}", "form"),
-                materials=material_files(request.materials),
+                form=form,
+                materials=materials,
                 numbers=numbers,
                 bundle_no=bundle_no,
                 facts=facts,
+                idempotency_key=request.idempotency_key,
+                digest=digest,
             )
             record, cases = await bundles.get_bundle_application(
                 session=session, principal=principal, bundle_no=record.bundle_no
@@ -413,6 +427,7 @@ class IntakeServicer(intake_pb2_grpc.IntakeServiceServicer):
                 principal=current_principal.get(),
                 slot_id=request.slot_id,
                 application_no=request.application_no,
+                idempotency_key=request.idempotency_key,
             )
             slot = await session.get(appointments.Slot, appointment.slot_id)
             return self._appointment_message(appointment, slot)

@@ -118,7 +118,7 @@ def configure(directory: Path | str | None) -> None:
     with _loaded_lock:
         _loaded.directory = Path(directory) if directory is not None else None
         _loaded.checked_at = -1e9
-        _loaded.stamp = ()
+        _loaded.stamp = (("", -1),)  # matches no directory, an empty one included: the schedules are re-read
     _refresh(force=True)
 
 
