@@ -203,7 +203,11 @@ async def verify_presentation(
     }
 
 
-@router.get("/issuers/jwks.json", operation_id="get_license_issuer_jwks")
+@router.get(
+    "/issuers/jwks.json",
+    operation_id="get_license_issuer_jwks",
+    responses={200: {"content": {"application/jwk-set+json": {}}, "description": "the issuers' JWKS"}},
+)
 async def issuer_jwks(clients: Clients) -> Response:
     """The issuers' public keys by `kid` (current and retired: what they sealed keeps verifying). Each key says
     its `purpose` (license or status-list) and, for licenses, its department (`dept`)."""
@@ -215,7 +219,11 @@ async def issuer_jwks(clients: Clients) -> Response:
     )
 
 
-@router.get("/status-lists/{list_id}", operation_id="get_license_status_list")
+@router.get(
+    "/status-lists/{list_id}",
+    operation_id="get_license_status_list",
+    responses={200: {"content": {"application/statuslist+jwt": {}}, "description": "the signed status list"}},
+)
 async def status_list(list_id: Annotated[int, Path(ge=1, le=1_000_000)], clients: Clients) -> Response:
     """An IETF Token Status List as a signed JWT (`statuslist+jwt`): 2 bits per license, 0 valid, 1 invalid,
     2 suspended, zlib-compressed; 131,072 entries per list."""
