@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Response, status
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
 from bst.licenses.v1 import licenses_pb2 as pb
-from gateway.deps import Authorization, Clients
+from gateway.deps import Authorization, ClientIp, Clients, Runtime
 from gateway.schemas.licenses import (
     HolderKind,
     KeyRotated,
@@ -135,12 +136,56 @@ async def renew_license(
     )
 
 
-@router.post("/verify", operation_id="verify_license_presentation", response_model=VerifyResult)
+VERIFY_WINDOW_SECONDS = 60
+
+
+def client_network(ip: str | None) -> str:
+    """The caller's network, so that one office or one attacker rotating addresses counts once: IPv4 /24, IPv6 /64."""
+    try:
+        address = ipaddress.ip_address(ip or "")
+    except ValueError:
+        return "unknown"
+    prefix = 24 if address.version == 4 else 64
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+async def _limit_verify(request: Request, runtime: Runtime, ip: str | None) -> None:
+    """Anonymous verification is limited per client network and, higher, for everyone together (429 with
+    Retry-After); every attempt counts, valid or not."""
+    settings = request.app.state.settings
+    await runtime.limiter.hit(
+        f"license-verify:net:{client_network(ip)}",
+        limit=settings.license_verify_limit_per_network,
+        window_seconds=VERIFY_WINDOW_SECONDS,
+        message="该网络核验电子证照过于频繁，请稍后再试",
+    )
+    await runtime.limiter.hit(
+        "license-verify:all",
+        limit=settings.license_verify_limit_global,
+        window_seconds=VERIFY_WINDOW_SECONDS,
+        message="电子证照核验请求过多，请稍后再试",
+    )
+
+
+@router.post(
+    "/verify",
+    operation_id="verify_license_presentation",
+    response_model=VerifyResult,
+    responses={429: {"description": "too many verifications from this network, or from everywhere"}},
+)
 async def verify_presentation(
-    body: VerifyRequest, clients: Clients, authorization: Authorization
+    request: Request,
+    body: VerifyRequest,
+    clients: Clients,
+    authorization: Authorization,
+    runtime: Runtime,
+    ip: ClientIp,
 ) -> dict[str, Any]:
     """Anyone verifies a 扫码亮证 presentation: the issuer signature, the disclosed fields' digests, the key
-    binding (nonce and audience), expiry, replay (a nonce is accepted once) and the license's status."""
+    binding (nonce and audience), expiry, replay (a nonce is accepted once) and the license's status.
+    Limited per client network (`license_verify_limit_per_network` a minute) and for everyone together
+    (`license_verify_limit_global`): 429 with `Retry-After`."""
+    await _limit_verify(request, runtime, ip)
     reply = await clients.licenses.VerifyPresentation(
         pb.VerifyPresentationRequest(
             presentation=body.presentation, nonce=body.nonce or "", audience=body.audience or ""
@@ -179,7 +224,11 @@ async def issuer_jwks(clients: Clients) -> Response:
     )
 
 
-@router.get("/status-lists/{list_id}", operation_id="get_license_status_list")
+@router.get(
+    "/status-lists/{list_id}",
+    operation_id="get_license_status_list",
+    responses={200: {"content": {"application/statuslist+jwt": {}}, "description": "the signed status list"}},
+)
 async def status_list(list_id: Annotated[int, Path(ge=1, le=1_000_000)], clients: Clients) -> Response:
     """An IETF Token Status List as a signed JWT (`statuslist+jwt`): 2 bits per license, 0 valid, 1 invalid,
     2 suspended, zlib-compressed; 131,072 entries per list."""

@@ -116,6 +116,16 @@ class Settings(BaseSettings):
         default=100, ge=1, description="review submissions per address per hour"
     )
 
+    # E-licenses: anonymous online verification (POST /api/v1/licenses/verify).
+    license_verify_limit_per_network: int = Field(
+        default=1200,
+        ge=1,
+        description="online verifications per client network (IPv4 /24, IPv6 /64) per minute",
+    )
+    license_verify_limit_global: int = Field(
+        default=60000, ge=1, description="online verifications per minute from everywhere together"
+    )
+
     # Mini-app registry.
     miniapp_allowed_hosts: str = Field(
         default="*.gov.cn", description="comma-separated host patterns (fnmatch) an entry URL may point at"

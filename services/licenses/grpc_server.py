@@ -16,6 +16,7 @@ from services.licenses.keys import STATUS_LIST, Keyring
 from services.licenses.models import License, LicenseType, LicenseUse, OutboxEvent, ProcessedEvent
 from services.licenses.presentations import Presentations
 from services.licenses.service import Licenses, shown_status
+from services.licenses.use_writer import UseWriter
 
 
 def _license(row: License, kind: LicenseType | None, holder_masked: str = "") -> pb.License:
@@ -53,6 +54,7 @@ class LicensesServicer(licenses_pb2_grpc.LicensesServiceServicer):
         self.keyring = Keyring(runtime.db, runtime.settings.resolved_secret_key())
         self.rules = Licenses(runtime.settings, self.keyring, runtime.verifier)
         self.presentations = Presentations(self.rules, runtime.redis.client, runtime.settings.redis_namespace)
+        self.uses = UseWriter(runtime.db)
         self._types: dict[str, LicenseType] = {}
         self._status_key_ready = False
 
@@ -166,14 +168,16 @@ class LicensesServicer(licenses_pb2_grpc.LicensesServiceServicer):
     async def VerifyPresentation(
         self, request: pb.VerifyPresentationRequest, context: grpc.aio.ServicerContext
     ) -> pb.VerifyPresentationResponse:
-        async with self.db.transaction() as session:
-            outcome = await self.presentations.verify(
+        async with self.db.reader() as session:  # the checks hold no write transaction
+            outcome, use = await self.presentations.check(
                 session=session,
                 principal=current_principal.get(),
                 presentation=request.presentation,
                 nonce=request.nonce,
                 audience=request.audience,
             )
+        if use is not None:  # committed to the use record (in a group) before it answers
+            await self.uses.write(use)
         return pb.VerifyPresentationResponse(
             valid=outcome.valid,
             reason=outcome.reason,

@@ -131,3 +131,16 @@ class LicenseUse(Base):
     purpose: Mapped[str] = mapped_column(String(200), default="")
     case_ref: Mapped[str] = mapped_column(String(80), default="")
     agent_id: Mapped[str | None] = mapped_column(String(36), default=None)
+
+
+class IssueKey(Base):
+    """An issuer's Idempotency-Key, claimed before the license is written so that simultaneous repeats wait on
+    the first and answer its license (`license_id`) instead of failing on a unique constraint."""
+
+    __tablename__ = "issue_keys"
+
+    owner: Mapped[str] = mapped_column(String(140), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    license_id: Mapped[str] = mapped_column(String(36), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -135,6 +135,31 @@ class Presentations:
         now: float | None = None,
     ) -> Outcome:
         """Verify online; a valid presentation is written to the license's use record and its nonce is spent."""
+        outcome, use = await self.check(
+            session=session,
+            principal=principal,
+            presentation=presentation,
+            nonce=nonce,
+            audience=audience,
+            now=now,
+        )
+        if use is not None:
+            await self.record(session=session, use=use)
+        return outcome
+
+    async def check(
+        self,
+        *,
+        session: AsyncSession,
+        principal: Principal,
+        presentation: str,
+        nonce: str = "",
+        audience: str = "",
+        now: float | None = None,
+    ) -> tuple[Outcome, dict[str, Any] | None]:
+        """Every check of `verify` (signature, digests, key binding, expiry, status, the nonce spent once) on a
+        reading session; a valid answer comes with the use-record row the caller writes (`record`) before it
+        answers. The signature work and the Redis round trip thus hold no write transaction."""
         now = time.time() if now is None else now
         try:
             checked = await self._check(presentation, nonce, audience, now)
@@ -147,26 +172,29 @@ class Presentations:
             if not await self.redis.set(key, "1", nx=True, ex=ttl):
                 raise PresentationRefused("presentation_replayed")
         except PresentationRefused as refused:
-            return Outcome(valid=False, reason=refused.reason, message=refused.message)
+            return Outcome(valid=False, reason=refused.reason, message=refused.message), None
         who = checked.audience
         if not principal.anonymous:
             department = principal.claims.get("department")
             who = f"{department or principal.sub}（{checked.audience}）"
         name, labels = await self._type_of(session, row.type)
         shown = "、".join(labels.get(f, f) for f in sorted(checked.fields))
-        await session.execute(
-            insert(LicenseUse).values(
-                license_id=row.id,
-                at=utcnow(),
-                kind="verification",
-                who=who[:200],
-                purpose=f"在线核验：{shown}"[:200],
-                case_ref="",
-            )
-        )
-        return Outcome(
+        use = {
+            "license_id": row.id,
+            "at": utcnow(),
+            "kind": "verification",
+            "who": who[:200],
+            "purpose": f"在线核验：{shown}"[:200],
+            "case_ref": "",
+        }
+        outcome = Outcome(
             valid=True, type=row.type, type_name=name, issuer=row.issuer_department, fields=checked.fields
         )
+        return outcome, use
+
+    async def record(self, *, session: AsyncSession, use: dict[str, Any]) -> None:
+        """Write one verification to the use record (in the caller's transaction)."""
+        await session.execute(insert(LicenseUse).values(**use))
 
     async def _type_of(self, session: AsyncSession, code: str) -> tuple[str, dict[str, str]]:
         """A type's name and field labels, read once (the catalogue changes with a deployment, not a request)."""

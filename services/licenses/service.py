@@ -26,8 +26,9 @@ from services.kernel.db import utcnow
 from services.kernel.errors import Forbidden, InvalidInput, NotFound, Unauthenticated, WrongState
 from services.kernel.settings import Settings
 from services.kernel.validators import mask_id_number, validate_credit_code, validate_id_number
+from services.licenses.idempotency import claim_issue_key
 from services.licenses.keys import LICENSE, Keyring
-from services.licenses.models import HolderLink, License, LicenseType, LicenseUse, StatusList
+from services.licenses.models import HolderLink, IssueKey, License, LicenseType, LicenseUse, StatusList
 from services.licenses.schemas import HolderKind, LicenseStatus, LicenseTypeRead, StatusAction
 from services.licenses.sdjwt import canonical, issue_sd_jwt, seal
 
@@ -230,6 +231,7 @@ class Licenses:
     ) -> License:
         department = self.department_of(principal)
         idempotency_ref = request_hash = None
+        claim: IssueKey | None = None
         if idempotency_key:
             if len(idempotency_key) > 100:
                 raise InvalidInput("Idempotency-Key 不能超过 100 个字符", code="invalid_idempotency_key")
@@ -237,12 +239,13 @@ class Licenses:
             request_hash = hashlib.sha256(
                 canonical([type_code, id_number, credit_code, fields, valid_until])
             ).hexdigest()
-            first = await session.scalar(select(License).where(License.idempotency_ref == idempotency_ref))
-            if first is not None:
-                if first.request_hash != request_hash:
-                    raise InvalidInput(
-                        "这个 Idempotency-Key 已用于另一份签发请求", code="idempotency_key_reused"
-                    )
+            claim, first_id = await claim_issue_key(
+                session, owner=principal.sub, key=idempotency_key, request_hash=request_hash
+            )
+            if first_id:
+                first = await session.get(License, first_id)
+                if first is None:
+                    raise NotFound("找不到该 Idempotency-Key 签发的证照", code="license_not_found")
                 return first
         kind = await self._type(session, type_code)
         if kind.issuer_department not in (department, ANY_DEPARTMENT):
@@ -276,6 +279,8 @@ class Licenses:
             holder_enc=self.encrypt(number.encode(), field=index_kind),
         )
         row.idempotency_ref, row.request_hash = idempotency_ref, request_hash
+        if claim is not None:
+            claim.license_id = row.id
         await session.flush()
         return row
 

@@ -14,8 +14,11 @@ from dataclasses import replace
 import jwt
 import zxingcpp
 from PIL import Image
+from sqlalchemy import func, select
 
+from services.kernel.db import Database
 from services.kernel.events import Event, stream_name
+from services.licenses.models import License
 from services.licenses.offline import OfflineVerifier
 from tests.helpers import admin_token, create_staff, password_tokens, sms_tokens, staff_token
 from tests.services.licenses.conftest import TRAFFIC, new_id_number
@@ -266,6 +269,27 @@ async def test_the_same_idempotency_key_issues_once(platform) -> None:
     assert first.status_code == 201 and again.status_code == 201
     assert again.json()["license_id"] == first.json()["license_id"]
     assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+
+
+async def test_simultaneous_repeats_of_one_idempotency_key_answer_the_first_license(platform) -> None:
+    number, subject = new_id_number(), str(uuid.uuid4())
+    token = staff_token(platform, roles=["license_issuer"], region="53", subject=subject, department=TRAFFIC)
+    key = {"Idempotency-Key": f"issue-{uuid.uuid4().hex}"}
+    async with platform.client(token) as issuer:
+        replies = await asyncio.gather(
+            *(issuer.post("/api/v1/licenses", json=driving_licence(number), headers=key) for _ in range(6))
+        )
+    assert [r.status_code for r in replies] == [201] * 6, [r.text for r in replies if r.status_code != 201]
+    assert len({r.json()["license_id"] for r in replies}) == 1
+    db = Database(platform.settings.database_url("licenses"))
+    try:
+        async with db.reader() as session:
+            issued = await session.scalar(
+                select(func.count()).select_from(License).where(License.issued_by == subject)
+            )
+    finally:
+        await db.dispose()
+    assert issued == 1
 
 
 def new_credit_code() -> str:
