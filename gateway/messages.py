@@ -69,7 +69,7 @@ CATALOGUE: dict[str, str] = {
     "deadline_exceeded": "服务响应超时，请稍后再试。",
     "unimplemented": "此功能尚未开通。",
     "internal": "服务出错了，请稍后再试。",
-    "cancelled": "请求已取消。",
+    "cancelled": "服务正在重启，请求没有完成，请稍后重试。",
     "aborted": "操作冲突，请重试。",
     "out_of_range": "取值超出范围。",
     "unknown": "服务出错了，请稍后再试。",

@@ -42,7 +42,9 @@ HTTP_STATUS: dict[grpc.StatusCode, int] = {
     grpc.StatusCode.UNIMPLEMENTED: 501,
     grpc.StatusCode.UNAVAILABLE: 503,
     grpc.StatusCode.DEADLINE_EXCEEDED: 504,
-    grpc.StatusCode.CANCELLED: 499,
+    # A call the service cancelled (it was stopping and its drain ran out) is the platform's failure, not the
+    # client's: the client may try again. (A client that went away is sent nothing at all.)
+    grpc.StatusCode.CANCELLED: 503,
 }
 # Codes whose HTTP status is more specific than their gRPC status says.
 HTTP_STATUS_BY_CODE: dict[str, int] = {"gone": 410}
@@ -59,7 +61,6 @@ TITLES = {
     415: "Unsupported media type",
     422: "Invalid input",
     429: "Too many requests",
-    499: "Cancelled",
     500: "Internal error",
     501: "Not implemented",
     503: "Service unavailable",
@@ -140,6 +141,8 @@ def _rpc_problem(request: Request, error: grpc.aio.AioRpcError) -> JSONResponse:
     status = http_status_of(error.code(), code)
     errors = json.loads(meta[FIELDS_KEY]) if FIELDS_KEY in meta else None
     headers = {"Retry-After": str(meta[RETRY_AFTER_KEY])} if RETRY_AFTER_KEY in meta else None
+    if status == 503 and headers is None:
+        headers = {"Retry-After": "1"}
     if status >= 500:
         log.warning("service call failed", extra={"grpc_code": error.code().name, "details": error.details()})
         detail = "服务暂时没有应答，请稍后再试" if status in (503, 504) else "服务出错，已记录"
