@@ -1,9 +1,9 @@
 """Faults with real processes: `bst up` under ticket-creation load while each service and Redis is killed (SIGKILL),
 Redis is stopped and started, PostgreSQL is restarted, and a service gets SIGTERM. Two stores: the embedded default
 (SQLite + the embedded Redis), and `[postgres]` — a private throwaway PostgreSQL cluster (initdb in a temp directory,
-never the machine's shared server) and a redis-server of the test's own, so both can be restarted. Each fault reports the requests during it,
-the errors, the seconds until creation worked again, acknowledged-but-lost tickets (must be 0) and duplicates
-(must be 0); afterwards every outbox row of repair is published and in its stream. Every creation carries an
+never the machine's shared server) and a redis-server of the test's own, so both can be restarted.
+Each fault reports the requests during it, the errors, the seconds until creation worked again,
+acknowledged-but-lost tickets (must be 0) and duplicates (must be 0); afterwards every outbox row of repair is published and in its stream. Every creation carries an
 `Idempotency-Key`; a failed one is retried with the same key and body, as the app does. The figures are written
 to stdout and to `faults.json` in the test's directory.
 
