@@ -3,9 +3,9 @@ Redis is stopped and started, PostgreSQL is restarted, and a service gets SIGTER
 (SQLite + the embedded Redis), and `[postgres]` — a private throwaway PostgreSQL cluster (initdb in a temp directory,
 never the machine's shared server) and a redis-server of the test's own, so both can be restarted.
 Each fault reports the requests during it, the errors, the seconds until creation worked again,
-acknowledged-but-lost tickets (must be 0) and duplicates (must be 0); afterwards every outbox row of repair is published and in its stream. Every creation carries an
-`Idempotency-Key`; a failed one is retried with the same key and body, as the app does. The figures are written
-to stdout and to `faults.json` in the test's directory.
+acknowledged-but-lost tickets (must be 0) and duplicates (must be 0); afterwards every outbox row of repair is
+published and in its stream. Every creation carries an `Idempotency-Key`; a failed one is retried with the same
+key and body, as the app does. The figures are written to stdout and to `faults.json` in the test's directory.
 
 CI runs a short load (`BST_FAULT_SECONDS`, 4 s of load around each fault); a longer run is the same test with a
 bigger number.
