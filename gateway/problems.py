@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway import messages
+from services.kernel.db import connection_lost
 from services.kernel.errors import (
     CODE_KEY,
     FIELDS_KEY,
@@ -216,5 +217,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if connection_lost(exc):  # the gateway's own database restarting: 503, the client retries
+            log.warning(
+                "database connection lost", extra={"path": request.url.path, "error": repr(exc)[:300]}
+            )
+            return problem(
+                request, 503, "数据库暂时不可用，请稍后重试", "unavailable", headers={"Retry-After": "1"}
+            )
         log.exception("unhandled error", extra={"path": request.url.path})
         return problem(request, 500, "服务内部出错，已记录", "internal_error")

@@ -1,5 +1,6 @@
 """The OpenAPI document made useful offline: a Bearer security scheme, Chinese summaries, request examples, and
-every error status documented as an RFC 9457 problem document (whose `type` URL resolves to `/problems/{code}`).
+every error status documented as an RFC 9457 problem document (whose `type` URL resolves to `/problems/{code}`),
+and links from each creation to the operations on what it created.
 
 `enrich(app)` wraps `app.openapi` once; routes keep their own English docstrings as descriptions."""
 
@@ -8,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+
+from gateway.console.openapi_links import add_links
 
 PROBLEM = {
     "type": "object",
@@ -197,6 +200,7 @@ def enrich(app: FastAPI) -> None:
                 body = op.get("requestBody", {}).get("content", {}).get("application/json")
                 if example and body is not None:
                     body["example"] = example
+        add_links(schema)  # a creation's identifier → the operations on what it created
         app.openapi_schema = schema
         return schema
 

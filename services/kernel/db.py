@@ -104,6 +104,38 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
 
 
+# asyncpg's errors of a connection the server dropped or refused (a restart, a failover, "shutting down"), by name:
+# asyncpg is only installed where PostgreSQL is used.
+LOST_CONNECTION_ERRORS = frozenset(
+    {
+        "ConnectionDoesNotExistError",
+        "InterfaceError",
+        "InternalClientError",
+        "PostgresConnectionError",
+        "CannotConnectNowError",
+        "AdminShutdownError",
+        "CrashShutdownError",
+        "ConnectionFailureError",
+        "ClientCannotConnectError",
+    }
+)
+
+
+def connection_lost(error: BaseException) -> bool:
+    """True when `error` (or what caused it) is the database dropping or refusing the connection, not a bug: the
+    call did not happen or was rolled back with its connection, and the caller may retry (an idempotent one)."""
+    seen: BaseException | None = error
+    for _ in range(8):
+        if seen is None:
+            return False
+        if getattr(seen, "connection_invalidated", False) or isinstance(seen, ConnectionError | TimeoutError):
+            return True
+        if type(seen).__module__.startswith("asyncpg") and type(seen).__name__ in LOST_CONNECTION_ERRORS:
+            return True
+        seen = seen.__cause__ or getattr(seen, "orig", None)
+    return False
+
+
 AFTER_TRANSACTION = "bst.after_transaction"
 
 

@@ -23,8 +23,8 @@ from grpc_reflection.v1alpha import reflection
 
 from services.kernel.auth import JwksKeySource, TokenVerifier, current_principal
 from services.kernel.background import freeze_startup_objects, stop_task
-from services.kernel.db import Database
-from services.kernel.errors import DomainError, grpc_status_of, trailing_metadata_of
+from services.kernel.db import Database, connection_lost
+from services.kernel.errors import DomainError, Unavailable, grpc_status_of, trailing_metadata_of
 from services.kernel.events import EventConsumer, Outbox, OutboxMixin, OutboxRelay, ProcessedEventMixin
 from services.kernel.leader import LeaderElected
 from services.kernel.logging import new_request_id, request_id_var
@@ -32,6 +32,7 @@ from services.kernel.redis import RedisHandle
 from services.kernel.revocation import RevocationList
 from services.kernel.settings import Settings
 
+DATABASE_UNAVAILABLE = "数据库暂时不可用，请稍后重试。"
 log = logging.getLogger("bst.rpc")
 
 REQUEST_ID_KEY = "x-request-id"
@@ -198,7 +199,15 @@ class KernelInterceptor(grpc.aio.ServerInterceptor):
             except grpc.aio.AbortError:
                 status = context.code() or grpc.StatusCode.UNKNOWN
                 raise
-            except Exception:
+            except Exception as error:
+                if connection_lost(error):  # a database restart or failover: 503, the client retries
+                    status = grpc.StatusCode.UNAVAILABLE
+                    log.warning(
+                        "database connection lost", extra={"method": method, "error": repr(error)[:300]}
+                    )
+                    lost = Unavailable(DATABASE_UNAVAILABLE, retry_after=1)
+                    context.set_trailing_metadata(trailing_metadata_of(lost))
+                    await context.abort(status, lost.message)
                 status = grpc.StatusCode.INTERNAL
                 log.exception("unhandled error", extra={"method": method})
                 await context.abort(grpc.StatusCode.INTERNAL, "internal error")

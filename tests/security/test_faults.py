@@ -1,9 +1,11 @@
-"""Faults with real processes: `bst up` under ticket-creation load while a service or the embedded Redis is killed
-(SIGKILL), Redis is stopped and started, and a service gets SIGTERM. Each fault reports the requests during it,
-the errors, the seconds until creation worked again, acknowledged-but-lost tickets (must be 0) and duplicates
-(must be 0); afterwards every outbox row of repair is published and in its stream. Every creation carries an
-`Idempotency-Key`; a failed one is retried with the same key and body, as the app does. The figures are written
-to stdout and to `faults.json` in the test's directory.
+"""Faults with real processes: `bst up` under ticket-creation load while each service and Redis is killed (SIGKILL),
+Redis is stopped and started, PostgreSQL is restarted, and a service gets SIGTERM. Two stores: the embedded default
+(SQLite + the embedded Redis), and `[postgres]` — a private throwaway PostgreSQL cluster (initdb in a temp directory,
+never the machine's shared server) and a redis-server of the test's own, so both can be restarted.
+Each fault reports the requests during it, the errors, the seconds until creation worked again,
+acknowledged-but-lost tickets (must be 0) and duplicates (must be 0); afterwards every outbox row of repair is
+published and in its stream. Every creation carries an `Idempotency-Key`; a failed one is retried with the same
+key and body, as the app does. The figures are written to stdout and to `faults.json` in the test's directory.
 
 CI runs a short load (`BST_FAULT_SECONDS`, 4 s of load around each fault); a longer run is the same test with a
 bigger number.
@@ -16,17 +18,23 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
 
+from services.kernel.settings import DATABASE_NAMES
 from tests.conftest import free_port
+from tests.security import private_postgres
+from tests.security.conftest import OwnRedis
+from tests.security.private_postgres import PrivatePostgres
 
 pytestmark = pytest.mark.security
 
@@ -35,6 +43,9 @@ WORKERS = 4
 CHILD_COMMANDS = {
     "redis": "redis-server",
     "repair": "-m services.repair ",
+    "intake": "-m services.intake ",
+    "licenses": "-m services.licenses ",
+    "reviews": "-m services.reviews ",
     "gateway": "-m gateway ",
 }
 
@@ -185,21 +196,20 @@ def redis_socket_of(supervisor: int) -> str | None:
     return None
 
 
-async def outbox_against_stream(var_dir: Path, socket_path: str, namespace: str) -> dict[str, int]:
+async def outbox_against_stream(
+    repair_rows: Callable[[], Awaitable[list[tuple[str, object]]]], redis_url: str, namespace: str
+) -> dict[str, int]:
     """Every outbox row of repair is published, and every published event is in repair's stream."""
-    import sqlite3
-
     from redis.asyncio import Redis
 
     deadline = time.monotonic() + 30
     while True:
-        with sqlite3.connect(var_dir / "repair.db") as db:
-            rows = db.execute("SELECT event_id, published_at FROM outbox").fetchall()
+        rows = await repair_rows()
         unpublished = [r for r in rows if r[1] is None]
         if not unpublished or time.monotonic() > deadline:
             break
         await asyncio.sleep(0.5)
-    redis = Redis(unix_socket_path=socket_path)
+    redis = Redis.from_url(redis_url)
     try:
         entries = await redis.xrange(f"{namespace}:events:repair")
     finally:
@@ -214,6 +224,27 @@ async def outbox_against_stream(var_dir: Path, socket_path: str, namespace: str)
     }
 
 
+def sqlite_rows(path: Path) -> Callable[[], Awaitable[list[tuple[str, object]]]]:
+    async def rows() -> list[tuple[str, object]]:
+        with sqlite3.connect(path) as db:
+            return [(r[0], r[1]) for r in db.execute("SELECT event_id, published_at FROM outbox")]
+
+    return rows
+
+
+def postgres_rows(url: str) -> Callable[[], Awaitable[list[tuple[str, object]]]]:
+    async def rows() -> list[tuple[str, object]]:
+        import asyncpg
+
+        conn = await asyncpg.connect(url)
+        try:
+            return [(r[0], r[1]) for r in await conn.fetch("SELECT event_id, published_at FROM outbox")]
+        finally:
+            await conn.close()
+
+    return rows
+
+
 def figures(load: Load, fault_at: float, end: float) -> dict[str, float | int]:
     during = [(t, ok) for t, ok in load.log if fault_at <= t <= end]
     failures = [t for t, ok in during if not ok]
@@ -225,8 +256,113 @@ def figures(load: Load, fault_at: float, end: float) -> dict[str, float | int]:
     }
 
 
+Fault = tuple[str, Callable[[], Awaitable[None]]]
+
+
+def kill(supervisor: int, child: str, sig: int) -> Callable[[], Awaitable[None]]:
+    async def act() -> None:
+        os.kill(pid_of(supervisor, child), sig)
+
+    return act
+
+
+def stop_and_start(stop: Callable[[], Awaitable[None]], start: Callable[[], Awaitable[None]]):  # type: ignore[no-untyped-def]
+    async def act() -> None:
+        await stop()
+        await asyncio.sleep(min(2.0, LOAD_SECONDS / 2))  # down for a while under load
+        await start()
+
+    return act
+
+
+class Store:
+    """Where `bst up` keeps its data: the embedded default (SQLite + embedded Redis), or a private PostgreSQL
+    cluster and a redis-server of the test's own, both of which the faults may stop, kill and restart."""
+
+    def __init__(self, kind: str, tmp_path: Path) -> None:
+        self.kind = kind
+        self.tmp_path = tmp_path
+        self.env: dict[str, str] = {}
+        self.postgres: PrivatePostgres | None = None
+        self.redis: OwnRedis | None = None
+        self.urls: dict[str, str] = {}
+
+    async def __aenter__(self) -> Store:
+        if self.kind == "postgres":
+            bin_dir = private_postgres.binaries()
+            if bin_dir is None:
+                pytest.skip("no PostgreSQL server binaries under /usr/lib/postgresql/*/bin (initdb, pg_ctl)")
+            self.postgres = PrivatePostgres(self.tmp_path / "pg", bin_dir)
+            await self.postgres.init()
+            self.urls = await self.postgres.create_databases(DATABASE_NAMES)
+            self.redis = OwnRedis(self.tmp_path / "redis")
+            await self.redis.start()
+            self.env = {f"BST_{n.upper()}_DATABASE_URL": u for n, u in self.urls.items()}
+            self.env["BST_REDIS_URL"] = self.redis.url
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.redis is not None:
+            await self.redis.close()
+        if self.postgres is not None:
+            await self.postgres.close()
+
+    def faults(self, supervisor: int) -> list[Fault]:
+        faults: list[Fault] = [
+            (f"kill -9 {name}", kill(supervisor, name, signal.SIGKILL))
+            for name in ("repair", "intake", "licenses", "reviews")
+        ]
+        if self.redis is None:
+            faults += [
+                ("kill -9 embedded redis", kill(supervisor, "redis", signal.SIGKILL)),
+                (
+                    "SIGTERM embedded redis (the supervisor starts it again)",
+                    kill(supervisor, "redis", signal.SIGTERM),
+                ),
+            ]
+        else:
+            redis = self.redis
+            faults += [
+                (
+                    "kill -9 redis, started again",
+                    stop_and_start(lambda: redis.stop(signal.SIGKILL), redis.start),
+                ),
+                (
+                    "redis stopped and started",
+                    stop_and_start(lambda: redis.stop(signal.SIGTERM), redis.start),
+                ),
+            ]
+        if self.postgres is not None:
+            faults.append(("postgresql restarted", self.postgres.restart))
+        faults += [
+            ("SIGTERM repair", kill(supervisor, "repair", signal.SIGTERM)),
+            ("kill -9 gateway", kill(supervisor, "gateway", signal.SIGKILL)),
+        ]
+        return faults
+
+    async def events(self, supervisor: int) -> dict[str, int]:
+        if self.redis is not None:
+            return await outbox_against_stream(
+                postgres_rows(self.postgres.url("repair", "postgresql")),  # type: ignore[union-attr]
+                self.redis.url,
+                "bst",
+            )
+        socket_path = redis_socket_of(supervisor)
+        if socket_path is None:
+            return {"skipped": 1}
+        return await outbox_against_stream(
+            sqlite_rows(self.tmp_path / "var" / "repair.db"), f"unix://{socket_path}", "bst"
+        )
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find the children")
-async def test_faults_under_creation_load_lose_and_duplicate_nothing(tmp_path):
+@pytest.mark.parametrize("store", ["embedded", "postgres"])
+async def test_faults_under_creation_load_lose_and_duplicate_nothing(tmp_path, store):
+    async with Store(store, tmp_path) as backing:
+        await run_faults(tmp_path, backing)
+
+
+async def run_faults(tmp_path: Path, store: Store) -> None:
     port = free_port()
     admin_password = "fault-" + uuid.uuid4().hex
     env = {k: v for k, v in os.environ.items() if not k.startswith("BST_")}
@@ -242,6 +378,7 @@ async def test_faults_under_creation_load_lose_and_duplicate_nothing(tmp_path):
                 f"BST_{n.upper()}_ADDR": f"127.0.0.1:{free_port()}"
                 for n in ("intake", "licenses", "reviews", "repair")
             },
+            **store.env,
         }
     )
     log_file = (tmp_path / "bst-up.log").open("w")
@@ -259,16 +396,10 @@ async def test_faults_under_creation_load_lose_and_duplicate_nothing(tmp_path):
         token = await sign_in_citizen(base, admin_password)
         load = Load(base, token)
         workers = [asyncio.create_task(load.worker(n)) for n in range(WORKERS)]
-        faults = [
-            ("kill -9 repair", "repair", signal.SIGKILL),
-            ("kill -9 embedded redis", "redis", signal.SIGKILL),
-            ("SIGTERM repair", "repair", signal.SIGTERM),
-            ("kill -9 gateway", "gateway", signal.SIGKILL),
-        ]
         await asyncio.sleep(LOAD_SECONDS / 2)
-        for name, child, sig in faults:
+        for name, act in store.faults(up.pid):
             fault_at = time.monotonic()
-            os.kill(pid_of(up.pid, child), sig)
+            await act()
             await asyncio.sleep(LOAD_SECONDS)
             await wait_ready(base, 60)
             await asyncio.sleep(LOAD_SECONDS / 2)
@@ -277,12 +408,7 @@ async def test_faults_under_creation_load_lose_and_duplicate_nothing(tmp_path):
         await asyncio.gather(*workers)
         await load.settle()
         numbers = await my_ticket_numbers(base, token)
-        socket_path = redis_socket_of(up.pid)
-        events = (
-            await outbox_against_stream(tmp_path / "var", socket_path, "bst")
-            if socket_path
-            else {"skipped": 1}
-        )
+        events = await store.events(up.pid)
         lost = [n for n in load.acknowledged.values() if n not in numbers]
         duplicates = len(numbers) - len(set(load.acknowledged.values()))
         summary = {
@@ -299,9 +425,10 @@ async def test_faults_under_creation_load_lose_and_duplicate_nothing(tmp_path):
     for row in report.values():
         row.update({"acknowledged_but_lost": len(lost), "duplicates": duplicates})
     (tmp_path / "faults.json").write_text(
-        json.dumps({"faults": report, "summary": summary}, ensure_ascii=False)
+        json.dumps({"store": store.kind, "faults": report, "summary": summary}, ensure_ascii=False)
     )
-    sys.stdout.write(f"\nfaults under creation load: {json.dumps(report, ensure_ascii=False)}\n{summary}\n")
+    lines = "\n".join(f"  {name}: {json.dumps(row, ensure_ascii=False)}" for name, row in report.items())
+    sys.stdout.write(f"\nfaults under creation load ({store.kind}):\n{lines}\n  summary: {summary}\n")
     assert up.returncode == 0
     assert summary["acknowledged"] > 0 and summary["never_answered"] == 0
     assert lost == [] and duplicates == 0, summary
