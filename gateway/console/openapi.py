@@ -9,6 +9,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from gateway.open311.openapi import document as open311_document
+
 PROBLEM = {
     "type": "object",
     "title": "Problem",
@@ -197,6 +199,7 @@ def enrich(app: FastAPI) -> None:
                 body = op.get("requestBody", {}).get("content", {}).get("application/json")
                 if example and body is not None:
                     body["example"] = example
+        open311_document(schema)  # /open311/ paths: public, and errors in the GeoReport v2 format
         app.openapi_schema = schema
         return schema
 
