@@ -76,7 +76,9 @@ class CaseSms(EventConsumer):
             if phone is not None:
                 return [phone]
             await asyncio.sleep(OPEN311_LOOKUP_PAUSE)
-        raise LookupError(f"the Open311 report {ticket_no} is not recorded yet; the event will be redelivered")
+        raise LookupError(
+            f"the Open311 report {ticket_no} is not recorded yet; the event will be redelivered"
+        )
 
     async def _escalate(self, session: AsyncSession, event: Event, phones: set[str]) -> None:
         escalation = event.payload.get("escalate_notice")

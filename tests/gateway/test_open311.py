@@ -68,7 +68,9 @@ async def reports_of(platform, client_id: str) -> int:
 
 async def sms_to(platform, phone: str) -> list[str]:
     async with platform.client(await admin_token(platform)) as client:
-        return [m["text"] for m in (await client.get("/api/v1/admin/sms-outbox", params={"phone": phone})).json()]
+        return [
+            m["text"] for m in (await client.get("/api/v1/admin/sms-outbox", params={"phone": phone})).json()
+        ]
 
 
 async def test_a_form_report_is_dispatched_and_read_back_with_the_georeport_client(platform):
@@ -146,9 +148,7 @@ async def test_states_map_to_open_and_closed_and_the_list_filters(platform):
     assert accepted["status"] == "open" and "已接单" in accepted["status_notes"]
 
     async with platform.client(tech) as client:
-        photo = await client.post(
-            "/api/v1/repair/uploads", files={"file": ("p.png", png(), "image/png")}
-        )
+        photo = await client.post("/api/v1/repair/uploads", files={"file": ("p.png", png(), "image/png")})
         assert photo.status_code == 201, photo.text
         resolved = await client.post(
             f"/api/v1/repair/tickets/{ticket_no}/resolve",
@@ -164,9 +164,8 @@ async def test_states_map_to_open_and_closed_and_the_list_filters(platform):
         )
         other_code = await client.get("/open311/v2/requests.json", params={"service_code": "iptv"})
         elsewhere = await client.get("/open311/v2/requests.json", params={"jurisdiction_id": "5328"})
-    assert [r for r in closed.json() if r["service_request_id"] == ticket_no][0]["status_notes"].startswith(
-        "维修网点已修复"
-    )
+    [mine] = [r for r in closed.json() if r["service_request_id"] == ticket_no]
+    assert mine["status"] == "closed" and mine["status_notes"].startswith("维修网点已修复")
     for reply in (still_open, other_code, elsewhere):
         assert reply.status_code == 200 and ticket_no not in {r["service_request_id"] for r in reply.json()}
 
@@ -196,7 +195,9 @@ async def test_a_county_bound_client_files_in_its_county_only(platform):
     by_address = await post_report(
         platform, form(key["api_key"], lat=None, long=None, address_string="沙朗乡某村")
     )
-    assert by_address.status_code == 201 and by_address.json()[0]["service_request_id"].startswith(f"BX{WUHUA}")
+    assert by_address.status_code == 201 and by_address.json()[0]["service_request_id"].startswith(
+        f"BX{WUHUA}"
+    )
     # a point in 景洪 (the repair service's rule: no farther from the county's centre than any county reaches)
     elsewhere = await post_report(platform, form(key["api_key"], lat=22.0, long=100.8))
     other_id = await post_report(platform, form(key["api_key"], lat=None, long=None, address_id=LUQUAN))
@@ -274,9 +275,7 @@ async def test_client_keys_are_shown_once_revocable_audited_and_rate_limited(pla
     admin = await admin_token(platform)
     async with platform.client(admin) as client:
         listed = (await client.get("/api/v1/admin/open311-clients")).json()
-        audit = (
-            await client.get("/api/v1/admin/audit", params={"subject": key["client_id"]})
-        ).json()
+        audit = (await client.get("/api/v1/admin/audit", params={"subject": key["client_id"]})).json()
     mine = next(c for c in listed if c["client_id"] == key["client_id"])
     assert "api_key" not in mine and key["api_key"] not in json.dumps(listed)
     assert [e["event"] for e in audit] == ["open311_client_created"]
@@ -304,7 +303,6 @@ async def test_only_platform_admins_manage_clients(platform):
     async with platform.client(await admin_token(platform)) as client:
         bad = await client.post("/api/v1/admin/open311-clients", json={"name": "某系统", "county": "110101"})
     assert bad.status_code == 422
-
 
 
 def png() -> bytes:
