@@ -145,3 +145,15 @@ def service_request(ticket: public_requests_pb2.PublicTicket, media_url: str | N
         "long": ticket.lng if has_point else None,
         "media_url": media_url,
     }
+
+
+def services_table() -> str:
+    """The category → service mapping as a Markdown table (for the OpenAPI descriptions)."""
+    rows = [f"| `{s.service_code}` | {s.service_name} | {s.group} |" for s in SERVICES]
+    return "\n".join(["| service_code | service_name | group |", "|---|---|---|", *rows])
+
+
+def states_table() -> str:
+    """The ticket state → Open311 status mapping as a Markdown table (for the OpenAPI descriptions)."""
+    rows = [f"| `{state}` | {status} | {notes} |" for state, (status, notes) in STATES.items()]
+    return "\n".join(["| ticket state | status | status_notes |", "|---|---|---|", *rows])

@@ -19,7 +19,11 @@ def open311_error_response(body: dict[str, Any], headers: dict[str, str] | None)
     if status == 422:
         status = 400
     description = str(body.get("detail", ""))
-    fields = [f"{e.get('field')}：{e.get('message')}" for e in body.get("errors") or () if e.get("field")]
+    fields = [
+        f"{e.get('field')}：{e.get('message')}"
+        for e in body.get("errors") or ()
+        if e.get("field") and str(e.get("message", "")).rstrip("。") not in description
+    ]
     if fields:
         description = description.rstrip("。") + "（" + "；".join(fields) + "）"
     return JSONResponse([{"code": status, "description": description}], status_code=status, headers=headers)

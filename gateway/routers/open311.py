@@ -27,6 +27,8 @@ from gateway.open311.catalogue import (
     SERVICE_BY_CODE,
     SERVICES,
     service_request,
+    services_table,
+    states_table,
     ticket_states_of,
 )
 from gateway.open311.location import report_county
@@ -56,6 +58,13 @@ MEDIA_URL = re.compile(r"^https?://[^\s]+$")
 MAX_SPAN = dt.timedelta(days=90)
 LIST_LIMIT = 500
 TOKEN_SECONDS = 60
+LIST_DESCRIPTION = (
+    "GET Service Requests, newest first (at most 500): the requested ids, or the criteria over a span of at most "
+    "90 days (the last 90 days by default). Nothing personal is answered: no names, phones or exact addresses; "
+    "`address` is the province, prefecture and county, `lat`/`long` are rounded to 0.01° (about 1 km), and a "
+    "description only for reports filed through Open311 (long digit runs and the contact's name masked). "
+    "`expected_datetime` is the 24-hour due time. Ticket states map to `status` so:\n\n" + states_table()
+)
 
 
 # -- the clients (platform admins) -------------------------------------------------------------------------------
@@ -105,9 +114,14 @@ async def _public_reads(runtime: GatewayRuntime, ip: str | None) -> None:
         )
 
 
-@router.get("/services.json", operation_id="list_open311_services", response_model=list[Open311ServiceRead])
+@router.get(
+    "/services.json",
+    operation_id="list_open311_services",
+    response_model=list[Open311ServiceRead],
+    description="GET Service List: the repair categories as Open311 services (`service_code` = the repair "
+    "`category`; `metadata` false, `type` realtime for all).\n\n" + services_table(),
+)
 async def list_services(runtime: Runtime, ip: ClientIp) -> list[dict[str, Any]]:
-    """GET Service List: the repair categories as Open311 services (service_code = the repair `category`)."""
     await _public_reads(runtime, ip)
     return [s.as_dict() for s in SERVICES]
 
@@ -321,7 +335,12 @@ async def _answer(
     return [service_request(t, media.get(t.ticket_no)) for t in tickets]
 
 
-@router.get("/requests.json", operation_id="list_open311_requests", response_model=list[ServiceRequestRead])
+@router.get(
+    "/requests.json",
+    operation_id="list_open311_requests",
+    response_model=list[ServiceRequestRead],
+    description=LIST_DESCRIPTION,
+)
 async def list_requests(
     runtime: Runtime,
     clients: Clients,
@@ -333,10 +352,6 @@ async def list_requests(
     end_date: Annotated[str, Query(max_length=40)] = "",
     jurisdiction_id: Annotated[str, Query(pattern=r"^(53|\d{4}|\d{6})?$", description="a region")] = "",
 ) -> list[dict[str, Any]]:
-    """GET Service Requests, newest first (at most 500): the requested ids, or the criteria over a span of at
-    most 90 days (the last 90 days by default). `status` open = pending_dispatch, dispatched, accepted; closed =
-    resolved, closed, cancelled. Nothing personal is answered: no names, phones or exact addresses; `address` is
-    the county, `lat`/`long` are rounded to 0.01°, and a description only for reports filed through Open311."""
     await _public_reads(runtime, ip)
     ids = [i.strip() for i in service_request_id.split(",") if i.strip()]
     if any(not TICKET_NO.match(i) for i in ids) or len(ids) > 100:
