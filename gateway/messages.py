@@ -170,7 +170,7 @@ CATALOGUE: dict[str, str] = {
     "point_outside_yunnan": "报修位置不在云南省内。",
     "county_unknown": "无法确定报修所在的县（市、区）。",
     "unknown_address_id": "address_id 应为云南省的县级行政区划代码。",
-    "county_mismatch": "报修位置与该客户端所属的县（市、区）不符。",
+    "open311_county_mismatch": "报修位置与该客户端所属的县（市、区）不符。",
     "jurisdiction_mismatch": "报修位置不在 jurisdiction_id 所指的辖区内。",
     "phone_required": "请填写报修人的手机号码，维修网点据此联系。",
     "invalid_phone": "手机号码不正确。",

@@ -59,7 +59,7 @@ def report_county(
         if client_county and address_id != client_county:
             raise InvalidInput(
                 "this client reports for its own county only",
-                code="county_mismatch",
+                code="open311_county_mismatch",
                 fields=[FieldError("address_id", "该客户端只能报告本县（市、区）的故障")],
             )
         return address_id
