@@ -160,6 +160,25 @@ CATALOGUE: dict[str, str] = {
     # intake, licenses, reviews
     "unknown_service_item": "找不到该服务事项。",
     "invalid_holder_kind": "持证主体类型不正确。",
+    # Open311 GeoReport v2 (gateway/open311, gateway/routers/open311.py)
+    "invalid_api_key": "api_key 无效或已吊销，无法提交报修。",
+    "unknown_open311_client": "找不到该 Open311 客户端。",
+    "open311_client_revoked": "该 Open311 客户端的密钥已经吊销。",
+    "unknown_service_code": "未知的服务编码，请从 services.json 中选择。",
+    "location_required": "请提供报修位置：经纬度（lat、long）、地址（address_string）或县区代码（address_id）。",
+    "invalid_location": "经纬度不正确。",
+    "point_outside_yunnan": "报修位置不在云南省内。",
+    "county_unknown": "无法确定报修所在的县（市、区）。",
+    "unknown_address_id": "address_id 应为云南省的县级行政区划代码。",
+    "open311_county_mismatch": "报修位置与该客户端所属的县（市、区）不符。",
+    "jurisdiction_mismatch": "报修位置不在 jurisdiction_id 所指的辖区内。",
+    "phone_required": "请填写报修人的手机号码，维修网点据此联系。",
+    "invalid_phone": "手机号码不正确。",
+    "invalid_email": "邮箱格式不正确。",
+    "invalid_media_url": "media_url 应为 http(s) 网址。",
+    "invalid_service_code": "服务编码取值不正确。",
+    "invalid_service_request_id": "报修单号不正确。",
+    "invalid_span": "查询的时间范围不能超过90天。",
 }
 
 # Codes whose English message carries a part worth keeping: (pattern on the English message, Chinese template).

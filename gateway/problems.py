@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway import messages
 from services.kernel.db import connection_lost
+from gateway.open311.errors import OPEN311_PREFIX, open311_error_response
 from services.kernel.errors import (
     CODE_KEY,
     FIELDS_KEY,
@@ -126,6 +127,8 @@ def problem(
     if errors:
         body["errors"] = errors
     messages.localize(body, retry_after=(headers or {}).get("Retry-After"))  # Chinese detail, English kept
+    if request.url.path.startswith(OPEN311_PREFIX):  # GeoReport v2 has its own error format
+        return open311_error_response(body, headers)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from gateway.console.openapi_links import add_links
+from gateway.open311.openapi import document as open311_document
 
 PROBLEM = {
     "type": "object",
@@ -201,6 +202,7 @@ def enrich(app: FastAPI) -> None:
                 if example and body is not None:
                     body["example"] = example
         add_links(schema)  # a creation's identifier → the operations on what it created
+        open311_document(schema)  # /open311/ paths: public, and errors in the GeoReport v2 format
         app.openapi_schema = schema
         return schema
 

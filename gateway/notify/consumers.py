@@ -4,6 +4,7 @@ repair event without that list goes to its reporter and the agent who filed it, 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from sqlalchemy import select
@@ -12,9 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.identity.models import Account
 from gateway.identity.schemas import AccountStatus
 from gateway.identity.service import Identity
+from gateway.open311.service import OPEN311_CLIENT_PREFIX, reporter_phone
 from services.kernel.events import Event, EventConsumer
 
 log = logging.getLogger("bst.notify")
+OPEN311_LOOKUPS = 30
+OPEN311_LOOKUP_PAUSE = 0.1
 
 
 def recipients_of(event: Event) -> list[str]:
@@ -41,6 +45,7 @@ class CaseSms(EventConsumer):
         notice = event.payload.get("notice")
         if not notice:
             return
+        extra = await self.open311_phones(session, event)  # first: it may ask for a retry
         accounts = [
             await self.identity.get_account_or_none(session=session, account_id=account_id)
             for account_id in recipients_of(event)
@@ -51,6 +56,31 @@ class CaseSms(EventConsumer):
             if phone and phone not in phones:
                 phones.add(phone)
                 await self.identity.sms.send(session, phone=phone, text=f"【办事通】{notice}")
+        for phone in extra:
+            if phone not in phones:
+                phones.add(phone)
+                await self.identity.sms.send(session, phone=phone, text=f"【办事通】{notice}")
+        await self._escalate(session, event, phones)
+
+    async def open311_phones(self, session: AsyncSession, event: Event) -> list[str]:
+        """An Open311 report's reporter has no account: the phone the client gave, kept by the gateway."""
+        reporter = str(event.payload.get("reporter_id") or "")
+        if event.source != "repair" or not reporter.startswith(OPEN311_CLIENT_PREFIX):
+            return []
+        ticket_no = str(event.payload.get("ticket_no", ""))
+        # The gateway records the report just after the repair service commits the ticket, so the first event
+        # may come a moment before it: look again in fresh reads for a few seconds, then leave it to redelivery.
+        for _ in range(OPEN311_LOOKUPS):
+            async with self.db.reader() as fresh:
+                phone = await reporter_phone(session=fresh, cipher=self.identity.cipher, ticket_no=ticket_no)
+            if phone is not None:
+                return [phone]
+            await asyncio.sleep(OPEN311_LOOKUP_PAUSE)
+        raise LookupError(
+            f"the Open311 report {ticket_no} is not recorded yet; the event will be redelivered"
+        )
+
+    async def _escalate(self, session: AsyncSession, event: Event, phones: set[str]) -> None:
         escalation = event.payload.get("escalate_notice")
         region = str(event.payload.get("escalate_to_region") or "")
         if escalation and region:

@@ -13,6 +13,7 @@ from gateway.routers import (
     me,
     mini_app_releases,
     mini_apps,
+    open311,
     passkeys,
     repair,
     reviews,
@@ -54,4 +55,6 @@ ROUTERS = [
     mini_apps.open_router,
     admin_mini_apps.router,
     admin_mini_apps.members_router,
+    open311.admin_router,
+    open311.router,
 ]

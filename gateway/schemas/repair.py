@@ -52,6 +52,7 @@ class Channel(StrEnum):
     AGENT = "agent"  # a village agent for a resident
     WINDOW = "window"  # a walk-in at a service window
     PHONE = "phone"  # a call taken by window staff
+    OPEN311 = "open311"  # an Open311 GeoReport v2 client (/open311/v2/requests.json)
 
 
 class PointLevel(StrEnum):

@@ -13,6 +13,8 @@ from services.kernel.auth import current_principal
 from services.kernel.rpc import Runtime, ServiceSpec
 from services.repair import service
 from services.repair.common import make_context
+from services.repair.grpc_public import SERVICE_NAME as PUBLIC_SERVICE_NAME
+from services.repair.grpc_public import register_public
 from services.repair.models import OutboxEvent, ProcessedEvent
 from services.repair.schemas import (
     CancelIn,
@@ -396,11 +398,12 @@ class RepairServicer(repair_pb2_grpc.RepairServiceServicer):
 
 def register(server: grpc.aio.Server, runtime: Runtime) -> None:
     repair_pb2_grpc.add_RepairServiceServicer_to_server(RepairServicer(runtime), server)
+    register_public(server, runtime)  # RepairPublicRequests (Open311 reads), services/repair/grpc_public.py
 
 
 SPEC = ServiceSpec(
     name="repair",
-    full_names=[repair_pb2.DESCRIPTOR.services_by_name["RepairService"].full_name],
+    full_names=[repair_pb2.DESCRIPTOR.services_by_name["RepairService"].full_name, PUBLIC_SERVICE_NAME],
     register=register,
     outbox_model=OutboxEvent,
     processed_model=ProcessedEvent,

@@ -59,6 +59,7 @@ class Channel(StrEnum):
     AGENT = "agent"  # a village agent for a resident
     WINDOW = "window"  # a walk-in at a service window
     PHONE = "phone"  # a call taken by window staff
+    OPEN311 = "open311"  # an Open311 GeoReport v2 client (filed_by/reporter_id = its client id)
 
 
 class PointLevel(StrEnum):

@@ -67,6 +67,11 @@ async def next_ticket_no(session: AsyncSession, ctx: RepairContext, county: str,
     return ticket_no_of(county, day, await take_block(session, county, day, 1))
 
 
+OPEN311_CLIENT = (
+    "open311_client"  # the token kind the gateway gives an Open311 client's report (gateway/open311)
+)
+
+
 def _reporter_of(
     principal: Principal, channel: Channel | None, has_qr: bool
 ) -> tuple[str, str | None, Channel]:
@@ -74,6 +79,14 @@ def _reporter_of(
     require_signed_in(principal)
     if principal.actor is not None:
         return principal.sub, principal.actor, Channel.AGENT
+    if principal.kind == OPEN311_CLIENT:
+        if channel not in (None, Channel.OPEN311):
+            raise InvalidInput(
+                "Open311 clients file through the open311 channel",
+                code="invalid_channel",
+                fields=[FieldError("channel", "open311 only")],
+            )
+        return principal.sub, None, Channel.OPEN311
     if "window_staff" in principal.roles:
         if channel not in (Channel.WINDOW, Channel.PHONE):
             raise InvalidInput(
@@ -130,6 +143,10 @@ async def create_ticket(
             )
         county = county_of_code
     centre = get_county(county)
+    if principal.kind == OPEN311_CLIENT and principal.region and not in_region(principal, county):
+        raise Forbidden(
+            f"this Open311 client reports for its own county only, not {centre.name}", code="region_forbidden"
+        )
     if principal.actor is not None and not in_region(principal, county):
         raise Forbidden(
             f"{centre.name}不在您代办的区域内：村级代办员只能为本县（市、区）的居民报修",

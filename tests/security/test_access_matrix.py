@@ -35,6 +35,7 @@ REGION_READERS = frozenset({"window_staff", "county_admin", "platform_admin"})
 ADMIN = frozenset({"platform_admin"})
 REVIEWERS = frozenset({"app_reviewer", "platform_admin"})
 DEVELOPERS = frozenset({"app_developer", "platform_admin"})
+PUBLIC = frozenset(ROLES) - {"delegated"}  # a delegation token is refused outside the filing routes
 
 
 def phone() -> str:
@@ -67,8 +68,19 @@ MATRIX: list[tuple[str, str, object, dict | None, frozenset[str]]] = [
     ("GET", "/api/v1/admin/mini-apps", None, None, REVIEWERS),
     ("GET", "/api/v1/mini-apps/mine", None, None, DEVELOPERS),
     ("GET", "/api/v1/admin/mini-app-members", None, None, ADMIN),
+    ("POST", "/api/v1/admin/open311-clients", lambda: {"name": f"matrix{random.randrange(10**9)}"}, None, ADMIN),
+    ("GET", "/api/v1/admin/open311-clients", None, None, ADMIN),
+    ("POST", "/api/v1/admin/open311-clients/open311-0000000000000000/revoke", None, None, ADMIN),  # 404
+    # Open311 GeoReport v2: reads for anyone (a delegation token reaches only its filing routes, as everywhere); a
+    # report needs a client's api_key, which no token stands in for.
+    ("GET", "/open311/v2/services.json", None, None, PUBLIC),
+    ("GET", "/open311/v2/services/satellite.json", None, None, PUBLIC),
+    ("GET", "/open311/v2/requests.json", None, {"status": "open"}, PUBLIC),
+    ("GET", "/open311/v2/requests/BX530102202601019999.json", None, None, PUBLIC),  # 404
+    ("POST", "/open311/v2/requests.json", {"service_code": "satellite"}, None, frozenset()),
 ]  # fmt: skip
 FOREIGN_SCOPED = {"/api/v1/repair/stats", "/api/v1/repair/tickets"}
+API_KEY_ONLY = {"/open311/v2/requests.json"}  # refused with 403 (the spec's bad api_key), token or not
 
 
 def token_for(platform, role: str) -> str | None:
@@ -129,5 +141,5 @@ async def test_access_matrix(platform, method, path, body, query, role, allowed)
     if allowed:
         assert reply.status_code not in (401, 403), reply.text
     else:
-        expected = 401 if role == "anonymous" else 403
+        expected = 401 if role == "anonymous" and path not in API_KEY_ONLY else 403
         assert reply.status_code == expected, reply.text
