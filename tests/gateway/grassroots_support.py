@@ -28,11 +28,15 @@ def somewhere(county: str) -> tuple[float, float]:
 
 
 def admin(platform: Any, county: str) -> str:
-    return staff_token(platform, roles=["county_admin"], region=county, subject=f"admin-{uuid.uuid4().hex[:8]}")
+    return staff_token(
+        platform, roles=["county_admin"], region=county, subject=f"admin-{uuid.uuid4().hex[:8]}"
+    )
 
 
 def window(platform: Any, county: str) -> str:
-    return staff_token(platform, roles=["window_staff"], region=county, subject=f"window-{uuid.uuid4().hex[:8]}")
+    return staff_token(
+        platform, roles=["window_staff"], region=county, subject=f"window-{uuid.uuid4().hex[:8]}"
+    )
 
 
 def agent(platform: Any, county: str, subject: str) -> str:

@@ -62,12 +62,16 @@ async def test_a_hotline_is_refused_for_bad_input_and_outside_the_admins_region(
         extra = await client.put(
             f"/api/v1/repair/counties/{SHIZONG}/hotline", json={"phone": "12345", "fax": "1"}
         )
-        foreign = await client.put(f"/api/v1/repair/counties/{LUOPING}/hotline", json={"phone": "0874-1234567"})
+        foreign = await client.put(
+            f"/api/v1/repair/counties/{LUOPING}/hotline", json={"phone": "0874-1234567"}
+        )
         unknown = await client.put("/api/v1/repair/counties/539999/hotline", json={"phone": "0874-1234567"})
         after = (await client.get(f"/api/v1/repair/counties/{SHIZONG}/hotline")).json()
     async with platform.client(citizen(platform)) as client:
         as_citizen = await client.put(f"/api/v1/repair/counties/{SHIZONG}/hotline", json={"phone": "12345"})
-    assert bad_phone.status_code == 422 and bad_phone.headers["content-type"].startswith("application/problem+json")
+    assert bad_phone.status_code == 422 and bad_phone.headers["content-type"].startswith(
+        "application/problem+json"
+    )
     assert extra.status_code == 422
     assert foreign.status_code == 403 and as_citizen.status_code == 403
     assert unknown.status_code == 404 and unknown.json()["code"] == "unknown_county"
@@ -138,7 +142,9 @@ async def test_the_county_poster_prints_the_name_the_scan_code_the_hotline_and_t
     assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
     text = svg.text
     assert "罗平县" in text and number in text and "直播卫星户户通" in text and "应急广播" in text
-    assert text.count("<svg") == 3 and "<path" in text  # the poster, a frame, and in it the county's scan code
+    assert (
+        text.count("<svg") == 3 and "<path" in text
+    )  # the poster, a frame, and in it the county's scan code
     assert svg.headers["x-qr-url"] == qr.headers["x-qr-url"]  # the very code the scan page accepts
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "@page" in page.text and f'id="hotline">{number}<' in page.text and "罗平县" in page.text
@@ -237,18 +243,24 @@ async def test_a_village_agent_visits_the_villages_repaired_ticket_and_the_resid
         )
     async with platform.client(mine) as client:
         to_visit = (await client.get("/api/v1/repair/visits")).json()
-        missing_field = await client.post(f"/api/v1/repair/visits/{ticket['ticket_no']}", json={"reached": True})
+        missing_field = await client.post(
+            f"/api/v1/repair/visits/{ticket['ticket_no']}", json={"reached": True}
+        )
         visit = await client.post(
             f"/api/v1/repair/visits/{ticket['ticket_no']}",
             json={"reached": True, "restored": True, "note": "电视已能收看"},
         )
         visited = (await client.get("/api/v1/repair/visits", params={"done": True})).json()
-        agent_rates = await client.post(f"/api/v1/repair/tickets/{ticket['ticket_no']}/rating", json={"level": 5})
+        agent_rates = await client.post(
+            f"/api/v1/repair/tickets/{ticket['ticket_no']}/rating", json={"level": 5}
+        )
     assert all(t["ticket_no"] != ticket["ticket_no"] for t in before_repair)  # not repaired yet
     assert all(t["ticket_no"] != ticket["ticket_no"] for t in others_list)
     assert others_visit.status_code == 403 and others_visit.json()["code"] == "not_your_village"
     listed = next(t for t in to_visit if t["ticket_no"] == ticket["ticket_no"])
-    assert listed["point_id"] == village["point_id"] and listed["status"] == "resolved" and not listed["rated"]
+    assert (
+        listed["point_id"] == village["point_id"] and listed["status"] == "resolved" and not listed["rated"]
+    )
     assert missing_field.status_code == 422
     assert visit.status_code == 200, visit.text
     assert visit.json()["status"] == "closed" and visit.json()["rating_invited"] is True
@@ -266,7 +278,9 @@ async def test_a_village_agent_visits_the_villages_repaired_ticket_and_the_resid
 async def test_visits_are_for_village_agents_only(platform):
     async with platform.client(citizen(platform)) as client:
         as_citizen = await client.get("/api/v1/repair/visits")
-        bad_no = await client.post("/api/v1/repair/visits/not-a-ticket", json={"reached": True, "restored": True})
+        bad_no = await client.post(
+            "/api/v1/repair/visits/not-a-ticket", json={"reached": True, "restored": True}
+        )
     async with platform.client(window(platform, SHIZONG)) as client:
         as_window = await client.get("/api/v1/repair/visits")
     async with platform.client(agent(platform, SHIZONG, f"agent-{uuid.uuid4().hex[:8]}")) as client:
