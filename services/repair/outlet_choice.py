@@ -19,7 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.kernel.auth import Principal, require_region, require_roles, require_signed_in
 from services.kernel.db import utcnow
 from services.kernel.errors import FieldError, InvalidInput, NotFound
-from services.repair.common import STAFF_READERS, RepairContext, get_county, require_county_admin, rfc3339
+from services.repair.common import (
+    ADMIN_ROLES,
+    STAFF_READERS,
+    RepairContext,
+    get_county,
+    require_county_admin,
+    rfc3339,
+)
 from services.repair.county_qr import read_qr
 from services.repair.dispatch import great_circle_km
 from services.repair.grassroots_models import OutletQualification, VillageRepairer
@@ -208,6 +215,7 @@ async def add_village_repairer(
     *, session: AsyncSession, principal: Principal, point_id: str, repairer_in: VillageRepairerIn
 ) -> Repairer:
     """A part-time village repairer (村级兼职维修员) of a village service point."""
+    require_roles(principal, *ADMIN_ROLES)
     point = await session.get(ServicePoint, point_id)
     if point is None:
         raise NotFound(f"no service point {point_id}", code="unknown_point")
