@@ -101,7 +101,9 @@ async def test_nearby_outlets_refuse_bad_input(platform):
             "/api/v1/repair/outlets/nearby", params={"county": LUOPING, "category": "radio"}
         )
         no_county = await client.get("/api/v1/repair/outlets/nearby", params={"category": "satellite"})
-        unknown = await client.get("/api/v1/repair/outlets/nearby", params={"county": "539999", "category": "dtmb"})
+        unknown = await client.get(
+            "/api/v1/repair/outlets/nearby", params={"county": "539999", "category": "dtmb"}
+        )
         outside = await client.get(
             "/api/v1/repair/outlets/nearby",
             params={"county": LUOPING, "category": "satellite", "lat": 39.9, "lng": 116.4},
@@ -110,10 +112,13 @@ async def test_nearby_outlets_refuse_bad_input(platform):
             "/api/v1/repair/outlets/nearby", params={"county": LUOPING, "category": "satellite", "lat": 24.9}
         )
         forged = await client.get(
-            "/api/v1/repair/outlets/nearby", params={"qr": "https://example.com/r/530324?k=1&s=2", "category": "dtmb"}
+            "/api/v1/repair/outlets/nearby",
+            params={"qr": "https://example.com/r/530324?k=1&s=2", "category": "dtmb"},
         )
     async with platform.client() as anyone:
-        anonymous = await anyone.get("/api/v1/repair/outlets/nearby", params={"county": LUOPING, "category": "dtmb"})
+        anonymous = await anyone.get(
+            "/api/v1/repair/outlets/nearby", params={"county": LUOPING, "category": "dtmb"}
+        )
     assert bad_category.status_code == 422 and no_county.status_code == 422 and half_point.status_code == 422
     assert unknown.status_code == 404
     assert outside.status_code == 422 and outside.json()["code"] == "point_outside_county"
@@ -164,13 +169,16 @@ async def test_the_coverage_report_flags_townships_without_an_outlet_and_lists_v
             json={**FOUR_HAVES, "township_point_id": town_a["point_id"]},
         )
         repairer = await client.post(
-            f"/api/v1/repair/service-points/{village['point_id']}/repairers", json={"name": "张师傅", "phone": "13987654321"}
+            f"/api/v1/repair/service-points/{village['point_id']}/repairers",
+            json={"name": "张师傅", "phone": "13987654321"},
         )
         on_township = await client.post(
-            f"/api/v1/repair/service-points/{town_a['point_id']}/repairers", json={"name": "王", "phone": "13987654321"}
+            f"/api/v1/repair/service-points/{town_a['point_id']}/repairers",
+            json={"name": "王", "phone": "13987654321"},
         )
         bad_phone = await client.post(
-            f"/api/v1/repair/service-points/{village['point_id']}/repairers", json={"name": "王", "phone": "1"}
+            f"/api/v1/repair/service-points/{village['point_id']}/repairers",
+            json={"name": "王", "phone": "1"},
         )
         report_ = await client.get(f"/api/v1/repair/counties/{LUOPING}/coverage")
     assert qualified.status_code == 200 and repairer.status_code == 201
