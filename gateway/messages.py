@@ -144,7 +144,7 @@ CATALOGUE: dict[str, str] = {
     "evidence_taken": "该照片已用于其他报修单，请重新上传。",
     "unknown_qr_key": "找不到该二维码密钥。",
     "invalid_qr": "这不是办事通的报修二维码。",
-    "qr_signature": "二维码校验失败：可能已被涂改或伪造，请扫描县里张贴的正式报修码。",
+    "qr_signature": "这个二维码暂时无法识别，请拨打县广电服务热线，或请村里的代办员帮您报修。",
     "invalid_format": "格式只能是 svg 或 png。",
     "point_outside_county": "所选位置不在该县范围内。",
     "county_mismatch": "所填县区与扫描的二维码不一致。",

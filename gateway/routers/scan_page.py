@@ -10,6 +10,7 @@ canonical public base into `<meta name="bst-public-url">`, and the page rebuilds
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -17,11 +18,15 @@ from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse
 
+from gateway.deps import Clients
+from gateway.routers.grassroots import hotline_for_page
+
 router = APIRouter(tags=["mini-apps"])
 
 PAGES = Path(__file__).resolve().parents[2] / "mini_apps" / "repair-scan"
 ASSETS = {"app.js": "text/javascript; charset=utf-8", "style.css": "text/css; charset=utf-8"}
 PUBLIC_URL_SLOT = "{{BST_PUBLIC_URL}}"
+HOTLINE_SLOT, HOTLINE_TEL_SLOT = "{{HOTLINE}}", "{{HOTLINE_TEL}}"
 PAGE_HEADERS = {
     "Cache-Control": "no-cache",
     "Content-Security-Policy": (
@@ -34,11 +39,21 @@ PAGE_HEADERS = {
 
 
 @router.get("/r/{county}", operation_id="repair_scan_page", include_in_schema=False)
-def scan_page(request: Request, county: Annotated[str, PathParam(pattern=r"^\d{6}$")]) -> HTMLResponse:
-    """The page, with the canonical public base it rebuilds the scanned code from; the API checks the code."""
+async def scan_page(
+    request: Request, clients: Clients, county: Annotated[str, PathParam(pattern=r"^\d{6}$")]
+) -> HTMLResponse:
+    """The page, with the canonical public base it rebuilds the scanned code from (the API checks the code), and the
+    county's service hotline in its header: on every screen, before sign-in and on every error."""
     base = request.app.state.settings.public_url.rstrip("/")
-    page = (PAGES / "index.html").read_text(encoding="utf-8")
-    return HTMLResponse(page.replace(PUBLIC_URL_SLOT, html.escape(base, quote=True)), headers=PAGE_HEADERS)
+    hotline = await hotline_for_page(clients, county)
+    page = (
+        (PAGES / "index.html")
+        .read_text(encoding="utf-8")
+        .replace(PUBLIC_URL_SLOT, html.escape(base, quote=True))
+        .replace(HOTLINE_TEL_SLOT, html.escape(re.sub(r"[^0-9+]", "", hotline), quote=True))
+        .replace(HOTLINE_SLOT, html.escape(hotline))
+    )
+    return HTMLResponse(page, headers=PAGE_HEADERS)
 
 
 @router.get("/m/repair-scan/{asset}", operation_id="repair_scan_asset", include_in_schema=False)

@@ -29,8 +29,8 @@ const CATEGORIES = [
   ['cable', '有线电视', '广电网络的机顶盒'], ['iptv', 'IPTV（电信/联通/移动电视）'], ['ott', '网络电视盒子']
 ];
 const CODES = {
-  qr_signature: '二维码校验不通过：可能被涂改或伪造。请扫描县广电部门张贴的正式二维码。',
-  invalid_qr: '这不是办事通的广电报修二维码。',
+  qr_signature: '这个二维码暂时无法识别。',
+  invalid_qr: '这个二维码无法识别。',
   gone: '这个二维码已经停用，请扫描县里新张贴的二维码。',
   invalid_code: '验证码不对或已过期，请重新获取。',
   unsupported_media: '只能上传照片（JPG、PNG、WebP）。',

@@ -63,7 +63,7 @@ async def read_qr(*, session: AsyncSession, ctx: RepairContext, qr: str) -> tupl
     get_county(payload.county)
     key = await session.get(QrKey, (payload.county, payload.kid))
     if key is None:
-        raise InvalidInput("the code's key is unknown: it was forged", code="qr_signature")
+        raise InvalidInput("the code could not be recognised (its key is unknown)", code="qr_signature")
     if key.revoked_at is not None:
         raise Gone("this code has been withdrawn; please scan the county's current code", code="gone")
     return payload.county, payload.point

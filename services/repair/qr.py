@@ -50,7 +50,7 @@ class QrSigner:
         kid, signature = query.get("k", [""])[0], query.get("s", [""])[0]
         if not kid or not hmac.compare_digest(signature, self._signature(county, point, kid)):
             raise InvalidInput(
-                "the code's signature does not match: it was altered or forged", code="qr_signature"
+                "the code could not be recognised (its signature does not match)", code="qr_signature"
             )
         return QrPayload(county, point, kid)
 

@@ -37,6 +37,7 @@ from services.repair.dispatch import (
     take_capacity,
 )
 from services.repair.evidence import attach_evidence
+from services.repair.intake_hooks import check_outlet_choice, place_ticket
 from services.repair.models import (
     DispatchDecision,
     IdempotencyKey,
@@ -162,6 +163,7 @@ async def create_ticket(
             code="category_not_served",
             fields=[FieldError("category", "no outlet of this county serves it")],
         )
+    await check_outlet_choice(session, county=county, category=category, outlet_id=ticket_in.outlet_id)
     now = utcnow()
     ticket = Ticket(
         ticket_no=await next_ticket_no(session, ctx, county, now),
@@ -196,6 +198,7 @@ async def create_ticket(
     )
     await attach_evidence(session, principal, ticket.ticket_no, ticket_in.evidence, "report")
     await dispatch(session=session, ctx=ctx, ticket=ticket, reason="report", preferred=ticket_in.outlet_id)
+    await place_ticket(session, ticket, chosen_outlet_id=ticket_in.outlet_id)
     if agent is not None:
         tell_resident_of_filing(session, ticket)
     publish(session, ctx, ticket, "repair.ticket.created")

@@ -145,13 +145,13 @@ async def test_non_basic_categories_go_to_the_operator_and_facilities_to_whoever
 async def test_the_reporters_own_choice_wins_when_it_qualifies(platform):
     citizen = await sms_tokens(platform)
     chosen = await file_ticket(platform, citizen["access_token"], county=WUHUA, outlet_id="OUT-530102-02")
-    not_qualifying = await file_ticket(
-        platform, citizen["access_token"], county=WUHUA, outlet_id="OUT-530102-04"
-    )
+    async with platform.client(citizen["access_token"]) as client:
+        not_qualifying = await client.post(
+            "/api/v1/repair/tickets", json=report(county=WUHUA, outlet_id="OUT-530102-04")
+        )
     assert chosen["assignee"]["outlet_id"] == "OUT-530102-02"
-    assert (
-        not_qualifying["assignee"]["outlet_id"] == "OUT-530102-01"
-    )  # an operator outlet cannot take satellite
+    # an operator outlet cannot take satellite: the choice is refused, not silently replaced
+    assert not_qualifying.status_code == 422 and not_qualifying.json()["code"] == "outlet_not_qualified"
 
 
 async def test_idempotency_key_returns_the_first_ticket(platform):

@@ -206,10 +206,16 @@ async def test_a_villager_scans_signs_in_reports_follows_and_rates_a_repair(plat
         {"latitude": here["lat"], "longitude": here["lng"], "accuracy": 20},
     )
 
-    # 1. The code names the county; reporting needs a sign-in.
+    # 1. The code names the county; reporting needs a sign-in. The county's hotline is there before it.
+    async with platform.client() as client:
+        hotline = (await client.get(f"/api/v1/repair/counties/{WUHUA}/hotline")).json()["phone"]
     await asyncio.to_thread(phone.open, page_url(platform, code))
     assert await asyncio.to_thread(phone.shown, "v-login")
     assert await asyncio.to_thread(phone.text, "title") == "五华区 广电报修"
+    assert await asyncio.to_thread(phone.shown, "hotline")
+    assert await asyncio.to_thread(phone.text, "hotline") == hotline
+    href = await asyncio.to_thread(phone.el("hotline").get_attribute, "href")
+    assert href == "tel:" + hotline.replace("-", "")
 
     # 2. Sign in with the SMS code.
     def ask_for_code() -> None:
@@ -365,7 +371,7 @@ async def test_a_villager_scans_signs_in_reports_follows_and_rates_a_repair(plat
 
 
 @needs_chromium
-async def test_a_tampered_code_shows_the_reason_and_no_form(platform, browser, tmp_path):
+async def test_a_tampered_code_shows_a_neutral_reason_the_hotline_and_no_form(platform, browser, tmp_path):
     phone = Phone(browser, tmp_path)
     parts = urlsplit(await county_qr_url(platform))
     query = dict(parse_qsl(parts.query))
@@ -377,7 +383,15 @@ async def test_a_tampered_code_shows_the_reason_and_no_form(platform, browser, t
 
     await asyncio.to_thread(phone.open, page_url(platform, tampered))
     assert await asyncio.to_thread(phone.shown, "v-error")
-    assert "被涂改或伪造" in await asyncio.to_thread(phone.text, "qr-error")
+    # A code that cannot be read does not accuse the villager of forging it: it says so plainly and gives the
+    # county's hotline and the village agent as the way to report anyway.
+    assert "无法识别" in await asyncio.to_thread(phone.text, "qr-error")
+    said = await asyncio.to_thread(phone.text, "v-error")
+    assert "服务热线" in said and "代办员" in said
+    page_text = await asyncio.to_thread(browser.execute_script, "return document.body.innerText")
+    assert not re.search("伪造|涂改|篡改", page_text)
+    assert await asyncio.to_thread(phone.shown, "hotline")
+    assert re.fullmatch(r"[0-9+\-]{5,20}", await asyncio.to_thread(phone.text, "hotline"))
     assert await asyncio.to_thread(phone.text, "qr-detail") == refused.json()["detail"]
     for view in ("v-login", "v-form", "v-ticket"):
         assert not await asyncio.to_thread(phone.shown, view)

@@ -36,6 +36,7 @@ ADMIN = frozenset({"platform_admin"})
 REVIEWERS = frozenset({"app_reviewer", "platform_admin"})
 DEVELOPERS = frozenset({"app_developer", "platform_admin"})
 PUBLIC = frozenset(ROLES) - {"delegated"}  # a delegation token is refused outside the filing routes
+COUNTY_ADMINS = frozenset({"county_admin", "platform_admin"})
 
 
 def phone() -> str:
@@ -65,6 +66,30 @@ MATRIX: list[tuple[str, str, object, dict | None, frozenset[str]]] = [
     ("GET", "/api/v1/repair/tickets", None, {"county": "530102"},
      REGION_READERS | {"citizen", "delegated", "outlet_technician"}),
     ("GET", "/api/v1/repair/tickets/BX530102202601019999", None, None, SIGNED_IN),  # 404: no such ticket
+    # grassroots service (五个一, 回访, outlet choice and 四有, duplicates); unknown ids answer 404 past the role check
+    ("GET", "/api/v1/repair/counties/530102/hotline", None, None, frozenset(ROLES)),
+    ("PUT", "/api/v1/repair/counties/530102/hotline", {"phone": "12345"}, None, COUNTY_ADMINS),
+    ("GET", "/api/v1/repair/counties/530102/board", None, None, frozenset(ROLES)),
+    ("GET", "/api/v1/repair/counties/530102/poster", None, None, frozenset(ROLES)),
+    ("PUT", "/api/v1/repair/service-points/SP-530102-NOSUCH/profile",
+     {"address": "某街道", "hours": "8:30-17:30", "phone": "12345", "scope": "报修"}, None,
+     COUNTY_ADMINS | {"county_admin_foreign"}),
+    ("POST", "/api/v1/repair/service-points/SP-530102-NOSUCH/walk-ins", {"category": "satellite",
+     "description": "无信号", "contact_name": "王", "contact_phone": "13900000000"}, None, frozenset({"window_staff"})),
+    ("GET", "/api/v1/repair/service-points/SP-530102-NOSUCH/walk-ins", None, None,
+     REGION_READERS | {"county_admin_foreign"}),
+    ("POST", "/api/v1/repair/service-points/SP-530102-NOSUCH/repairers", {"name": "张", "phone": "13900000000"},
+     None, COUNTY_ADMINS | {"county_admin_foreign"}),
+    ("GET", "/api/v1/repair/visits", None, None, frozenset({"village_agent"})),
+    ("POST", "/api/v1/repair/visits/BX530102202601019999", {"reached": True, "restored": True}, None,
+     frozenset({"village_agent"})),
+    ("GET", "/api/v1/repair/outlets/nearby", None, {"county": "530102", "category": "satellite"}, SIGNED_IN),
+    ("PUT", "/api/v1/repair/outlets/OUT-530102-01/qualification", {}, None, COUNTY_ADMINS),  # 422: none of 四有
+    ("GET", "/api/v1/repair/counties/530102/coverage", None, None, REGION_READERS),
+    ("GET", "/api/v1/repair/duplicates", None,
+     {"county": "530102", "category": "satellite", "lat": 25.04, "lng": 102.7}, SIGNED_IN),
+    ("POST", "/api/v1/repair/tickets/BX530102202601019999/join", {"lat": 25.04, "lng": 102.7}, None,
+     frozenset({"citizen", "delegated"})),
     ("GET", "/api/v1/admin/mini-apps", None, None, REVIEWERS),
     ("GET", "/api/v1/mini-apps/mine", None, None, DEVELOPERS),
     ("GET", "/api/v1/admin/mini-app-members", None, None, ADMIN),
