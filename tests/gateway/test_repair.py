@@ -208,8 +208,12 @@ async def test_bad_reports_are_refused_and_write_nothing(platform):
         "half a point": (report(county=WUHUA, lat=25.0), 422),
         "unknown category": (report(county=WUHUA, category="radio"), 422),
         "no category outlet": (report(county=JINGHONG, category="transmitter", lat=None), 201),
-        "ott in a county without ott": (report(county="530502", category="ott"), 422),
         "malformed phone": (report(county=WUHUA, contact_phone="12345"), 422),
+        "landline without area code": (report(county=WUHUA, contact_phone="12345678"), 422),
+        "landline number starting 0": (report(county=WUHUA, contact_phone="0871-01234567"), 422),
+        "landline too short": (report(county=WUHUA, contact_phone="0871-123456"), 422),
+        "Beijing landline of 7 digits": (report(county=WUHUA, contact_phone="010-2345678"), 422),
+        "two dashes": (report(county=WUHUA, contact_phone="0871-1234-5678"), 422),
         "no county": (report(), 422),
     }
     async with platform.client(citizen["access_token"]) as client:
