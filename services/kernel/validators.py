@@ -29,8 +29,8 @@ def normalize_phone(value: str) -> str:
 
 
 # a mainland landline: a 3-digit area code (010, 020-029) with an 8-digit number, or a 4-digit one (03xx-09xx)
-# with a 7- or 8-digit number; a local number never starts with 0 or 1 (those are trunk and service prefixes)
-_LANDLINE = re.compile(r"^(0(?:10|2\d))-?([2-9]\d{7})$|^(0[3-9]\d{2})-?([2-9]\d{6,7})$")
+# with a 7- or 8-digit number; a local number never starts with 0 (the trunk prefix)
+_LANDLINE = re.compile(r"^(0(?:10|2\d))-?([1-9]\d{7})$|^(0[3-9]\d{2})-?([1-9]\d{6,7})$")
 
 
 def normalize_landline(value: str) -> str:

@@ -30,6 +30,7 @@ async def contact_ticket(
     *, session: AsyncSession, ctx: RepairContext, principal: Principal, ticket_no: str
 ) -> TicketRead:
     """接单后第一时间联系用户: the assigned technician has reached the resident (once, after accepting)."""
+    require_roles(principal, "outlet_technician")
     ticket = await ticket_for_update(session, ticket_no)
     require_assignee(principal, ticket)
     _require_accepted(ticket, "contacted")
@@ -45,6 +46,7 @@ async def arrive_ticket(
     *, session: AsyncSession, ctx: RepairContext, principal: Principal, ticket_no: str
 ) -> TicketRead:
     """The technician is on site: the moment the 1-hour and 3-hour circles are measured to."""
+    require_roles(principal, "outlet_technician")
     ticket = await ticket_for_update(session, ticket_no)
     require_assignee(principal, ticket)
     _require_accepted(ticket, "arrived")
