@@ -25,6 +25,19 @@ from services.repair.schemas import TicketRead, TicketStatus
 from services.repair.ticket_reads import ticket_read
 from services.repair.tickets import require_assignee, ticket_for_update
 
+STATUS_NAMES = {
+    "pending_dispatch": "待派单",
+    "dispatched": "已派单、未接单",
+    "accepted": "已接单",
+    "resolved": "已修复",
+    "closed": "已办结",
+    "cancelled": "已撤销",
+}
+
+
+def _state(ticket: Ticket) -> str:
+    return STATUS_NAMES.get(ticket.status, ticket.status)
+
 
 async def contact_ticket(
     *, session: AsyncSession, ctx: RepairContext, principal: Principal, ticket_no: str
@@ -69,7 +82,7 @@ def _require_accepted(ticket: Ticket, step: str) -> None:
     if ticket.status != TicketStatus.ACCEPTED:
         what = "联系用户" if step == "contacted" else "到达现场"
         raise WrongState(
-            f"报修单{ticket.ticket_no}当前为{ticket.status}，接单后才能登记{what}",
+            f"报修单{ticket.ticket_no}当前{_state(ticket)}，接单后才能登记{what}",
             code=f"ticket_{ticket.status}",
         )
 
@@ -90,7 +103,7 @@ async def dispatch_by_hand(
     require_region(principal, ticket.county)
     if ticket.status != TicketStatus.PENDING_DISPATCH:
         raise WrongState(
-            f"报修单{ticket.ticket_no}当前为{ticket.status}，只有待派单的报修单才能人工派单",
+            f"报修单{ticket.ticket_no}当前{_state(ticket)}，只有待派单的报修单才能人工派单",
             code=f"ticket_{ticket.status}",
         )
     outlet = await session.get(Outlet, outlet_id, with_for_update=True)
