@@ -113,4 +113,6 @@ def ticket_answer(m: Any) -> dict[str, Any]:
         ],
         "evidence_ids": list(m.evidence_ids),
         "resolution_note": m.resolution_note,
+        "contacted_at": m.contacted_at or None,
+        "arrived_at": m.arrived_at or None,
     }

@@ -15,6 +15,7 @@ from gateway.identity.schemas import AccountStatus
 from gateway.identity.service import Identity
 from gateway.open311.service import OPEN311_CLIENT_PREFIX, reporter_phone
 from services.kernel.events import Event, EventConsumer
+from services.kernel.validators import is_mobile
 
 log = logging.getLogger("bst.notify")
 OPEN311_LOOKUPS = 30
@@ -43,21 +44,28 @@ class CaseSms(EventConsumer):
 
     async def handle(self, session: AsyncSession, event: Event) -> None:
         notice = event.payload.get("notice")
-        if not notice:
+        escalation = event.payload.get("escalate_notice")
+        if not notice and not escalation:
             return
-        extra = await self.open311_phones(session, event)  # first: it may ask for a retry
-        accounts = [
-            await self.identity.get_account_or_none(session=session, account_id=account_id)
-            for account_id in recipients_of(event)
-        ]
+        extra = await self.open311_phones(session, event) if notice else []  # first: it may ask for a retry
+        accounts = (
+            [
+                await self.identity.get_account_or_none(session=session, account_id=account_id)
+                for account_id in recipients_of(event)
+            ]
+            if notice
+            else []
+        )
         phones: set[str] = set()
         for account in accounts:
             phone = self.identity.phone_of(account) if account is not None else None
             if phone and phone not in phones:
                 phones.add(phone)
                 await self.identity.sms.send(session, phone=phone, text=f"【办事通】{notice}")
-        for phone in extra:
-            if phone not in phones:
+        extra_phones = event.payload.get("notify_phones") if notice and event.source == "repair" else None
+        for phone in [*extra, *(extra_phones if isinstance(extra_phones, list) else [])]:
+            # a resident reached only by the number they gave (an Open311, phone or walk-in report): mobiles only
+            if isinstance(phone, str) and is_mobile(phone) and phone not in phones:
                 phones.add(phone)
                 await self.identity.sms.send(session, phone=phone, text=f"【办事通】{notice}")
         await self._escalate(session, event, phones)

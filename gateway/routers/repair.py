@@ -374,7 +374,10 @@ async def follow_up_ticket(
 async def rate_ticket(
     ticket_no: TicketNo, body: RatingIn, clients: Clients, authorization: Authorization
 ) -> JSONResponse:
-    """5 非常满意 · 4 满意 · 3 基本满意 · 2 不满意 · 1 非常不满意; it becomes a 好差评 review of the ticket."""
+    """5 非常满意 · 4 满意 · 3 基本满意 · 2 不满意 · 1 非常不满意; it becomes a 好差评 review of the ticket.
+    The resident rates; the agent who filed it only guides (六(一)2(3)): an agent's call, with its own or a
+    delegation token, is 403 `resident_must_rate` and records nothing (the resident has the review invitation).
+    A rating of 1–2 opens a rectification of the outlet that the county supervises and closes with a note."""
     return ticket_json(
         await clients.repair.RateTicket(
             repair_pb2.RateTicketRequest(ticket_no=ticket_no, level=body.level, comment=body.comment),

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from services.kernel.validators import CountyCode, Phone
+from services.kernel.validators import ContactPhone, CountyCode
 
 
 class Category(StrEnum):
@@ -120,7 +120,9 @@ class TicketCreate(Strict):
     category: Category
     description: Text
     contact_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-    contact_phone: Phone
+    contact_phone: ContactPhone = Field(
+        description="a mobile, or a landline with its area code such as 0871-12345678"
+    )
     lat: Latitude | None = None
     lng: Longitude | None = None
     address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
@@ -246,6 +248,10 @@ class TicketRead(BaseModel):
     timeline: list[TimelineRead] = []
     evidence_ids: list[str] = []
     resolution_note: str = ""
+    contacted_at: str | None = Field(None, description="the technician's first contact with the resident")
+    arrived_at: str | None = Field(
+        None, description="the technician's arrival on site (the circles' measure)"
+    )
 
 
 class EvidenceRead(BaseModel):
@@ -317,6 +323,10 @@ class StatsRead(BaseModel):
     response_circle_share: float
     response_circle_tickets: int
     overdue: int
+    restored_tickets: int = Field(0, description="closed after the follow-up confirmed the repair")
+    unrestored_overdue: int = Field(
+        0, description="not restored and past 24 hours: counted against the share"
+    )
 
 
 class NotificationRead(BaseModel):

@@ -28,8 +28,50 @@ def normalize_phone(value: str) -> str:
     return digits
 
 
+# a mainland landline: a 3-digit area code (010, 020-029) with an 8-digit number, or a 4-digit one (03xx-09xx)
+# with a 7- or 8-digit number; a local number never starts with 0 (the trunk prefix)
+_LANDLINE = re.compile(r"^(0(?:10|2\d))-?([1-9]\d{7})$|^(0[3-9]\d{2})-?([1-9]\d{6,7})$")
+
+
+def normalize_landline(value: str) -> str:
+    """A mainland landline with its area code as `0871-12345678`; accepts spaces, a dash, +86/0086 and (0871)."""
+    digits = re.sub(r"[\s()]", "", value)
+    for prefix in ("+86", "0086"):
+        if digits.startswith(prefix):
+            digits = "0" + digits[len(prefix) :].lstrip("-")
+    match = _LANDLINE.match(digits)
+    if match is None or digits.count("-") > 1:
+        raise ValueError(
+            "not a mainland China landline with its area code (such as 0871-12345678 or 010-12345678)"
+        )
+    area, number = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+    return f"{area}-{number}"
+
+
+def normalize_contact_phone(value: str) -> str:
+    """A mobile (11 digits) or a landline with its area code (`0871-12345678`): a number to call a resident on."""
+    try:
+        return normalize_phone(value)
+    except ValueError:
+        pass
+    try:
+        return normalize_landline(value)
+    except ValueError:
+        raise ValueError("应为手机号（11位，1开头）或带区号的固定电话（如 0871-12345678）") from None
+
+
+def is_mobile(phone: str) -> bool:
+    """Whether a stored number is a mobile (only mobiles receive SMS)."""
+    return bool(_MOBILE.match(phone))
+
+
 def mask_phone(phone: str) -> str:
-    """138****5678."""
+    """138****5678; a landline keeps its area code: 0871-****5678."""
+    if len(phone) == 11 and is_mobile(phone):
+        return f"{phone[:3]}****{phone[-4:]}"
+    area, dash, number = phone.partition("-")
+    if dash and len(number) >= 7:
+        return f"{area}-****{number[-4:]}"
     return f"{phone[:3]}****{phone[-4:]}" if len(phone) == 11 else "****"
 
 
@@ -81,6 +123,7 @@ def validate_scope(value: str) -> str:
 
 
 Phone = Annotated[str, StringConstraints(max_length=20), AfterValidator(normalize_phone)]
+ContactPhone = Annotated[str, StringConstraints(max_length=20), AfterValidator(normalize_contact_phone)]
 IdNumber = Annotated[str, StringConstraints(max_length=20), AfterValidator(validate_id_number)]
 CreditCode = Annotated[str, StringConstraints(max_length=20), AfterValidator(validate_credit_code)]
 CountyCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$"), AfterValidator(validate_county)]

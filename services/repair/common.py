@@ -28,6 +28,7 @@ from services.kernel.errors import (
 from services.kernel.events import Outbox
 from services.kernel.rpc import Runtime
 from services.kernel.storage import BlobStore, LocalDiskStore
+from services.kernel.validators import is_mobile
 from services.repair.models import (
     Notification,
     Ticket,
@@ -198,4 +199,8 @@ def publish(
     """The ticket's event, carrying the notice its people were just sent, if any (the gateway texts it)."""
     notice = session.info.get("notices", {}).pop(ticket.ticket_no, None)
     payload = _event_payload(ticket, **extra) | ({"notice": notice} if notice else {})
+    if notice and ticket.channel in ("window", "phone") and is_mobile(ticket.contact_phone):
+        # a report taken at the window or by phone: the resident has no account here, so the notice is texted to
+        # the contact number, and only to a mobile (a landline gets no SMS)
+        payload["notify_phones"] = [ticket.contact_phone]
     ctx.outbox.add(session, event_type=event_type, aggregate_id=ticket.ticket_no, payload=payload)

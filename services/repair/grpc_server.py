@@ -11,7 +11,7 @@ from google.protobuf.message import Message
 from bst.repair.v1 import repair_pb2, repair_pb2_grpc
 from services.kernel.auth import current_principal
 from services.kernel.rpc import Runtime, ServiceSpec
-from services.repair import grassroots_grpc, service
+from services.repair import grassroots_grpc, put_right_grpc, service
 from services.repair.common import make_context
 from services.repair.grpc_public import SERVICE_NAME as PUBLIC_SERVICE_NAME
 from services.repair.grpc_public import register_public
@@ -401,6 +401,7 @@ def register(server: grpc.aio.Server, runtime: Runtime) -> None:
     repair_pb2_grpc.add_RepairServiceServicer_to_server(servicer, server)
     register_public(server, runtime)  # RepairPublicRequests (Open311 reads), services/repair/grpc_public.py
     grassroots_grpc.register(server, runtime, servicer.ctx)
+    put_right_grpc.register(server, runtime)
 
 
 SPEC = ServiceSpec(
@@ -409,6 +410,7 @@ SPEC = ServiceSpec(
         repair_pb2.DESCRIPTOR.services_by_name["RepairService"].full_name,
         PUBLIC_SERVICE_NAME,
         grassroots_grpc.FULL_NAME,
+        put_right_grpc.FULL_NAME,
     ],
     register=register,
     outbox_model=OutboxEvent,

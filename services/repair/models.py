@@ -128,6 +128,8 @@ class Ticket(Base):
         # the acceptance timer asks for the oldest dispatched tickets
         Index("ix_tickets_status_dispatched", "status", "dispatched_at"),
         Index("ix_tickets_created", "created_at"),
+        # the acceptance timer asks for the dispatches past their deadline
+        Index("ix_tickets_status_accept_due", "status", "accept_due_at"),
     )
 
     ticket_no: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -163,6 +165,11 @@ class Ticket(Base):
     response_target_hours: Mapped[float | None] = mapped_column(
         Float, default=None
     )  # 1 (village) or 3 (township)
+    # put right: first contact with the resident and arrival on site (the circles are measured on arrival), and
+    # the acceptance deadline of the current dispatch (by the ticket's circle and its county's settings)
+    contacted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    arrived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    accept_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class TicketEvent(Base):
@@ -231,3 +238,16 @@ class Notification(Base):
     kind: Mapped[str] = mapped_column(String(30))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CountyResponseSettings(Base):
+    """A county's acceptance timeouts per service circle (minutes an outlet has to accept a dispatch): the 1-hour
+    village circle needs a shorter one than the 3-hour township circle. No row: the defaults."""
+
+    __tablename__ = "county_response_settings"
+
+    county: Mapped[str] = mapped_column(String(6), primary_key=True)
+    village_accept_minutes: Mapped[int] = mapped_column(Integer)
+    township_accept_minutes: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[str] = mapped_column(String(36))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

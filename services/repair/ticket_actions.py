@@ -12,6 +12,7 @@ from services.kernel.errors import (
     NotFound,
     WrongState,
 )
+from services.repair.circles import set_accept_due
 from services.repair.common import (
     ADMIN_ROLES,
     FOLLOW_UP_ROLES,
@@ -109,6 +110,7 @@ async def follow_up_ticket(
         transition(ticket, "follow_up", TicketStatus.DISPATCHED)
         ticket.resolved_at, ticket.accepted_at = None, None
         ticket.dispatched_at = utcnow()
+        await set_accept_due(session, ctx, ticket)
         await take_capacity(session, ticket.assignee_outlet_id or "")
         add_timeline(session, ticket, "reopened", principal.sub, f"not restored. {follow_up.note}".strip())
         notify(
@@ -125,18 +127,21 @@ async def follow_up_ticket(
 async def rate_ticket(
     *, session: AsyncSession, ctx: RepairContext, principal: Principal, ticket_no: str, rating: RatingIn
 ) -> TicketRead:
-    """The reporter rates the repair once (or the agent who filed it, with a delegation token of that resident, i.e.
-    the resident's consent); it becomes a 好差评 review. The event says whether it was `delegated`."""
+    """The reporter rates the repair once; it becomes a 好差评 review. The resident rates, the agent only guides
+    (六(一)2(3)): a rating call by the agent who filed the report, with its own token or with the resident's
+    delegation token, is refused and never recorded in the resident's name; the resident has the review invitation
+    (texted to them, and under 我的-待评价) to rate it themselves."""
     require_signed_in(principal)
     ticket = await ticket_for_update(session, ticket_no)
     if not acts_for(principal, ticket):
         raise Forbidden(
             "only the reporter, or the agent who filed it, rates a repair", code="not_your_ticket"
         )
-    if principal.actor is None and principal.sub != ticket.reporter_id:
+    if principal.actor is not None or principal.sub != ticket.reporter_id:
         raise Forbidden(
-            "评价应由报修居民本人作出；代办员需取得该居民的授权（代办凭证）后才能代为评价",
-            code="consent_required",
+            "评价须由报修居民本人作出，代办员只作引导、不能代为评价：请引导居民通过短信中的评价链接或"
+            "在办事通“我的—待评价”中自行评价",
+            code="resident_must_rate",
         )
     if ticket.rating_level is not None:
         raise WrongState("this repair has been rated already", code="already_rated")
@@ -146,7 +151,7 @@ async def rate_ticket(
         session,
         ticket,
         "rated",
-        principal.actor or principal.sub,
+        principal.sub,
         f"{rating.level}/5 {rating.comment}".strip(),
     )
     publish(
@@ -157,8 +162,8 @@ async def rate_ticket(
         level=rating.level,
         comment=rating.comment,
         reviewer=ticket.reporter_id,
-        rated_by=principal.actor or principal.sub,
-        delegated=principal.actor is not None,
+        rated_by=principal.sub,
+        delegated=False,
         rated_at=rfc3339(ticket.rated_at),
     )
     return await ticket_read(session, ticket)

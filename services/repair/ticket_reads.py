@@ -70,6 +70,8 @@ TICKET = Read(
         Ticket.rating_level,
         Ticket.rating_comment,
         Ticket.rated_at,
+        Ticket.contacted_at,
+        Ticket.arrived_at,
         Outlet.name.label("outlet_name"),
         Outlet.phone.label("outlet_phone"),
     )
@@ -145,6 +147,8 @@ def ticket_message(row: Any, timeline: Sequence[Any]) -> repair_pb2.Ticket:
         resolved_at=text_time(row.resolved_at),
         closed_at=text_time(row.closed_at),
         resolution_note=row.resolution_note,
+        contacted_at=text_time(row.contacted_at),
+        arrived_at=text_time(row.arrived_at),
         timeline=[
             repair_pb2.TimelineEntry(
                 at=text_time(e.at), action=e.action, actor=e.actor, note=e.note, status=e.status
@@ -360,6 +364,8 @@ async def ticket_read(session: AsyncSession, ticket: Ticket, *, timeline: bool =
         timeline=events,
         evidence_ids=evidence_ids,
         resolution_note=ticket.resolution_note,
+        contacted_at=rfc3339(ticket.contacted_at),
+        arrived_at=rfc3339(ticket.arrived_at),
     )
 
 

@@ -18,6 +18,7 @@ from services.kernel.errors import (
     NotFound,
     WrongState,
 )
+from services.repair.circles import set_accept_due
 from services.repair.common import (
     CHINA,
     RESTORE_HOURS,
@@ -30,6 +31,7 @@ from services.repair.common import (
     transition,
 )
 from services.repair.county_qr import read_qr
+from services.repair.county_queue import take_unserved
 from services.repair.dispatch import (
     county_serves,
     great_circle_km,
@@ -156,13 +158,9 @@ async def create_ticket(
     category = ticket_in.category
     if ticket_in.lat is not None and ticket_in.lng is not None:
         check_point_in_county(county, ticket_in.lat, ticket_in.lng)
-    if not await county_serves(session, county=county, category=category):
-        raise InvalidInput(
-            f"{centre.name} has no repair outlet for {category.value} yet; call the county's "
-            "broadcasting office",
-            code="category_not_served",
-            fields=[FieldError("category", "no outlet of this county serves it")],
-        )
+    # a category no outlet of the county serves is still taken: it waits on the county's queue, the county is
+    # alerted and the county's operator urged (county_queue.py); staff then dispatch it by hand
+    served = await county_serves(session, county=county, category=category)
     await check_outlet_choice(session, county=county, category=category, outlet_id=ticket_in.outlet_id)
     now = utcnow()
     ticket = Ticket(
@@ -197,7 +195,12 @@ async def create_ticket(
         f"channel {channel.value}" + (f", for {ticket.contact_name}" if agent else ""),
     )
     await attach_evidence(session, principal, ticket.ticket_no, ticket_in.evidence, "report")
-    await dispatch(session=session, ctx=ctx, ticket=ticket, reason="report", preferred=ticket_in.outlet_id)
+    if served:
+        await dispatch(
+            session=session, ctx=ctx, ticket=ticket, reason="report", preferred=ticket_in.outlet_id
+        )
+    else:
+        await take_unserved(session=session, ctx=ctx, ticket=ticket)
     await place_ticket(session, ticket, chosen_outlet_id=ticket_in.outlet_id)
     if agent is not None:
         tell_resident_of_filing(session, ticket)
@@ -334,6 +337,7 @@ async def dispatch(
     ticket.assignee_outlet_id = choice.outlet.outlet_id
     ticket.assignee_distance_km = round(choice.distance_km or 0.0, 3)
     ticket.dispatched_at = utcnow()
+    await set_accept_due(session, ctx, ticket)
     add_timeline(
         session,
         ticket,

@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.background import reraise_if_cancelling
@@ -45,27 +45,33 @@ async def sweep(
     escalates tickets past due, and retries the county queues. Safe to run on several replicas at once."""
     now = now or utcnow()
     done = {"accept_timeout": 0, "overdue": 0, "queue": 0}
+    legacy_cutoff = now - dt.timedelta(minutes=ctx.accept_minutes)
     stale = (
         await session.scalars(
             select(Ticket)
             .where(
                 Ticket.status == TicketStatus.DISPATCHED,
-                Ticket.dispatched_at < now - dt.timedelta(minutes=ctx.accept_minutes),
+                or_(
+                    Ticket.accept_due_at < now,
+                    # dispatched before the deadlines were kept on the ticket: the service-wide timeout
+                    and_(Ticket.accept_due_at.is_(None), Ticket.dispatched_at < legacy_cutoff),
+                ),
             )
-            .order_by(Ticket.dispatched_at)
+            .order_by(Ticket.accept_due_at)
             .limit(100)
             .with_for_update(skip_locked=True)
         )
     ).all()
     for ticket in stale:
-        await hand_back(
-            session, ticket, "system", "accept_timeout", f"not accepted within {ctx.accept_minutes} minutes"
-        )
+        waited = ctx.accept_minutes
+        if ticket.accept_due_at is not None and ticket.dispatched_at is not None:
+            waited = round((ticket.accept_due_at - ticket.dispatched_at).total_seconds() / 60)
+        await hand_back(session, ticket, "system", "accept_timeout", f"not accepted within {waited} minutes")
         notify(
             session,
             ticket,
             "accept_timeout",
-            f"报修单{ticket.ticket_no}超过{ctx.accept_minutes}分钟未接单，已改派。",
+            f"报修单{ticket.ticket_no}超过{waited}分钟未接单，已改派。",
             staff=True,
         )
         await dispatch(session=session, ctx=ctx, ticket=ticket, reason="accept_timeout")

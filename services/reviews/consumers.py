@@ -2,9 +2,9 @@
 
 - `repair.ticket.resolved`: the reporter (the resident, not the agent) is invited; unit = the assignee outlet.
 - `repair.ticket.rated`: today's rating path; the rating goes through the same rules as any review (a rating the
-  rules refuse, such as a second one or one after the window, is logged and left out). `delegated: true` is an
-  agent rating with the resident's delegation token (recorded as the resident's, `recorded_by` the agent); a rating
-  by anyone but the reporter without it is left out.
+  rules refuse, such as a second one or one after the window, is logged and left out). Only the resident's own
+  rating is recorded: the resident rates, the agent only guides (六(一)2(3)), so a rating by anyone but the reporter
+  (`rated_by` another account, or `delegated: true`) is left out.
 - `intake.application.concluded`: the applicant is invited; unit = the department."""
 
 from __future__ import annotations
@@ -83,13 +83,10 @@ class ServedCases(EventConsumer):
         if reviewer != case.account_id:
             log.warning("a rating by someone not served was left out", extra={"case_id": case.case_id})
             return
-        if rated_by and rated_by != reviewer and payload.get("delegated") is not True:
-            # someone other than the resident rating without the resident's consent: repair refuses an agent's
-            # own token (403 consent_required) and says `delegated: true` for a delegation token; an event that
-            # does not say so is left out rather than recorded in the resident's name
-            log.warning(
-                "a rating without the resident's consent was left out", extra={"case_id": case.case_id}
-            )
+        if (rated_by and rated_by != reviewer) or payload.get("delegated") is True:
+            # someone other than the resident rating (repair refuses it, 403 resident_must_rate): an event that
+            # says so anyway is left out rather than recorded in the resident's name
+            log.warning("a rating not by the resident was left out", extra={"case_id": case.case_id})
             return
         review_in = ReviewIn(
             case_type="repair_ticket",
@@ -105,5 +102,5 @@ class ServedCases(EventConsumer):
                 case=case,
                 review_in=review_in,
                 reviewer_id=case.account_id,
-                recorded_by=rated_by if rated_by and rated_by != case.account_id else None,
+                recorded_by=None,
             )

@@ -159,6 +159,10 @@ async def act(
 ) -> Rectification:
     rect, review, case = await _load(session, rectification_id)
     starts, who = ACTIONS[action_in.action]
+    county_closes = action_in.action == "close" and case.unit_kind == "outlet"
+    if county_closes:
+        # 八(四): a repair outlet's rectification is supervised by the county, which closes it with a note
+        who = "supervisor"
     _require(principal, case, who)
     if rect.status not in starts:
         raise WrongState(
@@ -270,6 +274,12 @@ async def act(
             f"责任单位已就您的差评（{case.title}）回访，结果：{outcome}。",
         )
     else:  # close
+        if county_closes and not action_in.note.strip():
+            raise InvalidInput(
+                "县级监督部门办结维修网点的整改件须写明办结意见",
+                code="note_required",
+                fields=[FieldError("note", "必填")],
+            )
         rect.status, rect.closed_at = "closed", now
         _step(session, rect, "closed", actor, action_in.note, now)
         _tell(session, ctx, rect, case, "closed", f"您的差评（{case.title}）整改件已办结，感谢您的监督。")

@@ -269,6 +269,15 @@ async def test_a_technician_accepts_and_resolves_with_a_photo_on_a_phone(platfor
         assert page.el(f"#ticket-{ticket_no} a[href^='tel:']").get_attribute("href").startswith("tel:139")
         page.screenshot("technician-dispatched")
         page.click(f"#accept-{ticket_no}")
+        page.visible(f"#contacted-{ticket_no}")
+        # arrival is recorded after the first contact with the resident
+        assert page.el(f"#arrive-{ticket_no}").get_attribute("disabled") is not None
+        page.click(f"#contacted-{ticket_no}")
+        page.has_text("#status", "已记录联系用户")
+        page.visible(f"#contacted-at-{ticket_no}")
+        page.click(f"#arrive-{ticket_no}")
+        page.has_text("#status", "已登记到达现场")
+        page.visible(f"#arrived-at-{ticket_no}")
         page.visible(f"label[for='photo-{ticket_no}']")
         file_input = page.el(f"#photo-{ticket_no}")
         assert file_input.get_attribute("accept") == "image/*"
@@ -292,6 +301,7 @@ async def test_a_technician_accepts_and_resolves_with_a_photo_on_a_phone(platfor
         resolved = (await client.get(f"/api/v1/repair/tickets/{ticket_no}")).json()
     assert resolved["status"] == "resolved"
     assert resolved["resolution_note"] == "高频头进水，更换后信号恢复" and len(resolved["evidence_ids"]) == 1
+    assert resolved["contacted_at"] and resolved["arrived_at"] >= resolved["contacted_at"]
 
 
 @needs_chromium

@@ -238,7 +238,7 @@ async def status_of(platform, token: str, rect_id: str) -> str:
 
 
 @needs_chromium
-async def test_an_outlet_and_a_county_admin_work_a_rectification_from_verify_to_return_visit(
+async def test_an_outlet_and_a_county_admin_work_a_rectification_from_verify_to_the_countys_close(
     platform, small, large, tmp_path
 ):
     tech = await create_staff(
@@ -292,6 +292,17 @@ async def test_an_outlet_and_a_county_admin_work_a_rectification_from_verify_to_
 
     await asyncio.to_thread(return_visit)
     assert await status_of(platform, admin_token, rect_id) == "returned_visit"
+
+    def close_with_a_note() -> None:  # 八(四): the county closes an outlet's rectification, with its note
+        wall_page.click(f"#close-{rect_id}")
+        wall_page.has_text("#status", "请写明办结意见")
+        wall_page.type(f"#cnote-{rect_id}", "整改到位，回访满意，同意办结")
+        wall_page.click(f"#close-{rect_id}")
+        wall_page.has_text(f"#rstate-{rect_id}", "已办结")
+        assert wall_page.script_errors() == []
+
+    await asyncio.to_thread(close_with_a_note)
+    assert await status_of(platform, admin_token, rect_id) == "closed"
 
 
 async def make_overdue(platform, rect_id: str) -> None:

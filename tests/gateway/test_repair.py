@@ -208,8 +208,12 @@ async def test_bad_reports_are_refused_and_write_nothing(platform):
         "half a point": (report(county=WUHUA, lat=25.0), 422),
         "unknown category": (report(county=WUHUA, category="radio"), 422),
         "no category outlet": (report(county=JINGHONG, category="transmitter", lat=None), 201),
-        "ott in a county without ott": (report(county="530502", category="ott"), 422),
         "malformed phone": (report(county=WUHUA, contact_phone="12345"), 422),
+        "landline without area code": (report(county=WUHUA, contact_phone="12345678"), 422),
+        "landline number starting 0": (report(county=WUHUA, contact_phone="0871-01234567"), 422),
+        "landline too short": (report(county=WUHUA, contact_phone="0871-123456"), 422),
+        "Beijing landline of 7 digits": (report(county=WUHUA, contact_phone="010-2345678"), 422),
+        "two dashes": (report(county=WUHUA, contact_phone="0871-1234-5678"), 422),
         "no county": (report(), 422),
     }
     async with platform.client(citizen["access_token"]) as client:
@@ -475,10 +479,13 @@ async def test_an_agent_files_for_a_resident_through_the_whole_life_to_the_stati
         )
     assert closed.json()["status"] == "closed"
 
-    async with platform.client(agent["access_token"]) as client:  # in the agent's own name: no consent
-        unconsented = await client.post(f"/api/v1/repair/tickets/{ticket_no}/rating", json={"level": 1})
-    assert unconsented.status_code == 403 and unconsented.json()["code"] == "consent_required"
-    async with platform.client(delegation["access_token"]) as client:  # with the resident's consent
+    # the resident rates; the agent only guides (六(一)2(3)), whether in its own name or with the delegation
+    for token in (agent["access_token"], delegation["access_token"]):
+        async with platform.client(token) as client:
+            by_agent = await client.post(f"/api/v1/repair/tickets/{ticket_no}/rating", json={"level": 1})
+        assert by_agent.status_code == 403 and by_agent.json()["code"] == "resident_must_rate"
+    resident = await sms_tokens(platform, resident_phone)  # the resident signs in and rates it themselves
+    async with platform.client(resident["access_token"]) as client:
         rated = await client.post(
             f"/api/v1/repair/tickets/{ticket_no}/rating", json={"level": 5, "comment": "师傅很负责"}
         )
@@ -499,8 +506,7 @@ async def test_an_agent_files_for_a_resident_through_the_whole_life_to_the_stati
         "rated",
     ]
 
-    resident = await sms_tokens(platform, resident_phone)  # the resident signs in later and sees it
-    async with platform.client(resident["access_token"]) as client:
+    async with platform.client(resident["access_token"]) as client:  # and sees it all
         mine = (await client.get("/api/v1/repair/tickets", params={"mine": True})).json()["tickets"]
         notes = (await client.get("/api/v1/me/notifications")).json()
         summary = (await client.get("/api/v1/me/summary")).json()

@@ -130,7 +130,12 @@ async def test_a_resolved_repair_ticket_is_reviewed_rectified_and_counted_as_a_r
     assert follow_invite["kind"] == "follow_up"
     assert follow_up.status_code == 201 and follow_up.json()["kind"] == "follow_up"
     assert third.status_code == 409 and third.json()["code"] == "already_reviewed"
-    closed = await act(platform, tech, rect_id, "close")
+    async with platform.client(tech) as client:  # 八(四): the county closes an outlet's rectification
+        by_outlet = await client.post(
+            f"/api/v1/reviews/rectifications/{rect_id}/close", json={"note": "好了"}
+        )
+    assert by_outlet.status_code == 403, by_outlet.text
+    closed = await act(platform, county_admin, rect_id, "close", {"note": "整改到位，同意办结"})
     assert [s["action"] for s in closed["steps"]] == [
         "opened",
         "verified",

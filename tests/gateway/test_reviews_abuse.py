@@ -151,7 +151,7 @@ async def test_a_retried_submission_creates_one_review(platform):
     assert await my_review_count(platform, person) == 1
 
 
-async def test_an_agent_records_the_residents_review_only_with_the_residents_consent(platform):
+async def test_an_agent_never_records_a_repair_review_the_resident_reviews_it(platform):
     agent = (await password_tokens(platform, "luquan.agent", demo_password(platform)))["access_token"]
     resident_phone = new_phone()
 
@@ -189,13 +189,15 @@ async def test_an_agent_records_the_residents_review_only_with_the_residents_con
     review = {"case_type": "repair_ticket", "case_id": ticket_no, "level": 5}
     async with platform.client(agent) as client:
         as_agent = await post_review(client, review)
-    assert as_agent.status_code == 403 and as_agent.json()["code"] == "consent_required"
     async with platform.client(delegated["access_token"]) as client:
         with_consent = await post_review(client, review)
-    assert with_consent.status_code == 201, with_consent.text
-    assert (
-        with_consent.json()["reviewer_id"] == delegated["resident_id"] and with_consent.json()["recorded_by"]
-    )
+    # a repair is rated by the resident, the agent only guides (六(一)2(3)): refused with either token
+    for refused in (as_agent, with_consent):
+        assert refused.status_code == 403 and refused.json()["code"] == "resident_must_rate"
+    async with platform.client(resident) as client:
+        own = await post_review(client, review)
+    assert own.status_code == 201, own.text
+    assert own.json()["reviewer_id"] == delegated["resident_id"] and not own.json()["recorded_by"]
 
 
 async def test_window_staff_record_a_visit_and_the_person_reviews_through_the_windows_qr(platform):

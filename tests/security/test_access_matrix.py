@@ -90,6 +90,17 @@ MATRIX: list[tuple[str, str, object, dict | None, frozenset[str]]] = [
      {"county": "530102", "category": "satellite", "lat": 25.04, "lng": 102.7}, SIGNED_IN),
     ("POST", "/api/v1/repair/tickets/BX530102202601019999/join", {"lat": 25.04, "lng": 102.7}, None,
      frozenset({"citizen", "delegated"})),
+    # put right: the county's dispatch by hand (404: no such ticket), the technician's contact and arrival steps,
+    # the county's circle timeouts
+    ("POST", "/api/v1/repair/tickets/BX530102202601019999/dispatch", {"outlet_id": "OUT-530102-01"}, None,
+     frozenset({"county_admin", "county_admin_foreign", "platform_admin"})),
+    ("POST", "/api/v1/repair/tickets/BX530102202601019999/contacted", None, None, frozenset({"outlet_technician"})),
+    ("POST", "/api/v1/repair/tickets/BX530102202601019999/arrive", None, None, frozenset({"outlet_technician"})),
+    ("GET", "/api/v1/repair/counties/530102/response-settings", None, None,
+     frozenset({"county_admin", "platform_admin"})),
+    ("PUT", "/api/v1/repair/counties/530102/response-settings",
+     {"village_accept_minutes": 15, "township_accept_minutes": 60}, None,
+     frozenset({"county_admin", "platform_admin"})),
     ("GET", "/api/v1/admin/mini-apps", None, None, REVIEWERS),
     ("GET", "/api/v1/mini-apps/mine", None, None, DEVELOPERS),
     ("GET", "/api/v1/admin/mini-app-members", None, None, ADMIN),
@@ -104,7 +115,11 @@ MATRIX: list[tuple[str, str, object, dict | None, frozenset[str]]] = [
     ("GET", "/open311/v2/requests/BX530102202601019999.json", None, None, PUBLIC),  # 404
     ("POST", "/open311/v2/requests.json", {"service_code": "satellite"}, None, frozenset()),
 ]  # fmt: skip
-FOREIGN_SCOPED = {"/api/v1/repair/stats", "/api/v1/repair/tickets"}
+FOREIGN_SCOPED = {
+    "/api/v1/repair/stats",
+    "/api/v1/repair/tickets",
+    "/api/v1/repair/counties/530102/response-settings",
+}
 API_KEY_ONLY = {"/open311/v2/requests.json"}  # refused with 403 (the spec's bad api_key), token or not
 
 

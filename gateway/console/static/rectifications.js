@@ -1,7 +1,8 @@
 // 差评整改: the rectification cases of 差评 (GET /api/v1/reviews/rectifications, cursor paging) sorted by due date,
 // overdue in red, with the steps each role may take (POST /api/v1/reviews/rectifications/{id}/{action}):
 // the responsible unit verifies, disputes with reason and evidence, rectifies with a note; supervisors
-// (county_admin, platform_admin) verify and decide disputes; either makes the return visit and closes.
+// (county_admin, platform_admin) verify and decide disputes; either makes the return visit and closes (a repair
+// outlet's case is closed by the county, with a note).
 (function () {
   'use strict';
   var $ = BST.$, el = BST.el;
@@ -131,8 +132,14 @@
         act(id, 'return-visit', body, '已记录回访');
       })]);
     }
-    if (r.status === 'returned_visit' && (unit || sup)) {
-      add([button('close-' + id, '办结整改件', 'primary', function () { act(id, 'close', {}, '已办结'); })]);
+    // 八(四): a repair outlet's rectification is closed by the county (the supervisor), with a note
+    var countyCloses = r.unit_kind === 'outlet';
+    if (r.status === 'returned_visit' && (countyCloses ? sup : (unit || sup))) {
+      add(area('cnote-' + id, '办结意见', countyCloses ? '必填：县级监督部门对整改的办结意见。' : '选填'));
+      add([button('close-' + id, '办结整改件', 'primary', function () {
+        if (countyCloses && !val('cnote-' + id)) return need('cnote-' + id, '请写明办结意见。');
+        act(id, 'close', { note: val('cnote-' + id) }, '已办结');
+      })]);
     }
     if (box.firstChild) li.appendChild(columns(box));
     return li;

@@ -1,4 +1,5 @@
-// 今日工单: the technician's outlet's tickets; accept, call the reporter, resolve with a photo taken by the phone.
+// 今日工单: the technician's outlet's tickets; accept, call the reporter (record the contact), record the arrival on
+// site, resolve with a photo taken by the phone.
 (function () {
   'use strict';
   var $ = BST.$, el = BST.el;
@@ -34,6 +35,17 @@
       li.appendChild(el('button', { type: 'button', class: 'primary', id: 'accept-' + id, onclick: function () { accept(id); } }, ['接单']));
     }
     if (t.status === 'accepted') {
+      // 接单后第一时间联系用户, then 到达现场: the 1-hour and 3-hour circles are measured on arrival
+      var steps = el('div', { class: 'steps' }, [
+        t.contacted_at
+          ? el('span', { class: 'tag green', id: 'contacted-at-' + id, text: '已联系用户 ' + BST.time(t.contacted_at) })
+          : el('button', { type: 'button', class: 'secondary', id: 'contacted-' + id, onclick: function () { step(id, 'contacted', '已记录联系用户'); } }, ['已联系用户']),
+        ' ',
+        t.arrived_at
+          ? el('span', { class: 'tag green', id: 'arrived-at-' + id, text: '已到达现场 ' + BST.time(t.arrived_at) })
+          : el('button', { type: 'button', class: 'secondary', id: 'arrive-' + id, disabled: t.contacted_at ? null : 'disabled', onclick: function () { step(id, 'arrive', '已登记到达现场'); } }, ['已到达现场']),
+      ]);
+      li.appendChild(steps);
       var fileId = 'photo-' + id, noteId = 'note-' + id;
       var box = el('div', { class: 'resolve' }, [
         el('input', { type: 'file', id: fileId, accept: 'image/*', capture: 'environment', class: 'camera-input' }),
@@ -76,7 +88,15 @@
   async function accept(id) {
     try {
       await BST.api('POST', '/api/v1/repair/tickets/' + id + '/accept');
-      BST.say('已接单：' + id + '。请尽快联系报修人上门。');
+      BST.say('已接单：' + id + '。请第一时间联系报修人，联系后点“已联系用户”。');
+      await load();
+    } catch (e) { BST.fail(e); }
+  }
+
+  async function step(id, action, done) {
+    try {
+      await BST.api('POST', '/api/v1/repair/tickets/' + id + '/' + action);
+      BST.say(done + '：' + id + '。');
       await load();
     } catch (e) { BST.fail(e); }
   }

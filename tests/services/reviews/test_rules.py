@@ -147,20 +147,23 @@ async def test_only_the_person_served_reviews_once_within_the_window(db, ctx, at
     assert late.value.code == "review_window_closed"
 
 
-async def test_an_agent_records_the_residents_review_only_with_a_delegation(db, ctx, at):
+async def test_an_agent_never_records_a_repair_review_with_or_without_a_delegation(db, ctx, at):
     at(dt.datetime(2026, 3, 3, 9, 0, tzinfo=CHINA))
     resident, agent_id = citizen(), f"agent-{uuid.uuid4().hex[:6]}"
     case, _ = await served(db, ctx, repair_case(resident.sub, "OUT-A", agent=agent_id))
     as_himself = staff("village_agent", sub=agent_id)
     with pytest.raises(Forbidden) as refused:
         await review(db, ctx, as_himself, case, 5)
-    assert refused.value.code == "consent_required"
+    assert refused.value.code == "resident_must_rate"  # a repair: the resident rates, the agent guides
     other_agent = Principal(sub=resident.sub, actor="agent-someone-else")
     with pytest.raises(Forbidden):
         await review(db, ctx, other_agent, case, 5)
     delegated = Principal(sub=resident.sub, actor=agent_id)
-    recorded = await review(db, ctx, delegated, case, 5)
-    assert recorded.reviewer_id == resident.sub and recorded.recorded_by == agent_id
+    with pytest.raises(Forbidden) as refused:
+        await review(db, ctx, delegated, case, 5)
+    assert refused.value.code == "resident_must_rate"
+    recorded = await review(db, ctx, resident, case, 5)
+    assert recorded.reviewer_id == resident.sub and recorded.recorded_by is None
 
 
 async def test_idempotency_key_replays_and_refuses_a_different_body(db, ctx, at):
@@ -251,8 +254,10 @@ async def test_disputes_need_evidence_and_a_supervisors_decision(db, ctx, at):
         db, ctx, staff("county_admin"), rect.id, "decide-dispute", upheld=False, reason="证据不足"
     )
     assert decided.status == "verified" and decided.verified
-    with pytest.raises(WrongState):
+    with pytest.raises(Forbidden):  # an outlet's rectification is closed by the county (八(四))
         await act(db, ctx, unit, rect.id, "close")
+    with pytest.raises(WrongState):
+        await act(db, ctx, staff("county_admin"), rect.id, "close", note="办结")
 
 
 async def test_an_upheld_appeal_excludes_the_review_visibly(db, ctx, at):

@@ -335,7 +335,7 @@ class Rating(_message.Message):
     def __init__(self, level: _Optional[int] = ..., comment: _Optional[str] = ..., at: _Optional[str] = ...) -> None: ...
 
 class Ticket(_message.Message):
-    __slots__ = ("ticket_no", "status", "county", "category", "description", "channel", "reporter_id", "agent_id", "contact_name", "contact_phone", "lat", "lng", "address", "point", "assignee", "due_at", "overdue", "created_at", "accepted_at", "resolved_at", "closed_at", "rating", "timeline", "evidence_ids", "resolution_note")
+    __slots__ = ("ticket_no", "status", "county", "category", "description", "channel", "reporter_id", "agent_id", "contact_name", "contact_phone", "lat", "lng", "address", "point", "assignee", "due_at", "overdue", "created_at", "accepted_at", "resolved_at", "closed_at", "rating", "timeline", "evidence_ids", "resolution_note", "contacted_at", "arrived_at")
     TICKET_NO_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     COUNTY_FIELD_NUMBER: _ClassVar[int]
@@ -361,6 +361,8 @@ class Ticket(_message.Message):
     TIMELINE_FIELD_NUMBER: _ClassVar[int]
     EVIDENCE_IDS_FIELD_NUMBER: _ClassVar[int]
     RESOLUTION_NOTE_FIELD_NUMBER: _ClassVar[int]
+    CONTACTED_AT_FIELD_NUMBER: _ClassVar[int]
+    ARRIVED_AT_FIELD_NUMBER: _ClassVar[int]
     ticket_no: str
     status: str
     county: str
@@ -386,7 +388,9 @@ class Ticket(_message.Message):
     timeline: _containers.RepeatedCompositeFieldContainer[TimelineEntry]
     evidence_ids: _containers.RepeatedScalarFieldContainer[str]
     resolution_note: str
-    def __init__(self, ticket_no: _Optional[str] = ..., status: _Optional[str] = ..., county: _Optional[str] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., channel: _Optional[str] = ..., reporter_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., contact_name: _Optional[str] = ..., contact_phone: _Optional[str] = ..., lat: _Optional[float] = ..., lng: _Optional[float] = ..., address: _Optional[str] = ..., point: _Optional[str] = ..., assignee: _Optional[_Union[Assignee, _Mapping]] = ..., due_at: _Optional[str] = ..., overdue: _Optional[bool] = ..., created_at: _Optional[str] = ..., accepted_at: _Optional[str] = ..., resolved_at: _Optional[str] = ..., closed_at: _Optional[str] = ..., rating: _Optional[_Union[Rating, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[TimelineEntry, _Mapping]]] = ..., evidence_ids: _Optional[_Iterable[str]] = ..., resolution_note: _Optional[str] = ...) -> None: ...
+    contacted_at: str
+    arrived_at: str
+    def __init__(self, ticket_no: _Optional[str] = ..., status: _Optional[str] = ..., county: _Optional[str] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., channel: _Optional[str] = ..., reporter_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., contact_name: _Optional[str] = ..., contact_phone: _Optional[str] = ..., lat: _Optional[float] = ..., lng: _Optional[float] = ..., address: _Optional[str] = ..., point: _Optional[str] = ..., assignee: _Optional[_Union[Assignee, _Mapping]] = ..., due_at: _Optional[str] = ..., overdue: _Optional[bool] = ..., created_at: _Optional[str] = ..., accepted_at: _Optional[str] = ..., resolved_at: _Optional[str] = ..., closed_at: _Optional[str] = ..., rating: _Optional[_Union[Rating, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[TimelineEntry, _Mapping]]] = ..., evidence_ids: _Optional[_Iterable[str]] = ..., resolution_note: _Optional[str] = ..., contacted_at: _Optional[str] = ..., arrived_at: _Optional[str] = ...) -> None: ...
 
 class GetTicketRequest(_message.Message):
     __slots__ = ("ticket_no",)
@@ -535,7 +539,7 @@ class OutletWorkload(_message.Message):
     def __init__(self, outlet_id: _Optional[str] = ..., name: _Optional[str] = ..., assigned: _Optional[int] = ..., open: _Optional[int] = ..., resolved: _Optional[int] = ..., mean_rating: _Optional[float] = ..., ratings: _Optional[int] = ...) -> None: ...
 
 class Stats(_message.Message):
-    __slots__ = ("region", "total", "by_status", "by_category", "restored_within_24h_share", "mean_hours_to_restore", "p90_hours_to_restore", "mean_rating", "ratings", "outlets", "response_circle_share", "response_circle_tickets", "overdue")
+    __slots__ = ("region", "total", "by_status", "by_category", "restored_within_24h_share", "mean_hours_to_restore", "p90_hours_to_restore", "mean_rating", "ratings", "outlets", "response_circle_share", "response_circle_tickets", "overdue", "restored_tickets", "unrestored_overdue")
     REGION_FIELD_NUMBER: _ClassVar[int]
     TOTAL_FIELD_NUMBER: _ClassVar[int]
     BY_STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -549,6 +553,8 @@ class Stats(_message.Message):
     RESPONSE_CIRCLE_SHARE_FIELD_NUMBER: _ClassVar[int]
     RESPONSE_CIRCLE_TICKETS_FIELD_NUMBER: _ClassVar[int]
     OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    RESTORED_TICKETS_FIELD_NUMBER: _ClassVar[int]
+    UNRESTORED_OVERDUE_FIELD_NUMBER: _ClassVar[int]
     region: str
     total: int
     by_status: _containers.RepeatedCompositeFieldContainer[Count]
@@ -562,7 +568,9 @@ class Stats(_message.Message):
     response_circle_share: float
     response_circle_tickets: int
     overdue: int
-    def __init__(self, region: _Optional[str] = ..., total: _Optional[int] = ..., by_status: _Optional[_Iterable[_Union[Count, _Mapping]]] = ..., by_category: _Optional[_Iterable[_Union[Count, _Mapping]]] = ..., restored_within_24h_share: _Optional[float] = ..., mean_hours_to_restore: _Optional[float] = ..., p90_hours_to_restore: _Optional[float] = ..., mean_rating: _Optional[float] = ..., ratings: _Optional[int] = ..., outlets: _Optional[_Iterable[_Union[OutletWorkload, _Mapping]]] = ..., response_circle_share: _Optional[float] = ..., response_circle_tickets: _Optional[int] = ..., overdue: _Optional[int] = ...) -> None: ...
+    restored_tickets: int
+    unrestored_overdue: int
+    def __init__(self, region: _Optional[str] = ..., total: _Optional[int] = ..., by_status: _Optional[_Iterable[_Union[Count, _Mapping]]] = ..., by_category: _Optional[_Iterable[_Union[Count, _Mapping]]] = ..., restored_within_24h_share: _Optional[float] = ..., mean_hours_to_restore: _Optional[float] = ..., p90_hours_to_restore: _Optional[float] = ..., mean_rating: _Optional[float] = ..., ratings: _Optional[int] = ..., outlets: _Optional[_Iterable[_Union[OutletWorkload, _Mapping]]] = ..., response_circle_share: _Optional[float] = ..., response_circle_tickets: _Optional[int] = ..., overdue: _Optional[int] = ..., restored_tickets: _Optional[int] = ..., unrestored_overdue: _Optional[int] = ...) -> None: ...
 
 class ExportMonthRequest(_message.Message):
     __slots__ = ("region", "month")
