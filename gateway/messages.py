@@ -376,3 +376,39 @@ def field_message_zh(message: str) -> str:
         if match:
             return template(match) if callable(template) else template.format(*match.groups())
     return "取值不正确"
+
+
+# -- public broadcast facilities, terminal heartbeats and repair fees (services/repair/facilities.py, heartbeats.py,
+# fees.py) -----------------------------------------------------------------------------------------------------------
+CATALOGUE |= {
+    "unknown_facility": "找不到该设施（发射转播台或应急广播终端）。",
+    "facility_exists": "该设施编号在本县已登记。",
+    "unknown_platform": "找不到该应急广播管理平台。",
+    "platform_for_terminals": "只有应急广播终端才隶属管理平台。",
+    "invalid_kind": "设施类型只能是发射转播台（transmitter）或应急广播终端（emergency_broadcast）。",
+    "invalid_interval": "巡检周期应为1至366天。",
+    "invalid_public_key": "公钥应为 Base64 编码的32字节 Ed25519 公钥。",
+    "stale_timestamp": "心跳时间戳无效或超出前后5分钟的有效期，请校准管理平台的时钟。",
+    "bad_signature": "心跳签名校验失败。",
+    "nonce_reused": "该心跳的随机数（nonce）已使用过，疑似重放，已拒绝。",
+    "invalid_date": "日期格式应为 YYYY-MM-DD。",
+    "invalid_period": "统计期间应为1至92天，且开始日期不晚于结束日期。",
+    "fee_not_approved": "该收费项目不在本县公布的收费清单内，不能收取。",
+    "fee_above_approved": "收费金额高于本县核定的标准，不能收取。",
+}
+FIELD_TEXTS |= {
+    "an ed25519 platform needs its public key": "Ed25519 签名方式须提供公钥",
+    "an hmac-sha256 platform gets its secret from the registration; send no key": (
+        "HMAC-SHA256 签名方式的密钥由平台登记时生成，请勿提供公钥"
+    ),
+    "fee item names must be unique": "收费项目名称不能重复",
+    "not a platform of this county": "不是本县登记的管理平台",
+    "only for emergency_broadcast": "仅应急广播终端可填写",
+    "between 1 and 366": "应为1至366天",
+    "not a 32-byte Ed25519 key in base64": "应为 Base64 编码的32字节 Ed25519 公钥",
+    "YYYY-MM-DD": "格式应为 YYYY-MM-DD",
+    "from must not be after to, nor more than 92 days before": "开始日期不能晚于结束日期，且期间不超过92天",
+    "not on the county's approved list": "不在本县公布的收费清单内",
+    "unknown kind": "类型不正确",
+}
+FIELD_PATTERNS.append((re.compile(r"^at most (\d+)$"), "不能超过{0}（分）"))

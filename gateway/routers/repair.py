@@ -349,7 +349,12 @@ async def resolve_ticket(
 ) -> JSONResponse:
     return ticket_json(
         await clients.repair.ResolveTicket(
-            repair_pb2.ResolveTicketRequest(ticket_no=ticket_no, note=body.note, evidence_ids=body.evidence),
+            repair_pb2.ResolveTicketRequest(
+                ticket_no=ticket_no,
+                note=body.note,
+                evidence_ids=body.evidence,
+                **({"fee_item": body.fee.item, "fee_fen": body.fee.amount_fen} if body.fee else {}),
+            ),
             **clients.options(authorization),
         )
     )
