@@ -10,7 +10,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from bst.intake.v1 import intake_pb2_grpc
 from bst.licenses.v1 import licenses_pb2_grpc
-from bst.repair.v1 import facilities_pb2_grpc, repair_pb2_grpc
+from bst.repair.v1 import facilities_pb2_grpc, performance_pb2_grpc, repair_pb2_grpc
 from bst.reviews.v1 import reviews_pb2_grpc
 from gateway.observability import timed_stub
 from services.kernel.logging import request_id_var
@@ -53,6 +53,10 @@ class ServiceClients:
         self.repair_facilities = timed_stub(
             facilities_pb2_grpc.RepairFacilitiesStub(self.channels["repair"]),
             "bst.repair.v1.RepairFacilities",
+        )
+        self.repair_performance = timed_stub(
+            performance_pb2_grpc.RepairPerformanceStub(self.channels["repair"]),
+            "bst.repair.v1.RepairPerformance",
         )
         self._health = {n: health_pb2_grpc.HealthStub(c) for n, c in self.channels.items()}
 

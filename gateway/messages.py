@@ -395,6 +395,14 @@ CATALOGUE |= {
     "invalid_period": "统计期间应为1至92天，且开始日期不晚于结束日期。",
     "fee_not_approved": "该收费项目不在本县公布的收费清单内，不能收取。",
     "fee_above_approved": "收费金额高于本县核定的标准，不能收取。",
+    "review_out_of_order": "须按村级、乡镇、县级的顺序逐级审核报送，上一级尚未报送。",
+    "review_submitted": "该级数据已审核报送，报送后不能更改。",
+    "invalid_stage": "审核层级只能是村级（village）、乡镇（township）或县级（county）。",
+    "month_not_begun": "该月份尚未开始，不能审核报送。",
+    "weights_sum": "各项权重之和必须为100。",
+    "invalid_scheme": "考核方案不正确，请检查权重和分数线。",
+    "no_assessment_scheme": "本县尚未发布网点绩效考核方案。",
+    "invalid_year": "年份不正确。",
 }
 FIELD_TEXTS |= {
     "an ed25519 platform needs its public key": "Ed25519 签名方式须提供公钥",
@@ -410,5 +418,14 @@ FIELD_TEXTS |= {
     "from must not be after to, nor more than 92 days before": "开始日期不能晚于结束日期，且期间不超过92天",
     "not on the county's approved list": "不在本县公布的收费清单内",
     "unknown kind": "类型不正确",
+    "not an outlet of this county": "不是本县的维修网点",
+    "the weights must sum to 100": "各项权重之和必须为100",
+    "the replacement line is not above the target score": "解约更换分数线不能高于达标分数",
+    "a month not yet begun": "该月份尚未开始",
+    "village, township or county": "应为 village、township 或 county",
+    "unknown measure": "未知的考核指标",
+    "each weight is 0 to 100": "每项权重应为0至100",
+    "not above the target, 0 to 100": "应为0至100，且不高于达标分数",
+    "2000 to 2100": "应为2000至2100年",
 }
 FIELD_PATTERNS.append((re.compile(r"^at most (\d+)$"), "不能超过{0}（分）"))

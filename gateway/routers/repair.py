@@ -353,7 +353,7 @@ async def resolve_ticket(
                 ticket_no=ticket_no,
                 note=body.note,
                 evidence_ids=body.evidence,
-                **({"fee_item": body.fee.item, "fee_fen": body.fee.amount_fen} if body.fee else {}),
+                fee=repair_pb2.ChargedFee(**body.fee.model_dump()) if body.fee else None,
             ),
             **clients.options(authorization),
         )

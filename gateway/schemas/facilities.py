@@ -50,6 +50,10 @@ class FacilityCreate(Strict):
     platform_id: Annotated[str, StringConstraints(max_length=40)] = Field(
         "", description="the management platform that signs an emergency-broadcast terminal's heartbeats"
     )
+    outlet_id: Annotated[str, StringConstraints(max_length=40)] = Field(
+        "",
+        description="the county's repair outlet that maintains it (its inspections count in its assessment)",
+    )
     inspection_interval_days: IntervalDays | None = None
 
 
@@ -64,6 +68,7 @@ class FacilityRead(BaseModel):
     township: str
     village: str
     platform_id: str
+    outlet_id: str
     inspection_interval_days: int | None = None
     last_inspected_at: str
     next_inspection_due: str
@@ -93,6 +98,7 @@ class InspectionRead(BaseModel):
     result: InspectionResult
     note: str
     evidence_ids: list[str]
+    on_time: bool = Field(description="done by the planned due date (or with no plan)")
 
 
 class PlatformCreate(Strict):

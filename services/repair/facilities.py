@@ -20,7 +20,7 @@ from services.kernel.errors import AlreadyExists, FieldError, InvalidInput, NotF
 from services.repair.common import STAFF_READERS, get_county, require_county_admin, rfc3339
 from services.repair.facility_models import BroadcastPlatform, Facility, Inspection
 from services.repair.facility_schemas import FacilityCreate, FacilityKind, InspectionIn
-from services.repair.models import Evidence
+from services.repair.models import Evidence, Outlet
 
 INSPECTORS = ("outlet_technician", "county_admin", "platform_admin")
 FACILITY_READERS = (*STAFF_READERS, "outlet_technician")
@@ -40,6 +40,7 @@ def facility_read(facility: Facility, now: dt.datetime | None = None) -> dict[st
         "township": facility.township,
         "village": facility.village,
         "platform_id": facility.platform_id or "",
+        "outlet_id": facility.outlet_id or "",
         "inspection_interval_days": facility.inspection_interval_days,
         "last_inspected_at": rfc3339(facility.last_inspected_at) or "",
         "next_inspection_due": rfc3339(due) or "",
@@ -58,6 +59,7 @@ def inspection_read(inspection: Inspection) -> dict[str, Any]:
         "result": inspection.result,
         "note": inspection.note,
         "evidence_ids": list(inspection.evidence_ids),
+        "on_time": inspection.on_time,
     }
 
 
@@ -79,6 +81,14 @@ async def create_facility(
                 code="platform_for_terminals",
                 fields=[FieldError("platform_id", "only for emergency_broadcast")],
             )
+    if facility_in.outlet_id:
+        outlet = await session.get(Outlet, facility_in.outlet_id)
+        if outlet is None or outlet.county != facility_in.county:
+            raise InvalidInput(
+                f"no outlet {facility_in.outlet_id} in county {facility_in.county}",
+                code="unknown_outlet",
+                fields=[FieldError("outlet_id", "not an outlet of this county")],
+            )
     taken = await session.scalar(
         select(Facility.asset_id).where(
             Facility.county == facility_in.county, Facility.code == facility_in.code
@@ -99,6 +109,7 @@ async def create_facility(
         township=facility_in.township,
         village=facility_in.village,
         platform_id=facility_in.platform_id or None,
+        outlet_id=facility_in.outlet_id or None,
         inspection_interval_days=interval,
         next_inspection_due=now + dt.timedelta(days=interval) if interval else None,
         created_at=now,
@@ -186,6 +197,7 @@ async def record_inspection(
         result=inspection_in.result.value,
         note=inspection_in.note,
         evidence_ids=list(inspection_in.evidence),
+        on_time=facility.next_inspection_due is None or now <= facility.next_inspection_due,
     )
     session.add(inspection)
     facility.last_inspected_at = now

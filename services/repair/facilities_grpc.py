@@ -44,7 +44,18 @@ class FacilitiesServicer(facilities_pb2_grpc.RepairFacilitiesServicer):
     ) -> facilities_pb2.Facility:
         data: dict[str, Any] = {
             f: getattr(request, f)
-            for f in ("county", "code", "kind", "name", "lat", "lng", "township", "village", "platform_id")
+            for f in (
+                "county",
+                "code",
+                "kind",
+                "name",
+                "lat",
+                "lng",
+                "township",
+                "village",
+                "platform_id",
+                "outlet_id",
+            )
         }
         if request.HasField("inspection_interval_days"):
             data["inspection_interval_days"] = request.inspection_interval_days

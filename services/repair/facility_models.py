@@ -46,6 +46,7 @@ class Facility(Base):
     township: Mapped[str] = mapped_column(String(50), default="")
     village: Mapped[str] = mapped_column(String(50), default="")
     platform_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    outlet_id: Mapped[str | None] = mapped_column(String(40), index=True, default=None)  # who maintains it
     inspection_interval_days: Mapped[int | None] = mapped_column(Integer, default=None)
     last_inspected_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
     next_inspection_due: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
@@ -64,6 +65,7 @@ class Inspection(Base):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     inspector: Mapped[str] = mapped_column(String(64))
     result: Mapped[str] = mapped_column(String(20))  # normal | fault
+    on_time: Mapped[bool] = mapped_column(Boolean, default=True)  # by the planned due date (or with no plan)
     note: Mapped[str] = mapped_column(Text, default="")
     evidence_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
 
@@ -117,3 +119,33 @@ class TicketFee(Base):
     unit: Mapped[str] = mapped_column(String(20), default="")
     charged_by: Mapped[str] = mapped_column(String(64))
     charged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class MonthlyReview(Base):
+    """One step of a county's monthly data review chain (village → township → county): who signed it off and the
+    figures as they were at that moment, frozen (later changes to tickets or heartbeats do not alter them)."""
+
+    __tablename__ = "monthly_reviews"
+
+    county: Mapped[str] = mapped_column(String(6), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    stage: Mapped[str] = mapped_column(String(10), primary_key=True)  # village | township | county
+    signed_by: Mapped[str] = mapped_column(String(64))
+    signer_name: Mapped[str] = mapped_column(String(50))
+    note: Mapped[str] = mapped_column(Text, default="")
+    figures: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AssessmentScheme(Base):
+    """A county's annual performance scoring scheme for its outlets: weights summing to 100, the target score (below
+    it an outlet is to rectify) and the score below which its contract is ended and it is replaced (解约更换)."""
+
+    __tablename__ = "assessment_schemes"
+
+    county: Mapped[str] = mapped_column(String(6), primary_key=True)
+    weights: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    target_score: Mapped[float] = mapped_column(Float, default=80.0)
+    replace_below: Mapped[float] = mapped_column(Float, default=60.0)
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

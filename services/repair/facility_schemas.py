@@ -41,6 +41,7 @@ class FacilityCreate(Strict):
     township: PlaceName = ""
     village: PlaceName = ""
     platform_id: Annotated[str, StringConstraints(max_length=40)] = ""
+    outlet_id: Annotated[str, StringConstraints(max_length=40)] = ""
     inspection_interval_days: IntervalDays | None = None
 
 

@@ -11,7 +11,7 @@ from google.protobuf.message import Message
 from bst.repair.v1 import repair_pb2, repair_pb2_grpc
 from services.kernel.auth import current_principal
 from services.kernel.rpc import Runtime, ServiceSpec
-from services.repair import facilities_grpc, service
+from services.repair import facilities_grpc, performance_grpc, service
 from services.repair.common import make_context
 from services.repair.models import OutboxEvent, ProcessedEvent
 from services.repair.schemas import (
@@ -300,8 +300,8 @@ class RepairServicer(repair_pb2_grpc.RepairServiceServicer):
         self, request: repair_pb2.ResolveTicketRequest, context: Context
     ) -> repair_pb2.Ticket:
         fee = (
-            {"fee": {"item": request.fee_item, "amount_fen": request.fee_fen}}
-            if request.HasField("fee_item")
+            {"fee": {"item": request.fee.item, "amount_fen": request.fee.amount_fen}}
+            if request.HasField("fee")
             else {}
         )
         resolve = service.parse_model(
@@ -402,11 +402,16 @@ class RepairServicer(repair_pb2_grpc.RepairServiceServicer):
 def register(server: grpc.aio.Server, runtime: Runtime) -> None:
     repair_pb2_grpc.add_RepairServiceServicer_to_server(RepairServicer(runtime), server)
     facilities_grpc.register(server, runtime)
+    performance_grpc.register(server, runtime)
 
 
 SPEC = ServiceSpec(
     name="repair",
-    full_names=[repair_pb2.DESCRIPTOR.services_by_name["RepairService"].full_name, facilities_grpc.FULL_NAME],
+    full_names=[
+        repair_pb2.DESCRIPTOR.services_by_name["RepairService"].full_name,
+        facilities_grpc.FULL_NAME,
+        performance_grpc.FULL_NAME,
+    ],
     register=register,
     outbox_model=OutboxEvent,
     processed_model=ProcessedEvent,

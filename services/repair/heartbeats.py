@@ -194,6 +194,50 @@ async def record_heartbeat(
     return heartbeat
 
 
+async def county_terminals(session: AsyncSession, county: str) -> list[Facility]:
+    query = select(Facility).where(
+        Facility.county == county, Facility.kind == FacilityKind.EMERGENCY_BROADCAST.value
+    )
+    return list((await session.scalars(query.order_by(Facility.code))).all())
+
+
+async def terminal_rates(
+    session: AsyncSession, terminals: list[Facility], period_start: dt.datetime, period_end: dt.datetime
+) -> dict[str, tuple[float, float, int]]:
+    """{asset_id: (online rate, broadcast hours a day, heartbeats)} over [period_start, period_end), each terminal
+    observed from its registration (one registered after the period is left out)."""
+    if not terminals:
+        return {}
+    rows = (
+        await session.execute(
+            select(
+                Heartbeat.asset_id,
+                func.count(distinct(Heartbeat.slot)).filter(Heartbeat.online.is_(True)),
+                func.coalesce(func.sum(Heartbeat.broadcast_seconds), 0),
+                func.count(),
+            )
+            .where(
+                Heartbeat.asset_id.in_([t.asset_id for t in terminals]),
+                Heartbeat.at >= period_start,
+                Heartbeat.at < period_end,
+            )
+            .group_by(Heartbeat.asset_id)
+        )
+    ).all()
+    beats = {asset_id: (int(online), int(seconds), int(count)) for asset_id, online, seconds, count in rows}
+    out = {}
+    for terminal in terminals:
+        start = max(period_start, terminal.created_at)
+        if start >= period_end:
+            continue
+        online, seconds, count = beats.get(terminal.asset_id, (0, 0, 0))
+        rate, hours = health_figures(
+            start=start, end=period_end, online_slots=online, broadcast_seconds=seconds
+        )
+        out[terminal.asset_id] = (rate, hours, count)
+    return out
+
+
 def parse_day(value: str, field: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
@@ -242,36 +286,13 @@ async def terminal_health(
         )
     period_start = dt.datetime.combine(first_day, dt.time(0), CHINA)
     period_end = min(dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0), CHINA), now)
-    terminals = (
-        await session.scalars(
-            select(Facility)
-            .where(Facility.county == county, Facility.kind == FacilityKind.EMERGENCY_BROADCAST.value)
-            .order_by(Facility.code)
-        )
-    ).all()
-    rows = (
-        await session.execute(
-            select(
-                Heartbeat.asset_id,
-                func.count(distinct(Heartbeat.slot)).filter(Heartbeat.online.is_(True)),
-                func.coalesce(func.sum(Heartbeat.broadcast_seconds), 0),
-                func.count(),
-            )
-            .join(Facility, Facility.asset_id == Heartbeat.asset_id)
-            .where(Facility.county == county, Heartbeat.at >= period_start, Heartbeat.at < period_end)
-            .group_by(Heartbeat.asset_id)
-        )
-    ).all()
-    beats = {asset_id: (int(online), int(seconds), int(count)) for asset_id, online, seconds, count in rows}
+    terminals = await county_terminals(session, county)
+    rates = await terminal_rates(session, terminals, period_start, period_end)
     out = []
     for terminal in terminals:
-        start = max(period_start, terminal.created_at)
-        if start >= period_end:
+        if terminal.asset_id not in rates:
             continue  # registered after the period
-        online, seconds, count = beats.get(terminal.asset_id, (0, 0, 0))
-        rate, hours = health_figures(
-            start=start, end=period_end, online_slots=online, broadcast_seconds=seconds
-        )
+        rate, hours, count = rates[terminal.asset_id]
         out.append(
             {
                 "asset_id": terminal.asset_id,

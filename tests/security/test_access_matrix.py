@@ -35,6 +35,8 @@ REGION_READERS = frozenset({"window_staff", "county_admin", "platform_admin"})
 ADMIN = frozenset({"platform_admin"})
 REVIEWERS = frozenset({"app_reviewer", "platform_admin"})
 DEVELOPERS = frozenset({"app_developer", "platform_admin"})
+FACILITY_READERS = REGION_READERS | {"outlet_technician"}
+COUNTY_ADMINS = frozenset({"county_admin", "platform_admin"})
 
 
 def phone() -> str:
@@ -64,11 +66,32 @@ MATRIX: list[tuple[str, str, object, dict | None, frozenset[str]]] = [
     ("GET", "/api/v1/repair/tickets", None, {"county": "530102"},
      REGION_READERS | {"citizen", "delegated", "outlet_technician"}),
     ("GET", "/api/v1/repair/tickets/BX530102202601019999", None, None, SIGNED_IN),  # 404: no such ticket
+    # public facilities: region readers and the county's technicians read; county admins register and plan;
+    # technicians and admins inspect (404/422 of the rule itself past the gate)
+    ("GET", "/api/v1/repair/facilities", None, {"county": "530102"}, FACILITY_READERS),
+    ("POST", "/api/v1/repair/facilities", lambda: {
+        "county": "530102", "code": f"M-{random.randrange(10**9)}", "kind": "transmitter", "name": "测试发射台",
+        "lat": 25.05, "lng": 102.7}, None, COUNTY_ADMINS),
+    ("GET", "/api/v1/repair/facilities/overdue-inspections", None, {"county": "530102"}, FACILITY_READERS),
+    ("GET", "/api/v1/repair/facilities/terminal-health", None, {"county": "530102"}, FACILITY_READERS),
+    ("GET", "/api/v1/repair/broadcast-platforms", None, {"county": "530102"}, FACILITY_READERS),
+    ("POST", "/api/v1/repair/broadcast-platforms", {"county": "530102", "name": "测试平台", "scheme": "hmac-sha256"},
+     None, COUNTY_ADMINS),
+    ("PUT", "/api/v1/repair/counties/530102/fees", {"items": [], "free_services": []}, None, COUNTY_ADMINS),
+    ("GET", "/api/v1/repair/counties/530102/fees", None, None, frozenset(ROLES) - {"delegated"}),
     ("GET", "/api/v1/admin/mini-apps", None, None, REVIEWERS),
     ("GET", "/api/v1/mini-apps/mine", None, None, DEVELOPERS),
     ("GET", "/api/v1/admin/mini-app-members", None, None, ADMIN),
 ]  # fmt: skip
-FOREIGN_SCOPED = {"/api/v1/repair/stats", "/api/v1/repair/tickets"}
+FOREIGN_SCOPED = {
+    "/api/v1/repair/stats",
+    "/api/v1/repair/tickets",
+    "/api/v1/repair/facilities",
+    "/api/v1/repair/facilities/overdue-inspections",
+    "/api/v1/repair/facilities/terminal-health",
+    "/api/v1/repair/broadcast-platforms",
+    ("PUT", "/api/v1/repair/counties/530102/fees"),  # the public read of the fees is anyone's
+}
 
 
 def token_for(platform, role: str) -> str | None:
@@ -115,7 +138,7 @@ CASES = [
 
 @pytest.mark.parametrize(("method", "path", "body", "query", "role", "allowed"), CASES)
 async def test_access_matrix(platform, method, path, body, query, role, allowed):
-    if role == "county_admin_foreign" and path in FOREIGN_SCOPED:
+    if role == "county_admin_foreign" and (path in FOREIGN_SCOPED or (method, path) in FOREIGN_SCOPED):
         allowed = False
     async with platform.client(token_for(platform, role)) as client:
         reply = await client.request(

@@ -7,7 +7,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class CreateFacilityRequest(_message.Message):
-    __slots__ = ("county", "code", "kind", "name", "lat", "lng", "township", "village", "platform_id", "inspection_interval_days")
+    __slots__ = ("county", "code", "kind", "name", "lat", "lng", "township", "village", "platform_id", "inspection_interval_days", "outlet_id")
     COUNTY_FIELD_NUMBER: _ClassVar[int]
     CODE_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -18,6 +18,7 @@ class CreateFacilityRequest(_message.Message):
     VILLAGE_FIELD_NUMBER: _ClassVar[int]
     PLATFORM_ID_FIELD_NUMBER: _ClassVar[int]
     INSPECTION_INTERVAL_DAYS_FIELD_NUMBER: _ClassVar[int]
+    OUTLET_ID_FIELD_NUMBER: _ClassVar[int]
     county: str
     code: str
     kind: str
@@ -28,10 +29,11 @@ class CreateFacilityRequest(_message.Message):
     village: str
     platform_id: str
     inspection_interval_days: int
-    def __init__(self, county: _Optional[str] = ..., code: _Optional[str] = ..., kind: _Optional[str] = ..., name: _Optional[str] = ..., lat: _Optional[float] = ..., lng: _Optional[float] = ..., township: _Optional[str] = ..., village: _Optional[str] = ..., platform_id: _Optional[str] = ..., inspection_interval_days: _Optional[int] = ...) -> None: ...
+    outlet_id: str
+    def __init__(self, county: _Optional[str] = ..., code: _Optional[str] = ..., kind: _Optional[str] = ..., name: _Optional[str] = ..., lat: _Optional[float] = ..., lng: _Optional[float] = ..., township: _Optional[str] = ..., village: _Optional[str] = ..., platform_id: _Optional[str] = ..., inspection_interval_days: _Optional[int] = ..., outlet_id: _Optional[str] = ...) -> None: ...
 
 class Facility(_message.Message):
-    __slots__ = ("asset_id", "county", "code", "kind", "name", "lat", "lng", "township", "village", "platform_id", "inspection_interval_days", "last_inspected_at", "next_inspection_due", "inspection_overdue", "created_at")
+    __slots__ = ("asset_id", "county", "code", "kind", "name", "lat", "lng", "township", "village", "platform_id", "inspection_interval_days", "last_inspected_at", "next_inspection_due", "inspection_overdue", "created_at", "outlet_id")
     ASSET_ID_FIELD_NUMBER: _ClassVar[int]
     COUNTY_FIELD_NUMBER: _ClassVar[int]
     CODE_FIELD_NUMBER: _ClassVar[int]
@@ -47,6 +49,7 @@ class Facility(_message.Message):
     NEXT_INSPECTION_DUE_FIELD_NUMBER: _ClassVar[int]
     INSPECTION_OVERDUE_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    OUTLET_ID_FIELD_NUMBER: _ClassVar[int]
     asset_id: str
     county: str
     code: str
@@ -62,7 +65,8 @@ class Facility(_message.Message):
     next_inspection_due: str
     inspection_overdue: bool
     created_at: str
-    def __init__(self, asset_id: _Optional[str] = ..., county: _Optional[str] = ..., code: _Optional[str] = ..., kind: _Optional[str] = ..., name: _Optional[str] = ..., lat: _Optional[float] = ..., lng: _Optional[float] = ..., township: _Optional[str] = ..., village: _Optional[str] = ..., platform_id: _Optional[str] = ..., inspection_interval_days: _Optional[int] = ..., last_inspected_at: _Optional[str] = ..., next_inspection_due: _Optional[str] = ..., inspection_overdue: _Optional[bool] = ..., created_at: _Optional[str] = ...) -> None: ...
+    outlet_id: str
+    def __init__(self, asset_id: _Optional[str] = ..., county: _Optional[str] = ..., code: _Optional[str] = ..., kind: _Optional[str] = ..., name: _Optional[str] = ..., lat: _Optional[float] = ..., lng: _Optional[float] = ..., township: _Optional[str] = ..., village: _Optional[str] = ..., platform_id: _Optional[str] = ..., inspection_interval_days: _Optional[int] = ..., last_inspected_at: _Optional[str] = ..., next_inspection_due: _Optional[str] = ..., inspection_overdue: _Optional[bool] = ..., created_at: _Optional[str] = ..., outlet_id: _Optional[str] = ...) -> None: ...
 
 class ListFacilitiesRequest(_message.Message):
     __slots__ = ("county", "kind")
@@ -105,7 +109,7 @@ class RecordInspectionRequest(_message.Message):
     def __init__(self, asset_id: _Optional[str] = ..., result: _Optional[str] = ..., note: _Optional[str] = ..., evidence_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Inspection(_message.Message):
-    __slots__ = ("inspection_id", "asset_id", "county", "at", "inspector", "result", "note", "evidence_ids")
+    __slots__ = ("inspection_id", "asset_id", "county", "at", "inspector", "result", "note", "evidence_ids", "on_time")
     INSPECTION_ID_FIELD_NUMBER: _ClassVar[int]
     ASSET_ID_FIELD_NUMBER: _ClassVar[int]
     COUNTY_FIELD_NUMBER: _ClassVar[int]
@@ -114,6 +118,7 @@ class Inspection(_message.Message):
     RESULT_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
     EVIDENCE_IDS_FIELD_NUMBER: _ClassVar[int]
+    ON_TIME_FIELD_NUMBER: _ClassVar[int]
     inspection_id: str
     asset_id: str
     county: str
@@ -122,7 +127,8 @@ class Inspection(_message.Message):
     result: str
     note: str
     evidence_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, inspection_id: _Optional[str] = ..., asset_id: _Optional[str] = ..., county: _Optional[str] = ..., at: _Optional[str] = ..., inspector: _Optional[str] = ..., result: _Optional[str] = ..., note: _Optional[str] = ..., evidence_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    on_time: bool
+    def __init__(self, inspection_id: _Optional[str] = ..., asset_id: _Optional[str] = ..., county: _Optional[str] = ..., at: _Optional[str] = ..., inspector: _Optional[str] = ..., result: _Optional[str] = ..., note: _Optional[str] = ..., evidence_ids: _Optional[_Iterable[str]] = ..., on_time: _Optional[bool] = ...) -> None: ...
 
 class ListInspectionsResponse(_message.Message):
     __slots__ = ("inspections",)

@@ -1,9 +1,10 @@
-"""public facilities: assets, inspections, management platforms, terminal heartbeats and their nonces, county fee
-schedules and the fee a resolved ticket charged
+"""public facilities and county management: assets, inspections, management platforms, terminal heartbeats and
+their nonces, county fee schedules and the fee a resolved ticket charged, the monthly review chain, the outlets'
+assessment schemes
 
-Revision ID: a01fa2740c77
+Revision ID: 4f92c9a3bfb6
 Revises: 7d2f9c1e5a40
-Create Date: 2026-11-30 03:19:00.758408
+Create Date: 2026-11-30 03:38:39.298248
 """
 
 from collections.abc import Sequence
@@ -13,13 +14,23 @@ from alembic import op
 
 import services.kernel.db
 
-revision: str = "a01fa2740c77"
+revision: str = "4f92c9a3bfb6"
 down_revision: str | None = "7d2f9c1e5a40"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "assessment_schemes",
+        sa.Column("county", sa.String(length=6), nullable=False),
+        sa.Column("weights", sa.JSON(), nullable=False),
+        sa.Column("target_score", sa.Float(), nullable=False),
+        sa.Column("replace_below", sa.Float(), nullable=False),
+        sa.Column("updated_by", sa.String(length=64), nullable=False),
+        sa.Column("updated_at", services.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("county", name=op.f("pk_assessment_schemes")),
+    )
     op.create_table(
         "broadcast_platforms",
         sa.Column("platform_id", sa.String(length=40), nullable=False),
@@ -46,6 +57,7 @@ def upgrade() -> None:
         sa.Column("township", sa.String(length=50), nullable=False),
         sa.Column("village", sa.String(length=50), nullable=False),
         sa.Column("platform_id", sa.String(length=40), nullable=True),
+        sa.Column("outlet_id", sa.String(length=40), nullable=True),
         sa.Column("inspection_interval_days", sa.Integer(), nullable=True),
         sa.Column("last_inspected_at", services.kernel.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("next_inspection_due", services.kernel.db.UTCDateTime(timezone=True), nullable=True),
@@ -56,6 +68,7 @@ def upgrade() -> None:
     with op.batch_alter_table("facilities", schema=None) as batch_op:
         batch_op.create_index("ix_facilities_county_due", ["county", "next_inspection_due"], unique=False)
         batch_op.create_index("ix_facilities_county_kind", ["county", "kind"], unique=False)
+        batch_op.create_index(batch_op.f("ix_facilities_outlet_id"), ["outlet_id"], unique=False)
 
     op.create_table(
         "fee_schedules",
@@ -84,6 +97,7 @@ def upgrade() -> None:
         sa.Column("at", services.kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("inspector", sa.String(length=64), nullable=False),
         sa.Column("result", sa.String(length=20), nullable=False),
+        sa.Column("on_time", sa.Boolean(), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("evidence_ids", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("inspection_id", name=op.f("pk_inspections")),
@@ -92,6 +106,18 @@ def upgrade() -> None:
         batch_op.create_index("ix_inspections_asset_at", ["asset_id", "at"], unique=False)
         batch_op.create_index(batch_op.f("ix_inspections_county"), ["county"], unique=False)
 
+    op.create_table(
+        "monthly_reviews",
+        sa.Column("county", sa.String(length=6), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("stage", sa.String(length=10), nullable=False),
+        sa.Column("signed_by", sa.String(length=64), nullable=False),
+        sa.Column("signer_name", sa.String(length=50), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("figures", sa.JSON(), nullable=False),
+        sa.Column("submitted_at", services.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("county", "month", "stage", name=op.f("pk_monthly_reviews")),
+    )
     op.create_table(
         "terminal_heartbeats",
         sa.Column(
@@ -132,6 +158,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_terminal_heartbeats_asset_at")
 
     op.drop_table("terminal_heartbeats")
+    op.drop_table("monthly_reviews")
     with op.batch_alter_table("inspections", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inspections_county"))
         batch_op.drop_index("ix_inspections_asset_at")
@@ -143,6 +170,7 @@ def downgrade() -> None:
     op.drop_table("heartbeat_nonces")
     op.drop_table("fee_schedules")
     with op.batch_alter_table("facilities", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_facilities_outlet_id"))
         batch_op.drop_index("ix_facilities_county_kind")
         batch_op.drop_index("ix_facilities_county_due")
 
@@ -151,3 +179,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_broadcast_platforms_county"))
 
     op.drop_table("broadcast_platforms")
+    op.drop_table("assessment_schemes")
