@@ -395,3 +395,56 @@ def field_message_zh(message: str) -> str:
         if match:
             return template(match) if callable(template) else template.format(*match.groups())
     return "取值不正确"
+
+
+# -- public broadcast facilities, terminal heartbeats and repair fees (services/repair/facilities.py, heartbeats.py,
+# fees.py) -----------------------------------------------------------------------------------------------------------
+CATALOGUE |= {
+    "unknown_facility": "找不到该设施（发射转播台或应急广播终端）。",
+    "facility_exists": "该设施编号在本县已登记。",
+    "unknown_platform": "找不到该应急广播管理平台。",
+    "platform_for_terminals": "只有应急广播终端才隶属管理平台。",
+    "invalid_kind": "设施类型只能是发射转播台（transmitter）或应急广播终端（emergency_broadcast）。",
+    "invalid_interval": "巡检周期应为1至366天。",
+    "invalid_public_key": "公钥应为 Base64 编码的32字节 Ed25519 公钥。",
+    "stale_timestamp": "心跳时间戳无效或超出前后5分钟的有效期，请校准管理平台的时钟。",
+    "bad_signature": "心跳签名校验失败。",
+    "nonce_reused": "该心跳的随机数（nonce）已使用过，疑似重放，已拒绝。",
+    "invalid_date": "日期格式应为 YYYY-MM-DD。",
+    "invalid_period": "统计期间应为1至92天，且开始日期不晚于结束日期。",
+    "fee_not_approved": "该收费项目不在本县公布的收费清单内，不能收取。",
+    "fee_above_approved": "收费金额高于本县核定的标准，不能收取。",
+    "review_out_of_order": "须按村级、乡镇、县级的顺序逐级审核报送，上一级尚未报送。",
+    "review_submitted": "该级数据已审核报送，报送后不能更改。",
+    "invalid_stage": "审核层级只能是村级（village）、乡镇（township）或县级（county）。",
+    "month_not_begun": "该月份尚未开始，不能审核报送。",
+    "weights_sum": "各项权重之和必须为100。",
+    "invalid_scheme": "考核方案不正确，请检查权重和分数线。",
+    "no_assessment_scheme": "本县尚未发布网点绩效考核方案。",
+    "invalid_year": "年份不正确。",
+}
+FIELD_TEXTS |= {
+    "an ed25519 platform needs its public key": "Ed25519 签名方式须提供公钥",
+    "an hmac-sha256 platform gets its secret from the registration; send no key": (
+        "HMAC-SHA256 签名方式的密钥由平台登记时生成，请勿提供公钥"
+    ),
+    "fee item names must be unique": "收费项目名称不能重复",
+    "not a platform of this county": "不是本县登记的管理平台",
+    "only for emergency_broadcast": "仅应急广播终端可填写",
+    "between 1 and 366": "应为1至366天",
+    "not a 32-byte Ed25519 key in base64": "应为 Base64 编码的32字节 Ed25519 公钥",
+    "YYYY-MM-DD": "格式应为 YYYY-MM-DD",
+    "from must not be after to, nor more than 92 days before": "开始日期不能晚于结束日期，且期间不超过92天",
+    "not on the county's approved list": "不在本县公布的收费清单内",
+    "unknown kind": "类型不正确",
+    "not an outlet of this county": "不是本县的维修网点",
+    "the weights must sum to 100": "各项权重之和必须为100",
+    "the replacement line is not above the target score": "解约更换分数线不能高于达标分数",
+    "a month not yet begun": "该月份尚未开始",
+    "village, township or county": "应为 village、township 或 county",
+    "unknown measure": "未知的考核指标",
+    "each weight is 0 to 100": "每项权重应为0至100",
+    "not above the target, 0 to 100": "应为0至100，且不高于达标分数",
+    "2000 to 2100": "应为2000至2100年",
+}
+FIELD_PATTERNS.append((re.compile(r"^at most (\d+)$"), "不能超过{0}（分）"))

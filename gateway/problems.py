@@ -16,8 +16,8 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway import messages
-from services.kernel.db import connection_lost
 from gateway.open311.errors import OPEN311_PREFIX, open311_error_response
+from services.kernel.db import connection_lost
 from services.kernel.errors import (
     CODE_KEY,
     FIELDS_KEY,

@@ -349,7 +349,12 @@ async def resolve_ticket(
 ) -> JSONResponse:
     return ticket_json(
         await clients.repair.ResolveTicket(
-            repair_pb2.ResolveTicketRequest(ticket_no=ticket_no, note=body.note, evidence_ids=body.evidence),
+            repair_pb2.ResolveTicketRequest(
+                ticket_no=ticket_no,
+                note=body.note,
+                evidence_ids=body.evidence,
+                fee=repair_pb2.ChargedFee(**body.fee.model_dump()) if body.fee else None,
+            ),
             **clients.options(authorization),
         )
     )

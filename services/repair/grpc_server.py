@@ -11,7 +11,7 @@ from google.protobuf.message import Message
 from bst.repair.v1 import repair_pb2, repair_pb2_grpc
 from services.kernel.auth import current_principal
 from services.kernel.rpc import Runtime, ServiceSpec
-from services.repair import grassroots_grpc, put_right_grpc, service
+from services.repair import facilities_grpc, grassroots_grpc, performance_grpc, put_right_grpc, service
 from services.repair.common import make_context
 from services.repair.grpc_public import SERVICE_NAME as PUBLIC_SERVICE_NAME
 from services.repair.grpc_public import register_public
@@ -301,8 +301,13 @@ class RepairServicer(repair_pb2_grpc.RepairServiceServicer):
     async def ResolveTicket(
         self, request: repair_pb2.ResolveTicketRequest, context: Context
     ) -> repair_pb2.Ticket:
+        fee = (
+            {"fee": {"item": request.fee.item, "amount_fen": request.fee.amount_fen}}
+            if request.HasField("fee")
+            else {}
+        )
         resolve = service.parse_model(
-            ResolveIn, {"note": request.note, "evidence": list(request.evidence_ids)}
+            ResolveIn, {"note": request.note, "evidence": list(request.evidence_ids), **fee}
         )
         return await self._change(service.resolve_ticket, ticket_no=request.ticket_no, resolve_in=resolve)
 
@@ -402,6 +407,8 @@ def register(server: grpc.aio.Server, runtime: Runtime) -> None:
     register_public(server, runtime)  # RepairPublicRequests (Open311 reads), services/repair/grpc_public.py
     grassroots_grpc.register(server, runtime, servicer.ctx)
     put_right_grpc.register(server, runtime)
+    facilities_grpc.register(server, runtime)
+    performance_grpc.register(server, runtime)
 
 
 SPEC = ServiceSpec(
@@ -411,6 +418,8 @@ SPEC = ServiceSpec(
         PUBLIC_SERVICE_NAME,
         grassroots_grpc.FULL_NAME,
         put_right_grpc.FULL_NAME,
+        facilities_grpc.FULL_NAME,
+        performance_grpc.FULL_NAME,
     ],
     register=register,
     outbox_model=OutboxEvent,

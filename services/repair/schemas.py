@@ -150,11 +150,19 @@ class RejectIn(Strict):
     reason: Text
 
 
+class FeeCharged(Strict):
+    """A fee charged for the repair: an item of the county's approved list, at most its amount (see fees.py)."""
+
+    item: ShortText
+    amount_fen: Annotated[int, Field(ge=0, le=10_000_000)]
+
+
 class ResolveIn(Strict):
     note: Text
     evidence: Annotated[
         EvidenceIds, Field(min_length=1, description="at least one photo of the repaired fault")
     ]
+    fee: FeeCharged | None = None
 
 
 class FollowUpIn(Strict):

@@ -28,6 +28,7 @@ from services.repair.dispatch import (
     take_capacity,
 )
 from services.repair.evidence import attach_evidence
+from services.repair.fees import charge_fee
 from services.repair.models import (
     DispatchDecision,
     Ticket,
@@ -82,6 +83,7 @@ async def resolve_ticket(
     require_assignee(principal, ticket)
     transition(ticket, "resolve", TicketStatus.RESOLVED)
     await attach_evidence(session, principal, ticket.ticket_no, resolve_in.evidence, "resolve")
+    await charge_fee(session, ticket, resolve_in.fee, principal.sub)
     ticket.resolved_at, ticket.resolution_note = utcnow(), resolve_in.note
     await release_capacity(session, ticket.assignee_outlet_id)
     add_timeline(session, ticket, "resolved", principal.sub, resolve_in.note)

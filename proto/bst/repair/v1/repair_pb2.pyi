@@ -431,14 +431,24 @@ class TicketActionRequest(_message.Message):
     def __init__(self, ticket_no: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ResolveTicketRequest(_message.Message):
-    __slots__ = ("ticket_no", "note", "evidence_ids")
+    __slots__ = ("ticket_no", "note", "evidence_ids", "fee")
     TICKET_NO_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
     EVIDENCE_IDS_FIELD_NUMBER: _ClassVar[int]
+    FEE_FIELD_NUMBER: _ClassVar[int]
     ticket_no: str
     note: str
     evidence_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, ticket_no: _Optional[str] = ..., note: _Optional[str] = ..., evidence_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    fee: ChargedFee
+    def __init__(self, ticket_no: _Optional[str] = ..., note: _Optional[str] = ..., evidence_ids: _Optional[_Iterable[str]] = ..., fee: _Optional[_Union[ChargedFee, _Mapping]] = ...) -> None: ...
+
+class ChargedFee(_message.Message):
+    __slots__ = ("item", "amount_fen")
+    ITEM_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FEN_FIELD_NUMBER: _ClassVar[int]
+    item: str
+    amount_fen: int
+    def __init__(self, item: _Optional[str] = ..., amount_fen: _Optional[int] = ...) -> None: ...
 
 class FollowUpTicketRequest(_message.Message):
     __slots__ = ("ticket_no", "reached", "restored", "note")

@@ -5,7 +5,7 @@ The 3-hour township and 1-hour village circles are measured on arrival (a techni
 settings (`county_response_settings`, defaults when a county has none).
 
 Revision ID: b5e1a7c3d920
-Revises: 7d2f9c1e5a40
+Revises: b7e1c4a9d2f3
 Create Date: 2026-11-30 03:40:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import services.kernel.db
 
 revision: str = "b5e1a7c3d920"
-down_revision: str | None = "7d2f9c1e5a40"
+down_revision: str | None = "b7e1c4a9d2f3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
