@@ -10,8 +10,14 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from bst.intake.v1 import intake_pb2_grpc
 from bst.licenses.v1 import licenses_pb2_grpc
-from bst.repair.v1 import grassroots_pb2_grpc, public_requests_pb2_grpc, put_right_pb2_grpc, repair_pb2_grpc
-from bst.repair.v1 import facilities_pb2_grpc, performance_pb2_grpc, repair_pb2_grpc
+from bst.repair.v1 import (
+    facilities_pb2_grpc,
+    grassroots_pb2_grpc,
+    performance_pb2_grpc,
+    public_requests_pb2_grpc,
+    put_right_pb2_grpc,
+    repair_pb2_grpc,
+)
 from bst.reviews.v1 import reviews_pb2_grpc
 from gateway.observability import timed_stub
 from services.kernel.logging import request_id_var
@@ -61,6 +67,7 @@ class ServiceClients:
         )
         self.repair_put_right = timed_stub(
             put_right_pb2_grpc.RepairPutRightStub(self.channels["repair"]), "bst.repair.v1.RepairPutRight"
+        )
         self.repair_facilities = timed_stub(
             facilities_pb2_grpc.RepairFacilitiesStub(self.channels["repair"]),
             "bst.repair.v1.RepairFacilities",

@@ -146,8 +146,6 @@ FOREIGN_SCOPED = {
     "/api/v1/repair/stats",
     "/api/v1/repair/tickets",
     "/api/v1/repair/counties/530102/response-settings",
-}
-API_KEY_ONLY = {"/open311/v2/requests.json"}  # refused with 403 (the spec's bad api_key), token or not
     "/api/v1/repair/facilities",
     "/api/v1/repair/facilities/overdue-inspections",
     "/api/v1/repair/facilities/terminal-health",
@@ -160,6 +158,7 @@ API_KEY_ONLY = {"/open311/v2/requests.json"}  # refused with 403 (the spec's bad
     "/api/v1/repair/counties/530102/assessments/2026",
     "/api/v1/repair/counties/530102/assessments/2026/export",
 }
+API_KEY_ONLY = {"/open311/v2/requests.json"}  # refused with 403 (the spec's bad api_key), token or not
 
 
 def token_for(platform, role: str) -> str | None:
