@@ -7,7 +7,9 @@ journey did not expect, such as a 429), the platform kept pace — its answered 
 least `SHORTFALL` of the first step's (the pacing never reaches 100 % exactly: a journey that sleeps between its
 requests, such as a report read back twice, takes longer than its pacing interval) — and the p99 did not jump:
 at most `P99_RISE` × the previous held step's (a p99 under `P99_FLOOR_MS` never counts as a jump).
-The mix's capacity is the answered rate of the last step that held before the first that did not.
+A step that breaks without a failed request is measured once more before it counts (a burst of another program on a
+shared machine passes; a knee repeats). The mix's capacity is the answered rate of the last step that held before
+the first that did not.
 """
 
 from __future__ import annotations
@@ -67,16 +69,27 @@ def broken(step: Step, previous: Step | None, first: Step | None = None) -> str 
 class Knee:
     capacity_rps: float | None  # the answered rate of the last step that held; None when the first did not
     held: Step | None
-    broke: Step | None  # the first step that did not hold; None when every step held
+    broke: Step | None  # the first step that did not hold (and, without failures, did not hold again either)
     reason: str | None
+    again: bool = (
+        False  # the last step broke without a failure and has not been repeated: measure it once more
+    )
 
 
 def knee(steps: list[Step]) -> Knee:
-    """The last step that held before the first that did not (steps in the order they ran)."""
+    """The last step that held before the first that did not (steps in the order they ran). A step that broke
+    without a failed request (a p99 jump or falling behind: on a shared machine, possibly another program's burst)
+    is measured once more at the same number of people; if the repeat holds, the pricing goes on from it."""
     held: Step | None = None
-    for step in steps:
+    for index, step in enumerate(steps):
         reason = broken(step, held, steps[0])
-        if reason is not None:
-            return Knee(held.rps if held else None, held, step, reason)
-        held = step
+        if reason is None:
+            held = step
+            continue
+        repeat = index > 0 and steps[index - 1].users == step.users
+        repeated = index + 1 < len(steps) and steps[index + 1].users == step.users
+        if repeated and not step.failures:
+            continue  # judged by its repeat
+        again = index == len(steps) - 1 and not step.failures and not repeat
+        return Knee(held.rps if held else None, held, step, reason, again)
     return Knee(held.rps if held else None, held, None, None)

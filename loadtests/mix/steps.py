@@ -7,7 +7,8 @@
     LOCUST_STEP_SPAWN_RATE  people started per second (default 25)
     LOCUST_STEPS_JSON       where to write the steps' figures (rewritten after every step)
 
-The run stops after the first step that does not hold (or after the last step). Locust's statistics are reset when
+The run stops after the first step that does not hold (`knee`: a step that broke without a failed request is
+measured once more first), or after the last step. Locust's statistics are reset when
 a step's measurement starts; the answers per status class (the harness's count) are taken as differences.
 """
 
@@ -23,7 +24,7 @@ from pathlib import Path
 from locust import LoadTestShape
 
 from loadtests.mix.harness import ANSWERS
-from loadtests.mix.knee import Step, broken
+from loadtests.mix.knee import Knee, Step, knee
 
 log = logging.getLogger("loadtests.mix")
 
@@ -70,17 +71,19 @@ class StepShape(LoadTestShape):
                 self.before = _answers()
                 self.measuring_since = now
         elif now - self.measuring_since >= self.measure_seconds and runner is not None:
-            if not self.record(runner, target, now - self.measuring_since):
+            found = self.record(runner, target, now - self.measuring_since)
+            if found.broke is not None and not found.again:
                 return None
-            self.index += 1
+            if found.broke is None:
+                self.index += 1  # else: the same people, measured once more
             self.spawned_at = self.measuring_since = None
             if self.index >= len(self.users):
                 return None
             target = self.users[self.index]
         return target, self.spawn_rate
 
-    def record(self, runner: object, users: int, seconds: float) -> bool:
-        """Write the step's figures; whether the pricing goes on."""
+    def record(self, runner: object, users: int, seconds: float) -> Knee:
+        """Write the step's figures; the knee so far (whether to go on, measure again or stop)."""
         total = runner.stats.total  # type: ignore[attr-defined]
         after = _answers()
         delta = {k: after.get(k, 0) - self.before.get(k, 0) for k in after}
@@ -97,10 +100,9 @@ class StepShape(LoadTestShape):
             server_errors=delta.get("5xx", 0),
             no_answer=delta.get("no_answer", 0),
         )
-        reason = broken(
-            step, self.steps[-1] if self.steps else None
-        )  # the run stops at the first broken step
         self.steps.append(step)
+        found = knee(self.steps)
+        reason = found.reason if found.broke is step else None
         self.reasons.append(reason)
         log.info(
             "mix: step %d people: %.0f req/s answered of %.0f offered, p50 %s ms, p99 %s ms, %d failures: %s",
@@ -110,7 +112,7 @@ class StepShape(LoadTestShape):
             step.p50_ms,
             step.p99_ms,
             step.failures,
-            reason or "holds",
+            (reason + (": measuring it once more" if found.again else "")) if reason else "holds",
         )
         errors = [
             {"route": f"{e.method} {e.name}", "error": str(e.error), "occurrences": e.occurrences}
@@ -133,4 +135,4 @@ class StepShape(LoadTestShape):
                 ]
             }
             Path(self.out).write_text(json.dumps(document, indent=2) + "\n")
-        return reason is None
+        return found

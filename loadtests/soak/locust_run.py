@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import signal
-import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,12 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from loadtests.bench import (
-    ROOT,
     Platform,
-    stop_process,
 )
 from loadtests.soak.bench_prices import SAME_PATH, BenchFigures, bench_key, mix_capacity
-from loadtests.soak.pricing import locust_env
+from loadtests.soak.pricing import locust_env, run_locust_process
 from loadtests.soak.sampler import RssSampler
 from loadtests.soak.settings import LOCUSTFILE, SoakConfig, SoakError, say
 from loadtests.soak.verdict import RouteResult
@@ -81,27 +77,7 @@ def run_locust(
         f"(target {soak_plan.target_rps:,.0f} req/s), started over {config.spawn_seconds:.0f} s; "
         f"{config.seconds} s in all (Locust's last log lines go to the JSON file)"
     )
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    sampler.also_cpu["locust"] = process.pid
-    try:
-        code = process.wait(config.seconds + 120)
-    except subprocess.TimeoutExpired:
-        say("Locust did not finish in time; stopping it")
-        code = -1
-    finally:
-        stop_process(process, signal.SIGINT, 20, "Locust")
-    for line in log_path.read_text(errors="replace").splitlines():
-        if "loadtests.mix:" in line or "/ERROR/" in line or "/CRITICAL/" in line:
-            say(f"locust | {line.split('] ', 1)[-1]}")
+    code = run_locust_process(command, env, log_path, config.seconds + 120, sampler)
     return prefix, summary, code
 
 

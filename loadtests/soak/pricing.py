@@ -76,6 +76,35 @@ def locust_env(platform_: Platform, rps_per_user: float, extra: dict[str, str]) 
     return env
 
 
+def run_locust_process(
+    command: list[str], env: dict[str, str], log_path: Path, timeout: float, sampler: RssSampler
+) -> int:
+    """Locust until it exits (or `timeout` seconds, then stopped), its CPU sampled; its mix lines and errors said
+    again here. Its exit code (-1 when it had to be stopped)."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    sampler.also_cpu["locust"] = process.pid
+    try:
+        code = process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        say("Locust did not finish in time; stopping it")
+        code = -1
+    finally:
+        stop_process(process, signal.SIGINT, 20, "Locust")
+    for line in log_path.read_text(errors="replace").splitlines():
+        if "loadtests.mix:" in line or "/ERROR/" in line or "/CRITICAL/" in line:
+            say(f"locust | {line.split('] ', 1)[-1]}")
+    return code
+
+
 def price(config: SoakConfig) -> Pricing:
     """Start a fresh platform, step the mix up on it, stop it; the steps and where the mix stopped holding."""
     started = dt.datetime.now(dt.UTC)
@@ -134,27 +163,7 @@ def _run_steps(
     )
     command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary"]
     command += ["--host", platform_.base_url, "--stop-timeout", "10"]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    sampler.also_cpu["locust"] = process.pid
-    try:
-        code = process.wait(steps_seconds + 180)
-    except subprocess.TimeoutExpired:
-        say("pricing: Locust did not finish in time; stopping it")
-        code = -1
-    finally:
-        stop_process(process, signal.SIGINT, 20, "Locust")
-    for line in log_path.read_text(errors="replace").splitlines():
-        if "loadtests.mix:" in line or "/ERROR/" in line or "/CRITICAL/" in line:
-            say(f"locust | {line.split('] ', 1)[-1]}")
+    code = run_locust_process(command, env, log_path, steps_seconds + 180, sampler)
     return out, code
 
 

@@ -68,3 +68,15 @@ def test_the_pace_is_the_first_steps_share_of_the_offered_rate():
 
 def test_a_step_with_nothing_answered_does_not_hold():
     assert broken(replace(step(50), requests=0, rps=0.0), None) == "no request was answered"
+
+
+def test_a_step_that_broke_without_a_failure_is_measured_once_more_before_it_counts():
+    noisy = [step(25, p99=120.0), step(50, p99=270.0)]
+    assert knee(noisy).again  # a p99 jump alone: measure the same people again
+    passed = knee([*noisy, step(50, p99=130.0), step(100, p99=140.0)])
+    assert passed.broke is None and passed.held is not None and passed.held.users == 100
+    confirmed = knee([*noisy, step(50, p99=280.0)])
+    assert confirmed.broke is not None and confirmed.broke.users == 50 and not confirmed.again
+    assert confirmed.held is not None and confirmed.held.users == 25
+    failing = knee([step(25), step(50, failures=2)])
+    assert not failing.again and failing.capacity_rps == pytest.approx(23.75)  # errors are never noise
