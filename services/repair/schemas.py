@@ -1,4 +1,5 @@
-"""Shapes the repair service's rules take and give; the gateway validates requests with the same models."""
+"""Shapes the repair service's rules take and give. The REST shapes of the public API (what the gateway validates and
+answers) are the gateway's own, in `gateway/schemas/repair.py`; the gateway never imports this module."""
 
 from __future__ import annotations
 
@@ -275,91 +276,3 @@ class TicketRead(BaseModel):
             if data.get(name) == "":
                 data[name] = None
         return cls.model_validate(data)
-
-
-class EvidenceRead(BaseModel):
-    evidence_id: str
-    content_type: str
-    size: int
-    sha256: str
-
-
-class QrTargetRead(BaseModel):
-    county: str
-    county_name: str
-    point: str
-    point_name: str
-
-
-class QrKeyRead(BaseModel):
-    county: str
-    kid: str
-    created_at: str
-    revoked_at: str | None = None
-
-
-class CandidateRead(BaseModel):
-    outlet_id: str
-    name: str
-    distance_km: float
-    open_tickets: int
-    capacity: int
-    verdict: str
-
-
-class DispatchDecisionRead(BaseModel):
-    at: str
-    reason: str
-    chosen_outlet_id: str | None
-    origin: str
-    origin_lat: float
-    origin_lng: float
-    candidates: list[CandidateRead]
-
-
-class CountRead(BaseModel):
-    key: str
-    count: int
-
-
-class OutletWorkloadRead(BaseModel):
-    outlet_id: str
-    name: str
-    assigned: int
-    open: int
-    resolved: int
-    mean_rating: float
-    ratings: int
-
-
-class StatsRead(BaseModel):
-    region: str
-    total: int
-    by_status: list[CountRead]
-    by_category: list[CountRead]
-    restored_within_24h_share: float
-    mean_hours_to_restore: float
-    p90_hours_to_restore: float
-    mean_rating: float
-    ratings: int
-    outlets: list[OutletWorkloadRead]
-    response_circle_share: float
-    response_circle_tickets: int
-    overdue: int
-    restored_tickets: int = Field(0, description="closed after the follow-up confirmed the repair")
-    unrestored_overdue: int = Field(
-        0, description="not restored and past 24 hours: counted against the share"
-    )
-
-
-class NotificationRead(BaseModel):
-    id: int
-    at: str
-    ticket_no: str
-    kind: str
-    text: str
-
-
-class TicketPage(BaseModel):
-    tickets: list[TicketRead]
-    next_cursor: str | None

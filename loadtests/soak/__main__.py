@@ -1,0 +1,5 @@
+import sys
+
+from loadtests.soak.main import main
+
+sys.exit(main())
