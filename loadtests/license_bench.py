@@ -32,9 +32,9 @@ from loadtests.bench import Config, Platform
 from loadtests.bench.platform import reference_app
 from loadtests.bench.targets import REFERENCE_PATH, say
 from loadtests.bench.wrk import ensure_wrk, parse_wrk
+from services.kernel.sdjwt import issue_sd_jwt, present, public_jwk
+from services.kernel.sdjwt_offline import OfflineVerifier
 from services.kernel.settings import Settings
-from services.licenses.offline import OfflineVerifier
-from services.licenses.sdjwt import issue_sd_jwt, present, public_jwk
 
 TRAFFIC = "公安厅交通管理局"
 FIELDS = {
@@ -92,7 +92,7 @@ def id_number() -> str:
 
 def in_process(count: int = 3000) -> dict[str, float]:
     """Pure functions on one core: presentations made (SD-JWT + KB-JWT) and verified offline per second."""
-    from services.licenses.sdjwt import encode_status_list, sign_status_list
+    from services.kernel.sdjwt import encode_status_list, sign_status_list
 
     issuer, holder, status_key = (Ed25519PrivateKey.generate() for _ in range(3))
     uri = "https://bst.example/api/v1/licenses/status-lists/1"

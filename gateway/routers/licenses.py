@@ -21,6 +21,8 @@ from gateway.schemas.licenses import (
     VerifyRequest,
     VerifyResult,
 )
+from services.kernel.auth import current_principal
+from services.kernel.license_cache import verifier_of
 
 router = APIRouter(prefix="/api/v1/licenses", tags=["licenses"])
 LicenseId = Annotated[str, Path(min_length=1, max_length=36)]
@@ -186,6 +188,14 @@ async def verify_presentation(
     Limited per client network (`license_verify_limit_per_network` a minute) and for everyone together
     (`license_verify_limit_global`): 429 with `Retry-After`."""
     await _limit_verify(request, runtime, ip)
+    answer = await runtime.license_verifier.verify(
+        body.presentation,
+        nonce=body.nonce or "",
+        audience=body.audience or "",
+        verifier=verifier_of(current_principal.get()),
+    )
+    if answer is not None:  # answered here; the licenses service only when the status cache is not trusted
+        return answer
     reply = await clients.licenses.VerifyPresentation(
         pb.VerifyPresentationRequest(
             presentation=body.presentation, nonce=body.nonce or "", audience=body.audience or ""
