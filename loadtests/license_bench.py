@@ -292,8 +292,15 @@ def online(config: Config, workdir: Path, presentations: int) -> dict[str, Any]:
         results["online_verifications_per_s"] = round(parsed["requests_per_second"])
         results["online_valid_answers"] = valid
         results["online_requests"] = parsed.get("requests")
+        results["online_p99_ms"] = parsed["p99_ms"]
+        results["online_errors"] = parsed["non_2xx"] + parsed["socket_errors"]
         results["ratio_to_reference"] = round(
             parsed["requests_per_second"] / results["reference_req_per_s"], 3
+        )
+        say(
+            f"online verifications {results['online_verifications_per_s']}/s "
+            f"(p99 {parsed['p99_ms']} ms, {valid} valid of {parsed['requests']}) vs the bare FastAPI reference "
+            f"{results['reference_req_per_s']}/s: {results['ratio_to_reference']}x (target >= 0.30x)"
         )
     finally:
         platform.stop()
