@@ -33,7 +33,13 @@ from services.kernel.license_cache import (
     uses_stream,
 )
 from services.kernel.logging import request_id_var
-from services.kernel.sdjwt import PresentationRefused, jws_parts, key_from_jwk, verify_presentation
+from services.kernel.sdjwt import (
+    PresentationRefused,
+    SignatureMemo,
+    jws_parts,
+    key_from_jwk,
+    verify_presentation,
+)
 
 log = logging.getLogger("bst.gateway")
 JWKS_REFRESH_SECONDS = 300  # the keys are re-read this often, and at most once a second for an unknown kid
@@ -57,6 +63,7 @@ class LicenseVerifier:
         self._script = redis.register_script(VERIFY_SCRIPT)
         self._keys: dict[str, tuple[Ed25519PublicKey, Mapping[str, Any]]] = {}
         self._keys_at = 0.0
+        self._memo = SignatureMemo()
         self._types: dict[str, str] = {}
         self._types_at = 0.0
         self._lock = asyncio.Lock()
@@ -80,6 +87,7 @@ class LicenseVerifier:
                 expected_audience=audience or self.audience,
                 expected_nonce=nonce or None,
                 now=now,
+                memo=self._memo,
             )
             ref = checked.status_index
             if ref is None or not ref[0].startswith(self.list_prefix):

@@ -4,6 +4,7 @@ gateway), and online verifications/s through a running gateway next to the bare 
     .venv/bin/python -m loadtests.license_bench                 # everything (about a minute and a half)
     LICENSE_BENCH_INPROCESS_ONLY=1 .venv/bin/python -m loadtests.license_bench
     BENCH_SECONDS=20 BENCH_BACKEND=postgres .venv/bin/python -m loadtests.license_bench
+    BENCH_PROFILE=1 .venv/bin/python -m loadtests.license_bench     # and where the gateway's time went (py-spy)
 
 Online verification spends each presentation's nonce once (a replay is refused), so wrk cycles through
 presentations made beforehand through the public API, one per request, and counts the answers that said
@@ -29,6 +30,7 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from loadtests.bench import Config, Platform
+from loadtests.bench.measure import Profiler
 from loadtests.bench.platform import reference_app
 from loadtests.bench.targets import REFERENCE_PATH, say
 from loadtests.bench.wrk import ensure_wrk, parse_wrk
@@ -279,14 +281,18 @@ def online(config: Config, workdir: Path, presentations: int) -> dict[str, Any]:
         stock.write_text("\n".join(json.dumps({"presentation": p}) for p in shown) + "\n")
         script = workdir / "verify.lua"
         script.write_text(VERIFY_LUA)
-        out = wrk_run(
-            wrk,
-            platform.base_url,
-            config.seconds,
-            config.connections,
-            script,
-            {"LICENSE_BENCH_FILE": str(stock), "LICENSE_BENCH_THREADS": "1"},
-        )
+        with Profiler.around(config, platform.pids, ("gateway", "licenses"), config.seconds) as profiler:
+            out = wrk_run(
+                wrk,
+                platform.base_url,
+                config.seconds,
+                config.connections,
+                script,
+                {"LICENSE_BENCH_FILE": str(stock), "LICENSE_BENCH_THREADS": "1"},
+            )
+        if profiler is not None:  # BENCH_PROFILE=1: where the processes spent the run (py-spy, self time)
+            for name, frames in profiler.summaries().items():
+                say(f"py-spy {name}: " + "; ".join(f"{share:.1%} {frame}" for share, frame in frames))
         parsed = parse_wrk(out)
         valid = int(re.search(r"VALID (\d+)", out).group(1))  # type: ignore[union-attr]
         results["online_verifications_per_s"] = round(parsed["requests_per_second"])

@@ -155,17 +155,21 @@ async def _limit_verify(request: Request, runtime: Runtime, ip: str | None) -> N
     """Anonymous verification is limited per client network and, higher, for everyone together (429 with
     Retry-After); every attempt counts, valid or not."""
     settings = request.app.state.settings
-    await runtime.limiter.hit(
-        f"license-verify:net:{client_network(ip)}",
-        limit=settings.license_verify_limit_per_network,
-        window_seconds=VERIFY_WINDOW_SECONDS,
-        message="该网络核验电子证照过于频繁，请稍后再试",
-    )
-    await runtime.limiter.hit(
-        "license-verify:all",
-        limit=settings.license_verify_limit_global,
-        window_seconds=VERIFY_WINDOW_SECONDS,
-        message="电子证照核验请求过多，请稍后再试",
+    await runtime.limiter.hit_all(
+        [
+            (
+                f"license-verify:net:{client_network(ip)}",
+                settings.license_verify_limit_per_network,
+                VERIFY_WINDOW_SECONDS,
+                "该网络核验电子证照过于频繁，请稍后再试",
+            ),
+            (
+                "license-verify:all",
+                settings.license_verify_limit_global,
+                VERIFY_WINDOW_SECONDS,
+                "电子证照核验请求过多，请稍后再试",
+            ),
+        ]
     )
 
 

@@ -14,12 +14,27 @@ if ttl < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) 
 return {n, ttl}
 """
 
+# Several limits in one round trip, in order, as `hit` one after the other: stops at the first one passed.
+# KEYS: the counters. ARGV: per counter its window and its limit. Returns {0} or {its position, ttl}.
+_HIT_ALL = """
+for i, key in ipairs(KEYS) do
+  local window, limit = ARGV[2 * i - 1], tonumber(ARGV[2 * i])
+  local n = redis.call('INCR', key)
+  if n == 1 then redis.call('EXPIRE', key, window) end
+  local ttl = redis.call('TTL', key)
+  if ttl < 0 then redis.call('EXPIRE', key, window); ttl = tonumber(window) end
+  if n > limit then return {i, ttl} end
+end
+return {0}
+"""
+
 
 class RateLimiter:
     def __init__(self, redis: Redis, namespace: str) -> None:
         self.redis = redis
         self.prefix = f"{namespace}:rl:"
         self._hit = redis.register_script(_HIT)
+        self._hit_all = redis.register_script(_HIT_ALL)
 
     async def hit(
         self, key: str, *, limit: int, window_seconds: int, message: str = "too many requests"
@@ -29,6 +44,16 @@ class RateLimiter:
         if int(count) > limit:
             raise RateLimited(message, retry_after=max(1, int(ttl)))
         return int(count)
+
+    async def hit_all(self, limits: list[tuple[str, int, int, str]]) -> None:
+        """`hit` each (key, limit, window_seconds, message) in turn, in one round trip: the first limit passed
+        raises RateLimited, and the ones after it are not counted."""
+        args: list[int] = []
+        for _, limit, window_seconds, _ in limits:
+            args.extend((window_seconds, limit))
+        found = await self._hit_all(keys=[self.prefix + key for key, *_ in limits], args=args)
+        if int(found[0]):
+            raise RateLimited(limits[int(found[0]) - 1][3], retry_after=max(1, int(found[1])))
 
     async def check(
         self, key: str, *, limit: int, message: str = "too many requests", code: str | None = None

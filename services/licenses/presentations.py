@@ -205,15 +205,22 @@ class Presentations:
             "case_ref": "",
         }
 
-    async def license_at(self, session: AsyncSession, list_id: int, index: int) -> Any:
-        """(id, type) of the license at a status-list entry, or None."""
-        return (
-            await session.execute(
-                select(License.id, License.type).where(
-                    License.status_list_id == list_id, License.status_index == index
+    async def licenses_at(
+        self, session: AsyncSession, entries: set[tuple[int, int]]
+    ) -> dict[tuple[int, int], Any]:
+        """(id, type) of the licenses at these status-list entries (list id, index), by entry."""
+        by_list: dict[int, list[int]] = {}
+        for list_id, index in entries:
+            by_list.setdefault(list_id, []).append(index)
+        found = {}
+        for list_id, indexes in by_list.items():
+            rows = await session.execute(
+                select(License.id, License.type, License.status_index).where(
+                    License.status_list_id == list_id, License.status_index.in_(indexes)
                 )
             )
-        ).first()
+            found.update({(list_id, row.status_index): row for row in rows})
+        return found
 
     async def record(self, *, session: AsyncSession, use: dict[str, Any]) -> None:
         """Write one verification to the use record (in the caller's transaction)."""

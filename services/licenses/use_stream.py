@@ -99,17 +99,18 @@ class LicenseUses(EventConsumer):
                         select(model.event_id).where(model.consumer == self.group, model.event_id.in_(ids))
                     )
                 )
-                rows, marks = [], []
-                for _, event in events:
-                    if event.event_id in seen:
+                fresh = {e.event_id: e.payload for _, e in events if e.event_id not in seen}
+                found = await self.presentations.licenses_at(
+                    session, {(int(p["list_id"]), int(p["index"])) for p in fresh.values()}
+                )
+                rows = []
+                for payload in fresh.values():
+                    license = found.get((int(payload["list_id"]), int(payload["index"])))
+                    if license is None:
+                        log.error("a verified license is not in the database", extra={"payload": payload})
                         continue
-                    seen.add(event.event_id)
-                    row = await self._row(session, event.payload)
-                    if row is not None:
-                        rows.append(row)
-                    marks.append(
-                        {"consumer": self.group, "event_id": event.event_id, "processed_at": utcnow()}
-                    )
+                    rows.append(await self._row(session, license, payload))
+                marks = [{"consumer": self.group, "event_id": i, "processed_at": utcnow()} for i in fresh]
                 if rows:
                     await session.execute(insert(LicenseUse), rows)
                 if marks:
@@ -120,16 +121,12 @@ class LicenseUses(EventConsumer):
         await self.redis.xack(stream, self.group, *[message_id for message_id, _ in events])
         return len(events)
 
-    async def _row(self, session: Any, payload: dict[str, Any]) -> dict[str, Any] | None:
+    async def _row(self, session: Any, license: Any, payload: dict[str, Any]) -> dict[str, Any]:
         assert self.presentations is not None
-        found = await self.presentations.license_at(session, int(payload["list_id"]), int(payload["index"]))
-        if found is None:
-            log.error("a verified license is not in the database", extra={"payload": payload})
-            return None
         return await self.presentations.verification_use(
             session,
-            license_id=found.id,
-            type_code=found.type,
+            license_id=license.id,
+            type_code=license.type,
             fields=list(payload["fields"]),
             who=verifier_name(str(payload["verifier"]), str(payload["audience"])),
             at=dt.datetime.fromisoformat(payload["at"]),
