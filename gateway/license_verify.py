@@ -33,6 +33,7 @@ from services.kernel.license_cache import (
     uses_stream,
 )
 from services.kernel.logging import request_id_var
+from services.kernel.ratelimit import Limits, RateLimiter
 from services.kernel.sdjwt import (
     PresentationRefused,
     SignatureMemo,
@@ -51,8 +52,11 @@ class AskService(Exception):
 
 
 class LicenseVerifier:
-    def __init__(self, clients: ServiceClients, redis: Redis, namespace: str, public_url: str) -> None:
+    def __init__(
+        self, clients: ServiceClients, limiter: RateLimiter, redis: Redis, namespace: str, public_url: str
+    ) -> None:
         self.clients = clients
+        self.limiter = limiter
         self.redis = redis
         self.namespace = namespace
         base = public_url.rstrip("/")
@@ -71,10 +75,13 @@ class LicenseVerifier:
         self.handed_over = 0
 
     async def verify(
-        self, presentation: str, *, nonce: str, audience: str, verifier: str
+        self, presentation: str, *, nonce: str, audience: str, verifier: str, limits: Limits
     ) -> dict[str, Any] | None:
-        """The answer, or None when the licenses service must answer (the status cache is not trusted)."""
+        """The answer, or None when the licenses service must answer (the status cache is not trusted). Every
+        attempt counts against `limits` (RateLimited once one is passed); for a presentation that verifies, in the
+        same Redis round trip as its status, its nonce and its use record."""
         now = time.time()
+        counted = False
         try:
             if not presentation or len(presentation) > 8000:
                 raise PresentationRefused("malformed")
@@ -117,32 +124,47 @@ class LicenseVerifier:
                 "source": "gateway",
                 "request_id": request_id_var.get(),
             }
+            limit_keys, limit_args = self.limiter.limit_keys(limits)
             try:
                 answer = await self._script(
                     keys=[
+                        *limit_keys,
                         self.ready,
                         status_key(self.namespace, int(list_id)),
                         nonce_key(self.namespace, checked.nonce),
                         self.stream,
                     ],
-                    args=[ref[1], nonce_ttl(checked.expires_at, now), *_flat(event)],
+                    args=[
+                        len(limits),
+                        *limit_args,
+                        ref[1],
+                        nonce_ttl(checked.expires_at, now),
+                        *_flat(event),
+                    ],
                 )
             except RedisError as exc:
                 log.warning("license status cache unavailable; asking the service", extra={"error": str(exc)})
                 raise AskService("redis") from exc
-            answer = answer.decode() if isinstance(answer, bytes) else str(answer)
-            if answer == "unknown":
+            counted = True
+            kind = answer[0].decode() if isinstance(answer[0], bytes) else str(answer[0])
+            if kind == "limited":
+                self.limiter.raise_if_passed(limits, int(answer[1]), int(answer[2]))
+            if kind == "unknown":
                 raise AskService("status cache not ready")
-            if answer in ("suspended", "revoked"):
-                raise PresentationRefused(f"license_{answer}")
-            if answer == "replayed":
+            if kind in ("suspended", "revoked"):
+                raise PresentationRefused(f"license_{kind}")
+            if kind == "replayed":
                 raise PresentationRefused("presentation_replayed")
-            if answer != "valid":
+            if kind != "valid":
                 raise PresentationRefused("status_unknown")
         except PresentationRefused as error:
+            if not counted:
+                await self.limiter.hit_all(limits)
             self.answered += 1
             return {"valid": False, "reason": error.reason, "message": error.message}
         except AskService:
+            if not counted:
+                await self.limiter.hit_all(limits)
             self.handed_over += 1
             return None
         self.answered += 1

@@ -55,7 +55,7 @@ class GatewayRuntime:
         self.qr_logins = QrLogins(self.redis.client, settings.redis_namespace, settings.public_url)
         self.clients = ServiceClients(settings)
         self.license_verifier = LicenseVerifier(
-            self.clients, self.redis.client, settings.redis_namespace, settings.public_url
+            self.clients, self.limiter, self.redis.client, settings.redis_namespace, settings.public_url
         )
         self.sms_consumer = RepairSms(
             db=self.db,

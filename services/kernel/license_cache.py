@@ -19,6 +19,7 @@ import hashlib
 
 from services.kernel.auth import Principal
 from services.kernel.events import stream_name
+from services.kernel.ratelimit import LIMITS_LUA
 
 USES_SOURCE = "license-uses"
 USES_EVENT = "license.verified"
@@ -62,16 +63,25 @@ def verifier_name(verifier: str, audience: str) -> str:
     return f"{verifier}（{audience}）" if verifier else audience
 
 
-# KEYS: ready, the list's status hash, the nonce, the use-record stream. ARGV: index, nonce TTL, event fields.
-# "unknown": the cache is not trusted (ask the service); "suspended"|"revoked"; "replayed"; "valid" (recorded).
-VERIFY_SCRIPT = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'unknown' end
-local status = redis.call('HGET', KEYS[2], ARGV[1])
-if status then return status end
-if not redis.call('SET', KEYS[3], '1', 'NX', 'EX', tonumber(ARGV[2])) then return 'replayed' end
-redis.call('XADD', KEYS[4], '*', unpack(ARGV, 3))
-return 'valid'
+# KEYS: the rate-limit counters (ARGV[1] of them), then ready, the list's status hash, the nonce and the use-record
+# stream. ARGV: the counters' count, their window and limit pairs, then the index, the nonce TTL, the event fields.
+# The limits are counted first (as RateLimiter.hit_all); then {"limited", position, ttl}, or {"unknown"} (the
+# cache is not trusted: ask the service), {"suspended"|"revoked"}, {"replayed"} or {"valid"} (use recorded).
+VERIFY_SCRIPT = (
+    LIMITS_LUA
+    + """
+local n = tonumber(ARGV[1])
+local over = hit_limits(n, KEYS, ARGV, 2)
+if over then return {'limited', over[1], over[2]} end
+local at = 2 * n + 2
+if redis.call('EXISTS', KEYS[n + 1]) == 0 then return {'unknown'} end
+local status = redis.call('HGET', KEYS[n + 2], ARGV[at])
+if status then return {status} end
+if not redis.call('SET', KEYS[n + 3], '1', 'NX', 'EX', tonumber(ARGV[at + 1])) then return {'replayed'} end
+redis.call('XADD', KEYS[n + 4], '*', unpack(ARGV, at + 2))
+return {'valid'}
 """
+)
 
 # KEYS: version, ready, then the status hashes to replace. ARGV: the version read before the database was,
 # the ready TTL, then per hash: its entry count followed by index, status pairs.

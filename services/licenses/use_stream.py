@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bst.licenses")
 GROUP_SIZE = 500
+LINGER_SECONDS = 0.05  # a use record waits at most this long more (reading the record drains the stream)
 
 
 class LicenseUses(EventConsumer):
@@ -52,6 +53,8 @@ class LicenseUses(EventConsumer):
         for stream, messages in response or []:
             async with self._lock:
                 done += await self._write(stream.decode(), messages)
+        if 0 < done < self.batch:  # let the next group gather: fewer, larger transactions under load
+            await asyncio.sleep(LINGER_SECONDS)
         return done
 
     async def drain(self) -> None:

@@ -11,6 +11,7 @@ from services.kernel.license_cache import USES_EVENT, status_key, uses_stream
 from services.kernel.sdjwt import jws_parts
 from services.licenses.status_cache import StatusCache
 from tests.gateway.test_licenses import AUDIENCE, answering_itself, driving_licence, issuer_token
+from tests.gateway.test_licenses_limits import limits, network
 from tests.helpers import sms_tokens
 from tests.services.licenses.conftest import new_id_number
 
@@ -127,3 +128,26 @@ async def test_each_verification_is_in_the_use_record_once(platform) -> None:
     assert len(verifications) == 1, uses
     assert verifications[0]["who"] == f"公安厅交通管理局（{AUDIENCE}）"
     assert verifications[0]["purpose"] == "在线核验：准驾车型、姓名"
+
+
+async def test_valid_presentations_count_against_the_network_limit_too(platform) -> None:
+    _, _, shown = await issued_and_shown(platform, 3)
+    gateway = await answering_itself(platform)
+    answered = gateway.answered
+    crowded = network()
+    with limits(platform, license_verify_limit_per_network=2):
+        async with platform.client() as client:
+            replies = [
+                await client.post(
+                    "/api/v1/licenses/verify",
+                    json={"presentation": s["presentation"], "nonce": s["nonce"], "audience": AUDIENCE},
+                    headers={"X-Forwarded-For": f"{crowded}.{host}"},
+                )
+                for host, s in enumerate(shown, start=1)
+            ]
+    assert [r.status_code for r in replies] == [200, 200, 429]
+    assert all(r.json()["valid"] is True for r in replies[:2])
+    assert replies[2].json()["code"] == "rate_limited" and "频繁" in replies[2].json()["detail"]
+    assert int(replies[2].headers["Retry-After"]) > 0
+    retry = await verify(platform, shown[2])  # refused by the limit, so its nonce was not spent
+    assert retry["valid"] is True and gateway.answered == answered + 3  # the 429 is no answer
