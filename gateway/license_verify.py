@@ -45,6 +45,7 @@ from services.kernel.sdjwt import (
 log = logging.getLogger("bst.gateway")
 JWKS_REFRESH_SECONDS = 300  # the keys are re-read this often, and at most once a second for an unknown kid
 TYPES_REFRESH_SECONDS = 300
+REDIS_TIMEOUT_SECONDS = 5.0
 
 
 class AskService(Exception):
@@ -53,10 +54,15 @@ class AskService(Exception):
 
 class LicenseVerifier:
     def __init__(
-        self, clients: ServiceClients, limiter: RateLimiter, redis: Redis, namespace: str, public_url: str
+        self, clients: ServiceClients, limiter: RateLimiter, redis_url: str, namespace: str, public_url: str
     ) -> None:
         self.clients = clients
         self.limiter = limiter
+        # A client of its own without redis-py's per-command socket timeout (an asyncio.wait_for, so a task, for
+        # every command sent); the call is bounded by REDIS_TIMEOUT_SECONDS here instead.
+        redis = Redis.from_url(
+            redis_url, decode_responses=False, socket_timeout=None, health_check_interval=30
+        )
         self.redis = redis
         self.namespace = namespace
         base = public_url.rstrip("/")
@@ -126,23 +132,24 @@ class LicenseVerifier:
             }
             limit_keys, limit_args = self.limiter.limit_keys(limits)
             try:
-                answer = await self._script(
-                    keys=[
-                        *limit_keys,
-                        self.ready,
-                        status_key(self.namespace, int(list_id)),
-                        nonce_key(self.namespace, checked.nonce),
-                        self.stream,
-                    ],
-                    args=[
-                        len(limits),
-                        *limit_args,
-                        ref[1],
-                        nonce_ttl(checked.expires_at, now),
-                        *_flat(event),
-                    ],
-                )
-            except RedisError as exc:
+                async with asyncio.timeout(REDIS_TIMEOUT_SECONDS):
+                    answer = await self._script(
+                        keys=[
+                            *limit_keys,
+                            self.ready,
+                            status_key(self.namespace, int(list_id)),
+                            nonce_key(self.namespace, checked.nonce),
+                            self.stream,
+                        ],
+                        args=[
+                            len(limits),
+                            *limit_args,
+                            ref[1],
+                            nonce_ttl(checked.expires_at, now),
+                            *_flat(event),
+                        ],
+                    )
+            except (RedisError, TimeoutError) as exc:
                 log.warning("license status cache unavailable; asking the service", extra={"error": str(exc)})
                 raise AskService("redis") from exc
             counted = True
@@ -175,6 +182,9 @@ class LicenseVerifier:
             "issuer": str(checked.payload.get("issuer_department", "")),
             "fields": checked.fields,
         }
+
+    async def close(self) -> None:
+        await self.redis.aclose()
 
     async def _ensure_key(self, kid: str, now: float) -> bool:
         """Whether the issuer key `kid` is known, the keys read again from the service when it is not (at most

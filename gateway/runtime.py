@@ -55,7 +55,7 @@ class GatewayRuntime:
         self.qr_logins = QrLogins(self.redis.client, settings.redis_namespace, settings.public_url)
         self.clients = ServiceClients(settings)
         self.license_verifier = LicenseVerifier(
-            self.clients, self.limiter, self.redis.client, settings.redis_namespace, settings.public_url
+            self.clients, self.limiter, self.redis.url, settings.redis_namespace, settings.public_url
         )
         self.sms_consumer = RepairSms(
             db=self.db,
@@ -111,6 +111,7 @@ class GatewayRuntime:
         await self.sms_consumer.stop()
         await self.revocations.stop()
         await self.clients.close()
+        await self.license_verifier.close()
         await self.db.dispose()
         if self._owns_redis:
             await self.redis.close()
