@@ -19,11 +19,11 @@ from services.kernel.auth import Principal, current_principal, require_signed_in
 from services.kernel.errors import CODE_KEY, DomainError, Unauthenticated, grpc_status_of
 
 
-def get_runtime(request: Request) -> GatewayRuntime:
+async def get_runtime(request: Request) -> GatewayRuntime:
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 
-def get_clients(request: Request) -> ServiceClients:
+async def get_clients(request: Request) -> ServiceClients:
     return request.app.state.runtime.clients  # type: ignore[no-any-return]
 
 
@@ -36,7 +36,7 @@ async def get_authorization(request: Request) -> str | None:
     return header
 
 
-def get_client_ip(request: Request) -> str | None:
+async def get_client_ip(request: Request) -> str | None:
     """The caller's address: the peer, or the trusted proxies' X-Forwarded-For entry when proxies are configured."""
     hops = request.app.state.settings.trusted_proxies
     forwarded = request.headers.get("x-forwarded-for")

@@ -13,6 +13,7 @@ from gateway.identity.passkeys import Passkeys
 from gateway.identity.qrlogin import QrLogins
 from gateway.identity.service import Identity
 from gateway.identity.sms import sms_backend
+from gateway.license_verify import LicenseVerifier
 from gateway.notify.consumers import RepairSms
 from gateway.notify.models import ProcessedEvent
 from gateway.registry.service import Registry
@@ -53,6 +54,9 @@ class GatewayRuntime:
         self.delegations = Delegations(self.identity, self.redis.client, settings.redis_namespace)
         self.qr_logins = QrLogins(self.redis.client, settings.redis_namespace, settings.public_url)
         self.clients = ServiceClients(settings)
+        self.license_verifier = LicenseVerifier(
+            self.clients, self.limiter, self.redis.url, settings.redis_namespace, settings.public_url
+        )
         self.sms_consumer = RepairSms(
             db=self.db,
             processed_model=ProcessedEvent,
@@ -107,6 +111,7 @@ class GatewayRuntime:
         await self.sms_consumer.stop()
         await self.revocations.stop()
         await self.clients.close()
+        await self.license_verifier.close()
         await self.db.dispose()
         if self._owns_redis:
             await self.redis.close()

@@ -107,7 +107,7 @@ class SecurityMiddleware:
         if length > MAX_BODY_BYTES:
             return problem(request, 413, "请求内容过大（上限 20 MB）", "too_large")
         settings = request.app.state.settings
-        if request.url.path == "/metrics" and settings.env == "production":
+        if scope["path"] == "/metrics" and settings.env == "production":
             expected = settings.metrics_token
             if not expected or not secrets.compare_digest(authorization, f"Bearer {expected}"):
                 return problem(request, 404, "找不到该资源", "not_found")
@@ -126,7 +126,7 @@ class SecurityMiddleware:
             return problem(request, 401, error.message, error.code)
         if principal.anonymous:
             return problem(request, 401, "上传文件前请先登录", "not_signed_in")
-        if is_delegation(principal) and not delegation_may_use(request.method, request.url.path):
+        if is_delegation(principal) and not delegation_may_use(request.method, scope["path"]):
             return problem(
                 request,
                 403,

@@ -4,6 +4,7 @@ gateway), and online verifications/s through a running gateway next to the bare 
     .venv/bin/python -m loadtests.license_bench                 # everything (about a minute and a half)
     LICENSE_BENCH_INPROCESS_ONLY=1 .venv/bin/python -m loadtests.license_bench
     BENCH_SECONDS=20 BENCH_BACKEND=postgres .venv/bin/python -m loadtests.license_bench
+    BENCH_PROFILE=1 .venv/bin/python -m loadtests.license_bench     # and where the gateway's time went (py-spy)
 
 Online verification spends each presentation's nonce once (a replay is refused), so wrk cycles through
 presentations made beforehand through the public API, one per request, and counts the answers that said
@@ -29,12 +30,14 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from loadtests.bench import Config, Platform
+from loadtests.bench.measure import Profiler
 from loadtests.bench.platform import reference_app
+from loadtests.bench.procfs import cpu_seconds
 from loadtests.bench.targets import REFERENCE_PATH, say
 from loadtests.bench.wrk import ensure_wrk, parse_wrk
+from services.kernel.sdjwt import issue_sd_jwt, present, public_jwk
+from services.kernel.sdjwt_offline import OfflineVerifier
 from services.kernel.settings import Settings
-from services.licenses.offline import OfflineVerifier
-from services.licenses.sdjwt import issue_sd_jwt, present, public_jwk
 
 TRAFFIC = "公安厅交通管理局"
 FIELDS = {
@@ -92,7 +95,7 @@ def id_number() -> str:
 
 def in_process(count: int = 3000) -> dict[str, float]:
     """Pure functions on one core: presentations made (SD-JWT + KB-JWT) and verified offline per second."""
-    from services.licenses.sdjwt import encode_status_list, sign_status_list
+    from services.kernel.sdjwt import encode_status_list, sign_status_list
 
     issuer, holder, status_key = (Ed25519PrivateKey.generate() for _ in range(3))
     uri = "https://bst.example/api/v1/licenses/status-lists/1"
@@ -256,11 +259,16 @@ def wrk_run(wrk: str, url: str, seconds: int, connections: int, script: Path, en
 def online(config: Config, workdir: Path, presentations: int) -> dict[str, Any]:
     wrk = ensure_wrk()
     results: dict[str, Any] = {}
-    with reference_app(workdir, 60) as (reference_url, _):
+    with reference_app(workdir, 60) as (reference_url, reference_pid):
         lua = workdir / "reference.lua"
         lua.write_text("")
+        before = cpu_seconds(reference_pid)
         out = wrk_run(wrk, f"{reference_url}{REFERENCE_PATH}", config.seconds, config.connections, lua, {})
-        results["reference_req_per_s"] = round(parse_wrk(out)["requests_per_second"])
+        reference = parse_wrk(out)
+        results["reference_req_per_s"] = round(reference["requests_per_second"])
+        results["reference_cpu_us_per_request"] = round(
+            (cpu_seconds(reference_pid) - before) / reference["requests"] * 1e6
+        )
     platform = Platform(config, workdir)
     platform.configure()
     # The verifications come from one address: the per-network and global limits are raised for the run.
@@ -279,21 +287,43 @@ def online(config: Config, workdir: Path, presentations: int) -> dict[str, Any]:
         stock.write_text("\n".join(json.dumps({"presentation": p}) for p in shown) + "\n")
         script = workdir / "verify.lua"
         script.write_text(VERIFY_LUA)
-        out = wrk_run(
-            wrk,
-            platform.base_url,
-            config.seconds,
-            config.connections,
-            script,
-            {"LICENSE_BENCH_FILE": str(stock), "LICENSE_BENCH_THREADS": "1"},
-        )
+        watched = {n: platform.pids[n] for n in ("gateway", "licenses", "redis") if n in platform.pids}
+        before_cpu = {name: cpu_seconds(pid) for name, pid in watched.items()}
+        with Profiler.around(config, platform.pids, ("gateway", "licenses"), config.seconds) as profiler:
+            out = wrk_run(
+                wrk,
+                platform.base_url,
+                config.seconds,
+                config.connections,
+                script,
+                {"LICENSE_BENCH_FILE": str(stock), "LICENSE_BENCH_THREADS": "1"},
+            )
+        used = {name: cpu_seconds(pid) - before_cpu[name] for name, pid in watched.items()}
+        if profiler is not None:  # BENCH_PROFILE=1: where the processes spent the run (py-spy, self time)
+            for name, frames in profiler.summaries().items():
+                say(f"py-spy {name}: " + "; ".join(f"{share:.1%} {frame}" for share, frame in frames))
         parsed = parse_wrk(out)
         valid = int(re.search(r"VALID (\d+)", out).group(1))  # type: ignore[union-attr]
         results["online_verifications_per_s"] = round(parsed["requests_per_second"])
         results["online_valid_answers"] = valid
         results["online_requests"] = parsed.get("requests")
+        # CPU per answer (from /proc), which the machine's other load disturbs less than the rates do: the
+        # ratio of the reference's to the platform's is what the rates' ratio would be on a quiet machine.
+        for name, seconds in used.items():
+            results[f"online_cpu_us_per_request_{name}"] = round(seconds / parsed["requests"] * 1e6)
+        results["cpu_ratio_to_reference"] = round(
+            results["reference_cpu_us_per_request"] / (sum(used.values()) / parsed["requests"] * 1e6), 3
+        )
+        results["online_p99_ms"] = parsed["p99_ms"]
+        results["online_errors"] = parsed["non_2xx"] + parsed["socket_errors"]
         results["ratio_to_reference"] = round(
             parsed["requests_per_second"] / results["reference_req_per_s"], 3
+        )
+        say(
+            f"online verifications {results['online_verifications_per_s']}/s "
+            f"(p99 {parsed['p99_ms']} ms, {valid} valid of {parsed['requests']}) vs the bare FastAPI reference "
+            f"{results['reference_req_per_s']}/s: {results['ratio_to_reference']}x (target >= 0.30x); "
+            f"by CPU per answer (the reference's over gateway+licenses+redis's): {results['cpu_ratio_to_reference']}x"
         )
     finally:
         platform.stop()

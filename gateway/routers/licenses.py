@@ -21,6 +21,9 @@ from gateway.schemas.licenses import (
     VerifyRequest,
     VerifyResult,
 )
+from services.kernel.auth import current_principal
+from services.kernel.license_cache import verifier_of
+from services.kernel.ratelimit import Limits
 
 router = APIRouter(prefix="/api/v1/licenses", tags=["licenses"])
 LicenseId = Annotated[str, Path(min_length=1, max_length=36)]
@@ -149,22 +152,24 @@ def client_network(ip: str | None) -> str:
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
 
-async def _limit_verify(request: Request, runtime: Runtime, ip: str | None) -> None:
+def verify_limits(request: Request, ip: str | None) -> Limits:
     """Anonymous verification is limited per client network and, higher, for everyone together (429 with
     Retry-After); every attempt counts, valid or not."""
     settings = request.app.state.settings
-    await runtime.limiter.hit(
-        f"license-verify:net:{client_network(ip)}",
-        limit=settings.license_verify_limit_per_network,
-        window_seconds=VERIFY_WINDOW_SECONDS,
-        message="该网络核验电子证照过于频繁，请稍后再试",
-    )
-    await runtime.limiter.hit(
-        "license-verify:all",
-        limit=settings.license_verify_limit_global,
-        window_seconds=VERIFY_WINDOW_SECONDS,
-        message="电子证照核验请求过多，请稍后再试",
-    )
+    return [
+        (
+            f"license-verify:net:{client_network(ip)}",
+            settings.license_verify_limit_per_network,
+            VERIFY_WINDOW_SECONDS,
+            "该网络核验电子证照过于频繁，请稍后再试",
+        ),
+        (
+            "license-verify:all",
+            settings.license_verify_limit_global,
+            VERIFY_WINDOW_SECONDS,
+            "电子证照核验请求过多，请稍后再试",
+        ),
+    ]
 
 
 @router.post(
@@ -185,7 +190,15 @@ async def verify_presentation(
     binding (nonce and audience), expiry, replay (a nonce is accepted once) and the license's status.
     Limited per client network (`license_verify_limit_per_network` a minute) and for everyone together
     (`license_verify_limit_global`): 429 with `Retry-After`."""
-    await _limit_verify(request, runtime, ip)
+    answer = await runtime.license_verifier.verify(
+        body.presentation,
+        nonce=body.nonce or "",
+        audience=body.audience or "",
+        verifier=verifier_of(current_principal.get()),
+        limits=verify_limits(request, ip),
+    )
+    if answer is not None:  # answered here; the licenses service only when the status cache is not trusted
+        return answer
     reply = await clients.licenses.VerifyPresentation(
         pb.VerifyPresentationRequest(
             presentation=body.presentation, nonce=body.nonce or "", audience=body.audience or ""

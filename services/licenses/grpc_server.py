@@ -15,7 +15,10 @@ from services.licenses.consumers import ApplicationResults
 from services.licenses.keys import STATUS_LIST, Keyring
 from services.licenses.models import License, LicenseType, LicenseUse, OutboxEvent, ProcessedEvent
 from services.licenses.presentations import Presentations
+from services.licenses.schemas import LicenseStatus
 from services.licenses.service import Licenses, shown_status
+from services.licenses.status_cache import StatusCache, run_status_cache
+from services.licenses.use_stream import LicenseUses
 from services.licenses.use_writer import UseWriter
 
 
@@ -55,6 +58,8 @@ class LicensesServicer(licenses_pb2_grpc.LicensesServiceServicer):
         self.rules = Licenses(runtime.settings, self.keyring, runtime.verifier)
         self.presentations = Presentations(self.rules, runtime.redis.client, runtime.settings.redis_namespace)
         self.uses = UseWriter(runtime.db)
+        self.status_cache = StatusCache(runtime.redis.client, runtime.settings.redis_namespace)
+        self.use_stream: LicenseUses | None = None
         self._types: dict[str, LicenseType] = {}
         self._status_key_ready = False
 
@@ -102,7 +107,15 @@ class LicensesServicer(licenses_pb2_grpc.LicensesServiceServicer):
                 reason=request.reason,
                 valid_until=request.valid_until,
             )
-            return _license(row, await self._kind(session, row.type), self.rules.holder_masked(row))
+            entry, status = (row.status_list_id, row.status_index), str(row.status)
+            if status != LicenseStatus.VALID:  # the gateway refuses it before this call returns
+                await self.status_cache.refuse(*entry, status)
+            reply = _license(row, await self._kind(session, row.type), self.rules.holder_masked(row))
+        if status != LicenseStatus.VALID:
+            await self.status_cache.confirm(*entry, status)
+        elif request.action == "reinstate":
+            await self.status_cache.accept(*entry)
+        return reply
 
     async def RotateIssuerKey(
         self, request: pb.RotateIssuerKeyRequest, context: grpc.aio.ServicerContext
@@ -156,6 +169,8 @@ class LicensesServicer(licenses_pb2_grpc.LicensesServiceServicer):
     async def ListLicenseUses(
         self, request: pb.ListLicenseUsesRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListLicenseUsesResponse:
+        if self.use_stream is not None:  # the verifications the gateway answered itself, written first
+            await self.use_stream.drain()
         async with self.db.reader() as session:
             uses = await self.rules.uses(
                 session=session,
@@ -235,6 +250,9 @@ def register(server: grpc.aio.Server, runtime: Runtime) -> None:
     for consumer in runtime.consumers:
         if isinstance(consumer, ApplicationResults):
             consumer.licenses = servicer.rules
+        if isinstance(consumer, LicenseUses):
+            consumer.presentations = servicer.presentations
+            servicer.use_stream = consumer
     licenses_pb2_grpc.add_LicensesServiceServicer_to_server(servicer, server)
 
 
@@ -244,5 +262,6 @@ SPEC = ServiceSpec(
     register=register,
     outbox_model=OutboxEvent,
     processed_model=ProcessedEvent,
-    consumers=(ApplicationResults,),
+    consumers=(ApplicationResults, LicenseUses),
+    tasks=[run_status_cache],
 )

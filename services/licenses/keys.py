@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.crypto import derive_key
 from services.kernel.db import Database, utcnow
+from services.kernel.sdjwt import key_from_jwk, public_jwk
 from services.licenses.models import IssuerKey
-from services.licenses.sdjwt import key_from_jwk, public_jwk
 
 LICENSE, STATUS_LIST = "license", "status-list"
 

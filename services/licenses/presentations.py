@@ -3,7 +3,7 @@ replay, status) and the signed status lists. No transport here; the caller owns 
 
 from __future__ import annotations
 
-import hashlib
+import datetime as dt
 import re
 import secrets
 import time
@@ -17,10 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.kernel.auth import Principal, require_roles
 from services.kernel.db import utcnow
 from services.kernel.errors import Forbidden, InvalidInput, NotFound, WrongState
-from services.licenses.keys import LICENSE, STATUS_LIST
-from services.licenses.models import License, LicenseType, LicenseUse, StatusList
-from services.licenses.schemas import LicenseStatus
-from services.licenses.sdjwt import (
+from services.kernel.license_cache import nonce_key, nonce_ttl, verifier_name, verifier_of
+from services.kernel.sdjwt import (
     STATUS_INVALID,
     STATUS_SUSPENDED,
     PresentationRefused,
@@ -32,6 +30,9 @@ from services.licenses.sdjwt import (
     sign_status_list,
     verify_presentation,
 )
+from services.licenses.keys import LICENSE, STATUS_LIST
+from services.licenses.models import License, LicenseType, LicenseUse, StatusList
+from services.licenses.schemas import LicenseStatus
 from services.licenses.service import Licenses, shown_status
 
 DEFAULT_TTL_SECONDS = 60
@@ -167,30 +168,59 @@ class Presentations:
             status = shown_status(row)
             if status != LicenseStatus.VALID:
                 raise PresentationRefused(f"license_{status}")
-            key = f"{self.namespace}:licenses:nonce:{hashlib.sha256(checked.nonce.encode()).hexdigest()}"
-            ttl = max(int(checked.expires_at - now), 1) + 30
-            if not await self.redis.set(key, "1", nx=True, ex=ttl):
+            key = nonce_key(self.namespace, checked.nonce)
+            if not await self.redis.set(key, "1", nx=True, ex=nonce_ttl(checked.expires_at, now)):
                 raise PresentationRefused("presentation_replayed")
         except PresentationRefused as refused:
             return Outcome(valid=False, reason=refused.reason, message=refused.message), None
-        who = checked.audience
-        if not principal.anonymous:
-            department = principal.claims.get("department")
-            who = f"{department or principal.sub}（{checked.audience}）"
-        name, labels = await self._type_of(session, row.type)
-        shown = "、".join(labels.get(f, f) for f in sorted(checked.fields))
-        use = {
-            "license_id": row.id,
-            "at": utcnow(),
+        who = verifier_name(verifier_of(principal), checked.audience)
+        name, _ = await self._type_of(session, row.type)
+        use = await self.verification_use(
+            session, license_id=row.id, type_code=row.type, fields=list(checked.fields), who=who, at=utcnow()
+        )
+        outcome = Outcome(
+            valid=True, type=row.type, type_name=name, issuer=row.issuer_department, fields=checked.fields
+        )
+        return outcome, use
+
+    async def verification_use(
+        self,
+        session: AsyncSession,
+        *,
+        license_id: str,
+        type_code: str,
+        fields: list[str],
+        who: str,
+        at: dt.datetime,
+    ) -> dict[str, Any]:
+        """The use-record row of one accepted online verification (here or in the gateway)."""
+        _, labels = await self._type_of(session, type_code)
+        shown = "、".join(labels.get(f, f) for f in sorted(fields))
+        return {
+            "license_id": license_id,
+            "at": at,
             "kind": "verification",
             "who": who[:200],
             "purpose": f"在线核验：{shown}"[:200],
             "case_ref": "",
         }
-        outcome = Outcome(
-            valid=True, type=row.type, type_name=name, issuer=row.issuer_department, fields=checked.fields
-        )
-        return outcome, use
+
+    async def licenses_at(
+        self, session: AsyncSession, entries: set[tuple[int, int]]
+    ) -> dict[tuple[int, int], Any]:
+        """(id, type) of the licenses at these status-list entries (list id, index), by entry."""
+        by_list: dict[int, list[int]] = {}
+        for list_id, index in entries:
+            by_list.setdefault(list_id, []).append(index)
+        found = {}
+        for list_id, indexes in by_list.items():
+            rows = await session.execute(
+                select(License.id, License.type, License.status_index).where(
+                    License.status_list_id == list_id, License.status_index.in_(indexes)
+                )
+            )
+            found.update({(list_id, row.status_index): row for row in rows})
+        return found
 
     async def record(self, *, session: AsyncSession, use: dict[str, Any]) -> None:
         """Write one verification to the use record (in the caller's transaction)."""

@@ -24,13 +24,13 @@ from services.kernel.auth import Principal, TokenVerifier, require_roles, requir
 from services.kernel.crypto import derive_key
 from services.kernel.db import utcnow
 from services.kernel.errors import Forbidden, InvalidInput, NotFound, Unauthenticated, WrongState
+from services.kernel.sdjwt import canonical, issue_sd_jwt, seal
 from services.kernel.settings import Settings
 from services.kernel.validators import mask_id_number, validate_credit_code, validate_id_number
 from services.licenses.idempotency import claim_issue_key
 from services.licenses.keys import LICENSE, Keyring
 from services.licenses.models import HolderLink, IssueKey, License, LicenseType, LicenseUse, StatusList
 from services.licenses.schemas import HolderKind, LicenseStatus, LicenseTypeRead, StatusAction
-from services.licenses.sdjwt import canonical, issue_sd_jwt, seal
 
 CHINA = ZoneInfo("Asia/Shanghai")
 ISSUER_ROLE = "license_issuer"

@@ -18,8 +18,9 @@ from sqlalchemy import func, select
 
 from services.kernel.db import Database
 from services.kernel.events import Event, stream_name
+from services.kernel.license_cache import ready_key
+from services.kernel.sdjwt_offline import OfflineVerifier
 from services.licenses.models import License
-from services.licenses.offline import OfflineVerifier
 from tests.helpers import admin_token, create_staff, password_tokens, sms_tokens, staff_token
 from tests.services.licenses.conftest import TRAFFIC, new_id_number
 
@@ -54,6 +55,18 @@ async def offline_verifier(platform) -> OfflineVerifier:
     verifier = OfflineVerifier(jwks)
     verifier.add_status_list(lst.text)
     return verifier
+
+
+async def answering_itself(platform):  # type: ignore[no-untyped-def]
+    """The gateway's own verifier, once the licenses service has marked its status cache ready."""
+    redis = platform.redis.client
+    for _ in range(100):
+        if await redis.exists(ready_key(platform.settings.redis_namespace)):
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the licenses status cache never became ready")
+    return platform.app.state.runtime.license_verifier
 
 
 async def test_issue_bind_present_verify_revoke_and_the_use_record(platform, monkeypatch) -> None:
@@ -106,6 +119,8 @@ async def test_issue_bind_present_verify_revoke_and_the_use_record(platform, mon
     assert (reference["name"], reference["class"]) == ("张三", "C1") and "id_number" not in reference
 
     body = {"presentation": text, "nonce": "checkpoint-nonce-0", "audience": AUDIENCE}
+    gateway = await answering_itself(platform)
+    answered = gateway.answered
     async with platform.client() as client:
         online = (await client.post("/api/v1/licenses/verify", json=body)).json()
         replay = (await client.post("/api/v1/licenses/verify", json=body)).json()
@@ -129,6 +144,7 @@ async def test_issue_bind_present_verify_revoke_and_the_use_record(platform, mon
     async with platform.client() as client:
         refused = (await client.post("/api/v1/licenses/verify", json=later)).json()
     assert (refused["valid"], refused["reason"]) == (False, "license_revoked")
+    assert gateway.answered == answered + 3  # all three online answers came from the gateway itself
     stale = checkpoint.verify(second["presentation"], nonce="checkpoint-nonce-1", audience=AUDIENCE)
     assert stale.valid  # the checkpoint's cached list still says valid ...
     checkpoint = await offline_verifier(platform)  # ... until it refreshes

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from services.kernel.auth import ANONYMOUS
 from services.kernel.errors import Forbidden, InvalidInput, WrongState
+from services.kernel.sdjwt import b64url, b64url_decode, make_disclosure, split
+from services.kernel.sdjwt_offline import OfflineVerifier
 from services.licenses.models import LicenseUse
-from services.licenses.offline import OfflineVerifier
-from services.licenses.sdjwt import b64url, b64url_decode, make_disclosure, split
 from tests.services.licenses.conftest import World
 
 AUDIENCE = "https://checkpoint.example.gov.cn"

@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 
 from services.kernel.auth import Principal
 from services.kernel.errors import Forbidden, InvalidInput, Unauthenticated, WrongState
+from services.kernel.sdjwt import seal_holds
+from services.kernel.sdjwt_offline import OfflineVerifier
 from services.licenses.keys import LICENSE
 from services.licenses.models import License
-from services.licenses.offline import OfflineVerifier
-from services.licenses.sdjwt import seal_holds
 from tests.services.licenses.conftest import TRAFFIC, World, new_id_number
 from tests.services.licenses.test_presentations import presentation_of
 

@@ -14,6 +14,7 @@ import re
 import secrets
 import time
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -242,6 +243,27 @@ class Verified:
 KeyLookup = Callable[[str], "tuple[Ed25519PublicKey, Mapping[str, Any]] | None"]
 
 
+class SignatureMemo:
+    """Issuer-signed JWTs whose signature was verified, by the key that verified it (least recently used out
+    first): a license shown again costs one signature check, the holder's, instead of two. The holder's key
+    binding is new in every presentation and always checked."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._verified: OrderedDict[str, Ed25519PublicKey] = OrderedDict()
+
+    def holds(self, key: Ed25519PublicKey, token: str, signing_input: bytes, signature: bytes) -> bool:
+        if self._verified.get(token) is key:
+            self._verified.move_to_end(token)
+            return True
+        if not jws_holds(key, signing_input, signature):
+            return False
+        self._verified[token] = key
+        if len(self._verified) > self.size:
+            self._verified.popitem(last=False)
+        return True
+
+
 def verify_presentation(
     presentation: str,
     *,
@@ -249,10 +271,11 @@ def verify_presentation(
     expected_audience: str | None,
     expected_nonce: str | None = None,
     now: float | None = None,
+    memo: SignatureMemo | None = None,
 ) -> Verified:
     """Check the issuer signature, each disclosure's digest, the key binding (nonce, audience, hash) and the
-    presentation's and the license's expiry. Status and replay are the caller's (online: the database and a
-    nonce store; offline: a cached status list)."""
+    presentation's and the license's expiry (`memo`: issuer signatures already verified). Status and replay are
+    the caller's (online: the status cache and a nonce store; offline: a cached status list)."""
     now = time.time() if now is None else now
     token, disclosures, kb = split(presentation.strip())
     header, payload, signing_input, signature = jws_parts(token)
@@ -263,7 +286,11 @@ def verify_presentation(
     if found is None:
         raise PresentationRefused("unknown_issuer_key")
     public_key, jwk = found
-    if not jws_holds(public_key, signing_input, signature):
+    if memo is not None:
+        holds = memo.holds(public_key, token, signing_input, signature)
+    else:
+        holds = jws_holds(public_key, signing_input, signature)
+    if not holds:
         raise PresentationRefused("signature_invalid")
     if jwk.get("purpose") != "license" or jwk.get("dept") != payload.get("issuer_department"):
         raise PresentationRefused("issuer_key_mismatch")

@@ -17,7 +17,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from services.licenses.sdjwt import (
+from services.kernel.sdjwt import (
     STATUS_INVALID,
     STATUS_SUSPENDED,
     PresentationRefused,
