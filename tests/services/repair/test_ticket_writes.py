@@ -44,7 +44,10 @@ async def test_an_agents_report_is_stored_whole_and_answered_as_read_back(sessio
     assert [kind for kind, _ in events] == ["repair.ticket.dispatched", "repair.ticket.created"]
     dispatched, created = events[0][1], events[1][1]
     assert created["status"] == dispatched["status"] == "dispatched"
-    assert dispatched["notice"].startswith(f"报修单{answer.ticket_no}已派给") and dispatched["reason"] == "report"
+    assert (
+        dispatched["notice"].startswith(f"报修单{answer.ticket_no}已派给")
+        and dispatched["reason"] == "report"
+    )
     assert created["notice"].startswith("村级代办员已代您提交")
 
     notes = (
