@@ -18,6 +18,9 @@ from gateway.runtime import GatewayRuntime
 from services.kernel.auth import Principal, current_principal, require_signed_in
 from services.kernel.errors import CODE_KEY, DomainError, Unauthenticated, grpc_status_of
 
+# The dependencies are coroutines even when they do not await: FastAPI runs a plain `def` dependency on its thread
+# pool, a thread hop and a GIL hand-over on every request (measured: ~10 % of the gateway's CPU on a ticket read).
+
 
 async def get_runtime(request: Request) -> GatewayRuntime:
     return request.app.state.runtime  # type: ignore[no-any-return]

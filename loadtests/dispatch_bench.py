@@ -364,8 +364,10 @@ async def scanned(db: Any, lat: float, lng: float, boxes: int) -> tuple[int, int
     async with db.reader() as session:
         for _ in range(boxes):
             low_lat, high_lat, low_lng, high_lng = _box(lat, lng, radius)
-            query = dispatch._serving(COUNTY, Category.SATELLITE).where(
-                Outlet.lat.between(low_lat, high_lat), Outlet.lng.between(low_lng, high_lng)
+            query = (
+                dispatch._serving(Category.SATELLITE, Outlet.outlet_id)
+                .where(Outlet.lat.between(low_lat, high_lat), Outlet.lng.between(low_lng, high_lng))
+                .params(county=COUNTY)
             )
             loaded += await session.scalar(select(func.count()).select_from(query.subquery())) or 0
             radius *= 2
@@ -468,8 +470,10 @@ async def query_plan(db: Any) -> list[str]:
     centre = regions.get(COUNTY)
     assert centre is not None
     low_lat, high_lat, low_lng, high_lng = _box(centre.lat, centre.lng, dispatch.FIRST_RADIUS_KM)
-    query = dispatch._serving(COUNTY, Category.SATELLITE).where(
-        Outlet.lat.between(low_lat, high_lat), Outlet.lng.between(low_lng, high_lng)
+    query = (
+        dispatch._serving(Category.SATELLITE, *dispatch.OUTLET_COLUMNS)
+        .where(Outlet.lat.between(low_lat, high_lat), Outlet.lng.between(low_lng, high_lng))
+        .params(county=COUNTY)
     )
     sql = str(query.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
     async with db.engine.connect() as connection:

@@ -42,6 +42,9 @@ class CaseSms(EventConsumer):
     sources = ("repair", "intake", "reviews")
     identity: Identity
 
+    def wants(self, event: Event) -> bool:
+        return bool(event.payload.get("notice"))
+
     async def handle(self, session: AsyncSession, event: Event) -> None:
         notice = event.payload.get("notice")
         escalation = event.payload.get("escalate_notice")

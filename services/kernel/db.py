@@ -194,15 +194,17 @@ class Database:
 
     @asynccontextmanager
     async def autonomous(self) -> AsyncIterator[AsyncConnection]:
-        """PostgreSQL only: a short transaction of its own, committed at once, on a small pool of its own (so that
-        a request holding a connection of the main pool never waits for a second one from it). For a counter row
-        that must not stay locked for a whole request; the caller gives back what it took if its request's
-        transaction does not commit (`after_transaction`)."""
+        """PostgreSQL only: statements each committed at once (autocommit: one round trip, no BEGIN/COMMIT), on a
+        small pool of its own (so that a request holding a connection of the main pool never waits for a second
+        one from it). For a counter row that must not stay locked for a whole request; the caller gives back what
+        it took if its request's transaction does not commit (`after_transaction`)."""
         if self.sqlite:
             raise RuntimeError("SQLite writers take turns; use the request's own transaction")
         if self._side is None:
-            self._side = create_async_engine(self.url, pool_size=4, max_overflow=4, pool_recycle=1800)
-        async with self._side.begin() as conn:
+            self._side = create_async_engine(
+                self.url, pool_size=4, max_overflow=4, pool_recycle=1800, isolation_level="AUTOCOMMIT"
+            )
+        async with self._side.connect() as conn:
             yield conn
 
     @asynccontextmanager

@@ -297,6 +297,11 @@ class EventConsumer:
         """Apply the event inside `session`'s transaction. Raise to have it retried later."""
         raise NotImplementedError
 
+    def wants(self, event: Event) -> bool:
+        """False for an event `handle` would do nothing with: it is acknowledged without a transaction (nothing
+        to apply, so nothing to remember as applied)."""
+        return True
+
     async def ensure_groups(self) -> None:
         for stream in self.streams:
             try:
@@ -314,6 +319,9 @@ class EventConsumer:
                 "malformed event moved to dead letters", extra={"stream": stream, "id": message_id.decode()}
             )
             await self._dead_letter(stream, message_id, fields, "malformed")
+            return True
+        if not self.wants(event):
+            await self.redis.xack(stream, self.group, message_id)
             return True
         token = request_id_var.set(event.request_id)
         try:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.sql.selectable import SelectBase
 from sqlalchemy.util import greenlet_spawn
 
@@ -43,6 +43,18 @@ class Compiled:
     bind: tuple[Processor, ...]
     result: tuple[Processor, ...] | None  # None when no column needs converting
     row: Callable[[Sequence[Any]], Any]  # the named tuple's _make
+    fixed: dict[
+        str, Any
+    ]  # the statement's own values (`.limit(1)`, a literal compared with): no name to pass
+
+    def values(self, params: dict[str, Any]) -> tuple[Any, ...]:
+        fixed = self.fixed
+        return tuple(
+            value if process is None else process(value)
+            for process, value in zip(
+                self.bind, (params[n] if n in params else fixed[n] for n in self.params), strict=True
+            )
+        )
 
 
 class Read:
@@ -69,12 +81,14 @@ def _compile(statement: SelectBase, dialect: Dialect) -> Compiled:
     result = tuple(_result_processor(column.type, dialect) for column in columns)
     labels = [column.key or f"c{i}" for i, column in enumerate(columns)]
     row_type = namedtuple("Row", labels, rename=True)  # type: ignore[misc]
+    fixed = {name: compiled.binds[name].value for name in names if not compiled.binds[name].required}
     return Compiled(
         sql=str(compiled),
         params=names,
         bind=bind,
         result=result if any(result) else None,
         row=row_type._make,
+        fixed=fixed,
     )
 
 
@@ -99,26 +113,12 @@ class ReadConnection:
 
     async def all(self, read: Read, **params: Any) -> list[Any]:
         compiled = read.compiled(self._dialect)
-        values = [
-            value if process is None else process(value)
-            for process, value in zip(compiled.bind, (params[n] for n in compiled.params), strict=True)
-        ]
+        values = compiled.values(params)
         if self._sqlite:
             raw = self._driver.sqlite.execute(compiled.sql, values).fetchall()
         else:
             raw = await self._driver.fetch(compiled.sql, *values)
-        make, result = compiled.row, compiled.result
-        if result is None:
-            return [make(r) for r in raw]
-        return [
-            make(
-                [
-                    value if process is None else process(value)
-                    for process, value in zip(result, r, strict=True)
-                ]
-            )
-            for r in raw
-        ]
+        return _rows(compiled, raw)
 
     async def first(self, read: Read, **params: Any) -> Any | None:
         rows = await self.all(read, **params)
@@ -146,3 +146,81 @@ class Reader:
             raise
         finally:
             await greenlet_spawn(proxied.close)  # back to the pool (its reset may await the driver)
+
+
+async def read_in(connection: AsyncConnection, read: Read, **params: Any) -> list[Any]:
+    """A lean read inside a session's own transaction (`connection_of(session)`), for the hot reads of a write: the
+    statement compiled once, run on the transaction's connection (the `sqlite3` connection directly on SQLite;
+    through `exec_driver_sql` on PostgreSQL, so that the driver's transaction has begun); rows as `ReadConnection`
+    gives them."""
+    compiled = read.compiled(connection.dialect)
+    values = compiled.values(params)
+    if connection.dialect.name == "sqlite":
+        driver: Any = (await connection.get_raw_connection()).driver_connection
+        raw = driver.sqlite.execute(compiled.sql, values).fetchall()
+    else:
+        raw = (await connection.exec_driver_sql(compiled.sql, values)).fetchall()
+    return _rows(compiled, raw)
+
+
+async def execute_in(connection: AsyncConnection, sql: str, rows: Sequence[tuple[Any, ...]]) -> int:
+    """A driver statement (already compiled for this dialect, parameters already bound) inside the transaction,
+    once per row (executemany when more than one); the rows it changed."""
+    if connection.dialect.name == "sqlite":
+        driver: Any = (await connection.get_raw_connection()).driver_connection
+        cursor = (
+            driver.sqlite.executemany(sql, rows) if len(rows) > 1 else driver.sqlite.execute(sql, rows[0])
+        )
+        return int(cursor.rowcount)
+    result = await connection.exec_driver_sql(sql, list(rows) if len(rows) > 1 else rows[0])
+    return int(result.rowcount)
+
+
+def _rows(compiled: Compiled, raw: Sequence[Any]) -> list[Any]:
+    make, result = compiled.row, compiled.result
+    if result is None:
+        return [make(r) for r in raw]
+    return [
+        make([value if process is None else process(value) for process, value in zip(result, r, strict=True)])
+        for r in raw
+    ]
+
+
+class Change:
+    """An UPDATE or DELETE with named bind parameters (`bindparam("name")`), compiled once per dialect; run in a
+    transaction with `change_in`. Its parameters are bound with their types' processors, like a `Read`'s."""
+
+    __slots__ = ("_compiled", "statement")
+
+    def __init__(self, statement: Any) -> None:
+        self.statement = statement
+        self._compiled: dict[str, Compiled] = {}
+
+    def bound(self, dialect: Dialect, params: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            compiled = self.statement.compile(dialect=dialect)
+            names = tuple(compiled.positiontup or ())
+            found = self._compiled[dialect.name] = Compiled(
+                sql=str(compiled),
+                params=names,
+                bind=tuple(compiled.binds[name].type._cached_bind_processor(dialect) for name in names),
+                result=None,
+                row=tuple,
+                fixed={n: compiled.binds[n].value for n in names if not compiled.binds[n].required},
+            )
+        return found.sql, found.values(params)
+
+
+async def change_in(connection: AsyncConnection, change: Change, **params: Any) -> int:
+    """Run a `Change` inside the transaction of `connection`; the rows it changed."""
+    sql, values = change.bound(connection.dialect, params)
+    return await execute_in(connection, sql, [values])
+
+
+async def connection_of(session: AsyncSession) -> AsyncConnection:
+    """The session's transaction connection for `read_in`/`change_in`, after anything the session still holds has
+    been flushed (what an ORM query would have done first)."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+    return await session.connection()

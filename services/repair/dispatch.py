@@ -12,12 +12,13 @@ import asyncio
 import logging
 import math
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import Float, String, and_, bindparam, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import raiseload
 
-from services.kernel.db import Database, after_transaction
+from services.kernel.db import Database, UTCDateTime, after_transaction, utcnow
+from services.kernel.reads import Change, Read, change_in, connection_of, read_in
 from services.repair.models import Outlet, OutletCategory
 from services.repair.schemas import Category, kinds_serving
 
@@ -59,12 +60,12 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    outlet: Outlet | None
+    outlet: Any  # an `OUTLET_COLUMNS` row (outlet_id, name, phone, lat, lng, capacity, open_tickets, active) or None
     distance_km: float | None
     candidates: list[Candidate]
 
 
-def _qualifies(outlet: Outlet, excluded: set[str]) -> str | None:
+def _qualifies(outlet: Any, excluded: set[str]) -> str | None:
     """None when the outlet can take the ticket, else why not."""
     if outlet.outlet_id in excluded:
         return "excluded"
@@ -75,23 +76,65 @@ def _qualifies(outlet: Outlet, excluded: set[str]) -> str | None:
     return None
 
 
-def _serving(county: str, category: Category):  # type: ignore[no-untyped-def]
+OUTLET_COLUMNS = (
+    Outlet.outlet_id,
+    Outlet.name,
+    Outlet.phone,
+    Outlet.lat,
+    Outlet.lng,
+    Outlet.capacity,
+    Outlet.open_tickets,
+    Outlet.active,
+)
+
+
+def _serving(category: Category, *columns: Any) -> Any:
+    """The outlets of `:county` serving the category (with the right kind); statements built once per category."""
+    kinds = sorted(k.value for k in kinds_serving(category))
     return (
-        select(Outlet)
-        .options(raiseload(Outlet.categories))  # dispatch never reads them; loading them doubled the queries
+        select(*columns)
+        .select_from(Outlet)
         .join(
             OutletCategory,
-            and_(OutletCategory.outlet_id == Outlet.outlet_id, OutletCategory.category == category),
+            and_(
+                OutletCategory.outlet_id == Outlet.outlet_id,
+                OutletCategory.category == literal_column(f"'{category.value}'"),  # our enum's values
+            ),
         )
-        .where(Outlet.county == county, Outlet.kind.in_([k.value for k in kinds_serving(category)]))
+        .where(
+            Outlet.county == bindparam("county", type_=String()),
+            Outlet.kind.in_([literal_column(f"'{kind}'") for kind in kinds]),  # our enum's values
+        )
     )
+
+
+class _Reads:
+    """The dispatch rule's statements for one category, compiled once (`services.kernel.reads`)."""
+
+    def __init__(self, category: Category) -> None:
+        self.any = Read(_serving(category, Outlet.outlet_id).limit(1))
+        self.one = Read(_serving(category, *OUTLET_COLUMNS).where(Outlet.outlet_id == bindparam("outlet_id")))
+        self.box = Read(
+            _serving(category, *OUTLET_COLUMNS).where(
+                Outlet.lat.between(bindparam("lat_lo", type_=Float()), bindparam("lat_hi", type_=Float())),
+                Outlet.lng.between(bindparam("lng_lo", type_=Float()), bindparam("lng_hi", type_=Float())),
+            )
+        )
+
+
+_READS: dict[Category, _Reads] = {}
+
+
+def _reads(category: Category) -> _Reads:
+    found = _READS.get(category)
+    if found is None:
+        found = _READS[category] = _Reads(category)
+    return found
 
 
 async def county_serves(session: AsyncSession, *, county: str, category: Category) -> bool:
     """Whether any outlet of the county (active or not) repairs this category."""
-    return (
-        await session.scalar(_serving(county, category).with_only_columns(Outlet.outlet_id).limit(1))
-    ) is not None
+    return bool(await read_in(await connection_of(session), _reads(category).any, county=county))
 
 
 async def nearest_qualifying_outlet(
@@ -105,8 +148,10 @@ async def nearest_qualifying_outlet(
     preferred: str | None = None,
 ) -> Choice:
     """Pick the outlet for a ticket, and say which candidates were weighed and why they lost."""
+    reads, connection = _reads(category), await connection_of(session)
     if preferred:
-        outlet = await session.scalar(_serving(county, category).where(Outlet.outlet_id == preferred))
+        found = await read_in(connection, reads.one, county=county, outlet_id=preferred)
+        outlet = found[0] if found else None
         if outlet is not None and _qualifies(outlet, excluded) is None:
             distance = great_circle_km(lat, lng, outlet.lat, outlet.lng)
             chosen = Candidate(
@@ -114,14 +159,12 @@ async def nearest_qualifying_outlet(
             )
             return Choice(outlet, distance, [chosen])
     radius = FIRST_RADIUS_KM
-    seen: dict[str, tuple[float, Outlet]] = {}
+    seen: dict[str, tuple[float, Any]] = {}
     while True:
         dlat = radius / 111.32
         dlng = radius / (111.32 * max(0.1, math.cos(math.radians(lat))))
-        query = _serving(county, category).where(
-            Outlet.lat.between(lat - dlat, lat + dlat), Outlet.lng.between(lng - dlng, lng + dlng)
-        )
-        for outlet in (await session.scalars(query)).all():
+        box = {"lat_lo": lat - dlat, "lat_hi": lat + dlat, "lng_lo": lng - dlng, "lng_hi": lng + dlng}
+        for outlet in await read_in(connection, reads.box, county=county, **box):
             if outlet.outlet_id not in seen:
                 seen[outlet.outlet_id] = (great_circle_km(lat, lng, outlet.lat, outlet.lng), outlet)
         # Only what lies within the radius is certain to be nearer than anything outside the box.
@@ -146,12 +189,11 @@ async def nearest_qualifying_outlet(
     return Choice(best, seen[best.outlet_id][0] if best else None, candidates)
 
 
-def _take(outlet_id: str):  # type: ignore[no-untyped-def]
-    return (
-        update(Outlet)
-        .where(Outlet.outlet_id == outlet_id, Outlet.open_tickets < Outlet.capacity)
-        .values(open_tickets=Outlet.open_tickets + 1)
-    )
+_TAKE = Change(
+    update(Outlet)
+    .where(Outlet.outlet_id == bindparam("outlet_id"), Outlet.open_tickets < Outlet.capacity)
+    .values(open_tickets=Outlet.open_tickets + 1, updated_at=bindparam("now", type_=UTCDateTime()))
+)
 
 
 def _give_back(outlet_id: str):  # type: ignore[no-untyped-def]
@@ -173,10 +215,9 @@ async def take_capacity(session: AsyncSession, outlet_id: str, *, db: Database |
     if the report's transaction then does not commit, the slot is given back. (On SQLite every write transaction
     of a process takes its turn anyway, and the take stays in the report's transaction.)"""
     if db is None or db.sqlite:
-        result = await session.execute(_take(outlet_id))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(await change_in(await connection_of(session), _TAKE, outlet_id=outlet_id, now=utcnow()))
     async with db.autonomous() as conn:
-        taken = bool((await conn.execute(_take(outlet_id))).rowcount)
+        taken = bool(await change_in(conn, _TAKE, outlet_id=outlet_id, now=utcnow()))
     if taken:
 
         def ended(committed: bool) -> None:

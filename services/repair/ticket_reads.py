@@ -331,6 +331,13 @@ async def ticket_read(session: AsyncSession, ticket: Ticket, *, timeline: bool =
                 )
             ).all()
         )
+    return ticket_read_from(ticket, assignee, events, evidence_ids)
+
+
+def ticket_read_from(
+    ticket: Ticket, assignee: AssigneeRead | None, events: list[TimelineRead], evidence_ids: list[str]
+) -> TicketRead:
+    """The answer for a ticket from its columns, its assignee, timeline and evidence."""
     rating = (
         RatingRead(
             level=ticket.rating_level, comment=ticket.rating_comment, at=rfc3339(ticket.rated_at) or ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +18,7 @@ from services.kernel.errors import (
     NotFound,
     WrongState,
 )
+from services.kernel.reads import Read, connection_of, read_in
 from services.repair.circles import set_accept_due
 from services.repair.common import (
     CHINA,
@@ -58,7 +59,8 @@ from services.repair.schemas import (
     TicketRead,
     TicketStatus,
 )
-from services.repair.ticket_reads import get_ticket_for, ticket_read
+from services.repair.ticket_reads import get_ticket_for
+from services.repair.ticket_writes import TicketWrites
 
 
 async def next_ticket_no(session: AsyncSession, ctx: RepairContext, county: str, now: dt.datetime) -> str:
@@ -162,6 +164,8 @@ async def create_ticket(
     # alerted and the county's operator urged (county_queue.py); staff then dispatch it by hand
     served = await county_serves(session, county=county, category=category)
     await check_outlet_choice(session, county=county, category=category, outlet_id=ticket_in.outlet_id)
+    writes = TicketWrites(session)  # the new rows are collected, then inserted on Core (ticket_writes.py)
+    session = writes.session
     now = utcnow()
     ticket = Ticket(
         ticket_no=await next_ticket_no(session, ctx, county, now),
@@ -186,7 +190,6 @@ async def create_ticket(
         response_target_hours=await _response_target(session, county, ticket_in.lat, ticket_in.lng),
     )
     session.add(ticket)
-    await session.flush()
     add_timeline(
         session,
         ticket,
@@ -207,7 +210,8 @@ async def create_ticket(
     publish(session, ctx, ticket, "repair.ticket.created")
     if claim is not None:
         claim.ticket_no = ticket.ticket_no
-    return await ticket_read(session, ticket)
+    await writes.write()
+    return await writes.answer(ticket)
 
 
 def tell_resident_of_filing(session: AsyncSession, ticket: Ticket) -> None:
@@ -271,13 +275,20 @@ async def _claim_idempotency_key(
     raise WrongState("the same report is being filed right now; try again", code="idempotency_in_flight")
 
 
+_POINTS = Read(
+    select(ServicePoint.level, ServicePoint.lat, ServicePoint.lng).where(
+        ServicePoint.county == bindparam("county")
+    )
+)
+
+
 async def _response_target(
     session: AsyncSession, county: str, lat: float | None, lng: float | None
 ) -> float | None:
     """1 hour when the report lies in a village point's circle, 3 hours in a township's; None when unknown."""
     if lat is None or lng is None:
         return None
-    points = (await session.scalars(select(ServicePoint).where(ServicePoint.county == county))).all()
+    points = await read_in(await connection_of(session), _POINTS, county=county)
     if not points:
         return 3.0
     nearest = min(points, key=lambda p: great_circle_km(lat, lng, p.lat, p.lng))

@@ -257,3 +257,43 @@ async def test_event_payload_is_json_with_chinese_text_as_is(bus):
         row = (await session.scalars(select(OutboxEvent).where(OutboxEvent.aggregate_id == "T-中文"))).one()
     assert json.loads(row.payload) == {"ticket_no": "T-中文"}
     assert "中文" in row.payload
+
+
+class Choosy(Recorder):
+    """Applies only the events whose payload says `wanted`."""
+
+    group = "choosy"
+
+    def wants(self, event: Event) -> bool:
+        return bool(event.payload.get("wanted"))
+
+
+async def test_an_event_the_consumer_does_not_want_is_acknowledged_and_not_recorded(bus):
+    consumer = Choosy(
+        db=bus.db,
+        processed_model=ProcessedEvent,
+        redis=bus.redis,
+        namespace=bus.namespace,
+        retry_after_seconds=0.1,
+        max_deliveries=3,
+        block_ms=10,
+    )
+    await consumer.ensure_groups()
+    skipped = await add_event(bus, wanted=False)
+    taken = await add_event(bus, wanted=True)
+    await bus.relay().publish_pending()
+    assert await consumer.poll_once() == 2
+    assert consumer.applied == [taken]
+    assert (await bus.redis.xpending(bus.stream(), consumer.group))["pending"] == 0
+    async with bus.db.reader() as session:
+        recorded = set(
+            (
+                await session.scalars(
+                    select(ProcessedEvent.event_id).where(
+                        ProcessedEvent.consumer == consumer.group,
+                        ProcessedEvent.event_id.in_([skipped, taken]),
+                    )
+                )
+            ).all()
+        )
+    assert recorded == {taken}

@@ -1,0 +1,243 @@
+"""The writes of a new ticket on Core statements: what the filing rules decided, inserted in one go.
+
+The rules of `tickets.create_ticket` and `dispatch.dispatch` record what they decide with `session.add(...)` (the
+ticket, its timeline, the dispatch decision, notices, outbox events: `common.add_timeline`, `notify`, `publish`).
+Through the ORM each of those is a unit-of-work flush at commit, and the answer was read back with three more
+statements: about 10 ms of the repair service's CPU per report. Here the rules get a stand-in for their session,
+`TicketWrites.session`: its `add` collects the objects (plain value carriers, never attached to a session), every
+other call (the rules' reads, the capacity update, the number block, savepoints) goes to the real session and so
+runs in the same transaction. `TicketWrites.write` then inserts the collected rows with one statement per table
+(compiled once per dialect; executemany for the timeline, notices and outbox rows), in the order the rules added
+them, and builds the answer from the same values: no flush, no read-back.
+
+What is not a new row of the report stays with the real session as before (an Idempotency-Key claim, the evidence
+attached, the counter of ticket numbers), so its unit of work has nothing else to do at commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Column, Table, bindparam, insert, inspect, select
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.kernel.reads import Read, execute_in, read_in
+from services.repair.common import rfc3339
+from services.repair.models import Evidence, Outlet, Ticket, TicketEvent
+from services.repair.schemas import AssigneeRead, TicketRead, TimelineRead
+from services.repair.ticket_reads import ticket_read_from
+
+Processor = Callable[[Any], Any] | None
+
+OUTLET_CONTACT = Read(select(Outlet.name, Outlet.phone).where(Outlet.outlet_id == bindparam("outlet_id")))
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    sql: str
+    bind: tuple[Processor, ...]
+
+
+class RowInsert:
+    """`INSERT INTO table (every column but an autoincrement key) VALUES (...)`, compiled once per dialect, with the
+    columns' defaults applied in Python (a raw driver statement gets none of SQLAlchemy's)."""
+
+    __slots__ = ("_compiled", "attributes", "columns", "table")
+
+    def __init__(self, entity: type[Any]) -> None:
+        mapper = inspect(entity)
+        self.table = cast(Table, mapper.local_table)
+        pairs = [(prop.key, prop.columns[0]) for prop in mapper.column_attrs]
+        pairs = [(key, column) for key, column in pairs if not _generated(column)]
+        self.attributes = tuple(key for key, _ in pairs)
+        self.columns: tuple[Column[Any], ...] = tuple(column for _, column in pairs)
+        self._compiled: dict[str, _Compiled] = {}
+
+    def compiled(self, dialect: Dialect) -> _Compiled:
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            statement = insert(self.table)
+            compiled = statement.compile(dialect=dialect, column_keys=[c.key for c in self.columns])
+            names = tuple(compiled.positiontup or ())
+            if names != tuple(c.key for c in self.columns):
+                raise RuntimeError(f"unexpected parameter order for {self.table.name}: {names}")
+            bind = tuple(compiled.binds[name].type._cached_bind_processor(dialect) for name in names)
+            found = self._compiled[dialect.name] = _Compiled(sql=str(compiled), bind=bind)
+        return found
+
+    def values(self, entity: Any) -> list[Any]:
+        """The entity's column values, each column's default where the rules set none (and set on the entity,
+        as a flush would, so the answer sees what was stored)."""
+        state = entity.__dict__
+        row = []
+        for key, column in zip(self.attributes, self.columns, strict=True):
+            if key in state:
+                value = state[key]
+            else:
+                value = _default(column)
+                setattr(entity, key, value)
+            row.append(value)
+        return row
+
+
+def _generated(column: Column[Any]) -> bool:
+    """An integer primary key the database numbers (the timeline's, the outbox's, ... `id`)."""
+    return bool(column.primary_key and column.autoincrement is True)
+
+
+def _default(column: Column[Any]) -> Any:
+    default = column.default
+    if default is None:
+        return None
+    if default.is_scalar:  # type: ignore[attr-defined]
+        return default.arg  # type: ignore[attr-defined]
+    if default.is_callable:  # type: ignore[attr-defined]
+        return default.arg(None)  # type: ignore[attr-defined]
+    raise RuntimeError(f"{column} has a default this module cannot compute")
+
+
+_INSERTS: dict[type[Any], RowInsert] = {}
+
+
+def _insert_of(entity: type[Any]) -> RowInsert:
+    found = _INSERTS.get(entity)
+    if found is None:
+        found = _INSERTS[entity] = RowInsert(entity)
+    return found
+
+
+class _Collecting:
+    """The session the filing rules see: `add` collects, everything else is the real session's."""
+
+    __slots__ = ("_session", "added")
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self.added: list[Any] = []
+
+    def add(self, entity: Any, _warn: bool = True) -> None:
+        self.added.append(entity)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+
+class TicketWrites:
+    """The new rows of one report, collected from the rules and inserted by `write` (see the module's docstring)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._real = session
+        self._collecting = _Collecting(session)
+        # the assignee's (name, phone), when the writes read it (PostgreSQL)
+        self._contact_read = False
+        self._contact: tuple[str, str] | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        """For the rules: a session whose `add` is collected here."""
+        return cast(AsyncSession, self._collecting)
+
+    async def write(self) -> None:
+        """Insert what was collected: one statement per table, in the order each table's rows were added (a
+        table's rows keep their order, so timeline and outbox ids follow the rules' order)."""
+        by_entity: dict[type[Any], list[Any]] = {}
+        for entity in self._collecting.added:
+            by_entity.setdefault(type(entity), []).append(entity)
+        if not by_entity:
+            return
+        connection = await self._real.connection()
+        dialect = connection.dialect
+        if dialect.name == "postgresql":
+            await self._write_at_once(connection, by_entity)
+            return
+        for entity_type, entities in by_entity.items():
+            row_insert = _insert_of(entity_type)
+            compiled = row_insert.compiled(dialect)
+            await execute_in(
+                connection, compiled.sql, [_bound(compiled.bind, row_insert.values(e)) for e in entities]
+            )
+
+    async def _write_at_once(self, connection: Any, by_entity: dict[type[Any], list[Any]]) -> None:
+        """PostgreSQL: every row in one statement, one round trip (`WITH i0 AS (INSERT ...), i1 AS (INSERT ...)
+        ...`; the server runs each data-modifying part exactly once), whose own query reads the assignee's name and
+        phone for the answer."""
+        shape = tuple((entity_type, len(entities)) for entity_type, entities in by_entity.items())
+        sql = _combined_sql(shape, connection.dialect)
+        values: list[Any] = []
+        for entity_type, entities in by_entity.items():
+            row_insert = _insert_of(entity_type)
+            bind = row_insert.compiled(connection.dialect).bind
+            for entity in entities:
+                values.extend(_bound(bind, row_insert.values(entity)))
+        tickets = [e for e in by_entity.get(Ticket, ()) if e.assignee_outlet_id]
+        values.append(tickets[0].assignee_outlet_id if tickets else None)
+        rows = (await connection.exec_driver_sql(sql, tuple(values))).fetchall()
+        self._contact = (rows[0][0], rows[0][1]) if rows else None
+        self._contact_read = True
+
+    async def answer(self, ticket: Ticket) -> TicketRead:
+        """The new ticket as `ticket_read` would read it back, from the values just written (the assignee's name
+        and phone with one lean read; the evidence, in upload order, from the rows the rules attached)."""
+        assignee = None
+        if ticket.assignee_outlet_id:
+            contact = self._contact
+            if not self._contact_read:
+                found = await read_in(
+                    await self._real.connection(), OUTLET_CONTACT, outlet_id=ticket.assignee_outlet_id
+                )
+                contact = (found[0].name, found[0].phone) if found else None
+            if contact:
+                assignee = AssigneeRead(
+                    outlet_id=ticket.assignee_outlet_id,
+                    name=contact[0],
+                    phone=contact[1],
+                    distance_km=ticket.assignee_distance_km or 0.0,
+                )
+        events = [
+            TimelineRead(at=rfc3339(e.at) or "", action=e.action, actor=e.actor, note=e.note, status=e.status)
+            for e in self._collecting.added
+            if isinstance(e, TicketEvent) and e.ticket_no == ticket.ticket_no
+        ]
+        attached: list[Evidence] = []
+        for evidence in self._real.identity_map.values():
+            if isinstance(evidence, Evidence) and evidence.ticket_no == ticket.ticket_no:
+                attached.append(evidence)
+        evidence_ids = [e.evidence_id for e in sorted(attached, key=lambda e: e.created_at)]
+        return ticket_read_from(ticket, assignee, events, evidence_ids)
+
+
+_COMBINED: dict[tuple[tuple[type[Any], int], ...], str] = {}
+
+
+def _combined_sql(shape: tuple[tuple[type[Any], int], ...], dialect: Dialect) -> str:
+    """The one statement of `_write_at_once` for this many rows of each table (built once per shape)."""
+    found = _COMBINED.get(shape)
+    if found is not None:
+        return found
+    quote = dialect.identifier_preparer
+    parts, number = [], 0
+    for i, (entity_type, count) in enumerate(shape):
+        row_insert = _insert_of(entity_type)
+        width = len(row_insert.columns)
+        rows = []
+        for _ in range(count):
+            rows.append("(" + ", ".join(f"${number + k + 1}" for k in range(width)) + ")")
+            number += width
+        columns = ", ".join(quote.quote(c.name) for c in row_insert.columns)
+        table = quote.format_table(row_insert.table)
+        parts.append(f"i{i} AS (INSERT INTO {table} ({columns}) VALUES {', '.join(rows)})")
+    outlets = quote.format_table(cast(Table, inspect(Outlet).local_table))
+    sql = f"WITH {', '.join(parts)} SELECT name, phone FROM {outlets} WHERE outlet_id = ${number + 1}"
+    if len(_COMBINED) < 256:  # a handful of shapes in practice (with or without an agent, queued or not)
+        _COMBINED[shape] = sql
+    return sql
+
+
+def _bound(processors: Sequence[Processor], values: list[Any]) -> tuple[Any, ...]:
+    return tuple(
+        value if process is None else process(value)
+        for process, value in zip(processors, values, strict=True)
+    )

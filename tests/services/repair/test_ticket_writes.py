@@ -1,0 +1,108 @@
+"""A new ticket's rows go in on Core statements (services/repair/ticket_writes.py): what was stored, the events and
+the answer built without reading back must be what the ORM wrote and read before."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from services.repair import service
+from services.repair.models import DispatchDecision, Notification, OutboxEvent, Outlet, Ticket, TicketEvent
+from tests.services.repair.factories import agent_for, citizen, context, file, outlet
+
+
+async def _events(session, ticket_no: str) -> list[tuple[str, dict]]:
+    rows = (
+        await session.scalars(
+            select(OutboxEvent).where(OutboxEvent.aggregate_id == ticket_no).order_by(OutboxEvent.id)
+        )
+    ).all()
+    return [(r.event_type, json.loads(r.payload)) for r in rows]
+
+
+async def test_an_agents_report_is_stored_whole_and_answered_as_read_back(session, tmp_path):
+    near = await outlet(session, north_km=0.4)
+    ctx, resident = context(tmp_path), citizen()
+    filer = agent_for(resident)
+    answer = await file(session, ctx, filer, lat=25.0436, lng=102.7073)
+
+    read_back = await service.get_ticket_for(session=session, principal=filer, ticket_no=answer.ticket_no)
+    assert answer.model_dump() == read_back.model_dump()
+    assert answer.status == "dispatched" and answer.assignee is not None and answer.assignee.outlet_id == near
+    assert [e.action for e in answer.timeline] == ["reported", "dispatched"]
+    assert [e.status for e in answer.timeline] == ["pending_dispatch", "dispatched"]
+
+    ticket = await session.get(Ticket, answer.ticket_no)
+    assert ticket is not None and ticket.excluded_outlets == [] and ticket.overdue is False
+    assert ticket.resolution_note == "" and ticket.response_target_hours == 3.0
+    assert ticket.agent_id == filer.actor and ticket.filed_by == filer.actor
+
+    events = await _events(session, answer.ticket_no)
+    # in the order the rules published them (the dispatch is decided before the filing is announced), each with
+    # the notice sent just before it
+    assert [kind for kind, _ in events] == ["repair.ticket.dispatched", "repair.ticket.created"]
+    dispatched, created = events[0][1], events[1][1]
+    assert created["status"] == dispatched["status"] == "dispatched"
+    assert (
+        dispatched["notice"].startswith(f"报修单{answer.ticket_no}已派给")
+        and dispatched["reason"] == "report"
+    )
+    assert created["notice"].startswith("村级代办员已代您提交")
+
+    notes = (
+        await session.scalars(select(Notification).where(Notification.ticket_no == answer.ticket_no))
+    ).all()
+    assert sorted((n.recipient, n.kind) for n in notes) == sorted(
+        [(resident.sub, "filed_for_you"), (resident.sub, "dispatched"), (filer.actor, "dispatched")]
+    )
+    decision = await session.scalar(
+        select(DispatchDecision).where(DispatchDecision.ticket_no == answer.ticket_no)
+    )
+    assert decision is not None and decision.chosen_outlet_id == near
+    assert decision.candidates[0]["outlet_id"] == near and decision.candidates[0]["verdict"] == "chosen"
+    taken = await session.scalar(select(Outlet.open_tickets).where(Outlet.outlet_id == near))
+    assert taken == 1
+
+
+async def test_a_queued_report_is_stored_and_answered_the_same(session, tmp_path):
+    await outlet(
+        session, north_km=0.2, capacity=1, open_tickets=1
+    )  # full: the report waits on the county queue
+    ctx, reporter = context(tmp_path), citizen()
+    answer = await file(session, ctx, reporter)
+
+    read_back = await service.get_ticket_for(session=session, principal=reporter, ticket_no=answer.ticket_no)
+    assert answer.model_dump() == read_back.model_dump()
+    assert answer.status == "pending_dispatch" and answer.assignee is None
+    assert [e.action for e in answer.timeline] == ["reported", "queued"]
+    events = await _events(session, answer.ticket_no)
+    assert [kind for kind, _ in events] == ["repair.ticket.created"]
+    assert events[0][1]["notice"].startswith(f"报修单{answer.ticket_no}已受理")
+    timeline_ids = (
+        await session.scalars(
+            select(TicketEvent.id).where(TicketEvent.ticket_no == answer.ticket_no).order_by(TicketEvent.id)
+        )
+    ).all()
+    assert len(timeline_ids) == 2
+
+
+async def test_attached_evidence_is_in_the_answer_in_upload_order(session, tmp_path):
+    await outlet(session, north_km=0.3)
+    ctx, reporter = context(tmp_path), citizen()
+    photos = [
+        await service.upload_evidence(
+            session=session,
+            ctx=ctx,
+            principal=reporter,
+            data=b"\xff\xd8\xff" + bytes([i]) * 64,
+            declared_type="",
+        )
+        for i in range(2)
+    ]
+    await session.flush()
+    ids = [p.evidence_id for p in photos]
+    answer = await file(session, ctx, reporter, evidence=list(reversed(ids)))
+    read_back = await service.get_ticket_for(session=session, principal=reporter, ticket_no=answer.ticket_no)
+    assert answer.evidence_ids == read_back.evidence_ids
+    assert sorted(answer.evidence_ids) == sorted(ids)
