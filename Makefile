@@ -50,7 +50,7 @@ seed: $(STAMP)
 bench: $(STAMP)  ## measure the hot paths (see loadtests/README.md)
 	$(BIN)/python -m loadtests.bench
 
-soak: $(STAMP)  ## the Locust mix at 70 % of what `make bench` found, SOAK_SECONDS (default 600); run `make bench` first
+soak: $(STAMP)  ## price the Locust mix with Locust (stepped), then soak at 70 % of it for SOAK_SECONDS (600); run `make bench` first (its p99 per path)
 	$(BIN)/python -m loadtests.soak
 
 clean:

@@ -84,7 +84,7 @@ def mix_capacity(
         candidates = PRICED_AS.get(key)
         if candidates is None:
             raise SoakError(
-                f"the mix has a route with no price: {key!r}; add it to PRICED_AS in loadtests/soak.py"
+                f"the mix has a route with no price: {key!r}; add it to PRICED_AS in loadtests/soak/bench_prices.py"
             )
         path = next((found for c in candidates if (found := bench_key(bench_rps, c))), None)
         if path is None or not bench_rps[path]:
