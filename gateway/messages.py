@@ -157,6 +157,18 @@ CATALOGUE: dict[str, str] = {
     "invalid_status": "状态取值不正确。",
     "invalid_time": "时间格式不正确，应为 RFC 3339 格式。",
     "invalid_month": "月份格式应为 YYYY-MM。",
+    # grassroots broadcast-TV service (五个一, 回访, outlet choice and 四有, duplicates)
+    "outlet_not_qualified": "所选维修网点目前不能承接这张报修单，请另选附近的网点，或不选由系统派单。",
+    "four_haves_missing": "维修网点须“四有”：有营业执照、有门店、有技术人员、有备品备件。",
+    "unknown_township": "所选乡镇服务网点不在该网点所在县。",
+    "not_a_village_point": "兼职维修员只能登记在村组服务点。",
+    "not_your_village": "该报修单不属于您代办的村组服务点。",
+    "not_a_duplicate": "您的位置离这张报修单太远，不是同一故障，请单独报修。",
+    "own_ticket": "这是您自己报修的单子。",
+    "county_required": "请给出扫描的二维码或县区。",
+    "invalid_day": "日期格式应为 YYYY-MM-DD。",
+    "invalid_days": "天数应在1到30之间。",
+    "invalid_point": "经纬度要同时给出。",
     # intake, licenses, reviews
     "unknown_service_item": "找不到该服务事项。",
     "invalid_holder_kind": "持证主体类型不正确。",

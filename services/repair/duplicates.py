@@ -2,13 +2,14 @@
 last N days (7 by default) are offered as "same fault?"; joining one links the person to that ticket instead of
 filing a new one, and they are told of its progress like its reporter.
 
-The telling is a flush hook: every notice written for a ticket's reporter is copied to the people who joined it
-(so no rule that moves a ticket has to know about them).
+The telling is a flush hook: every notice written for a ticket's reporter is copied to the people who joined it, and
+the events that carry a notice name them for the gateway's SMS (so no rule that moves a ticket has to know them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,7 @@ from services.repair.county_qr import read_qr
 from services.repair.dispatch import great_circle_km
 from services.repair.grassroots_models import TicketWatcher
 from services.repair.grassroots_schemas import DUPLICATE_DAYS, DUPLICATE_RADIUS_M, JoinIn
-from services.repair.models import Notification, Ticket
+from services.repair.models import Notification, OutboxEvent, Ticket
 from services.repair.schemas import OPEN_STATUSES, Category
 
 MAX_DAYS = 30
@@ -167,40 +168,48 @@ async def join_ticket(*, session: AsyncSession, principal: Principal, ticket_no:
 
 @event.listens_for(Session, "before_flush")
 def _tell_watchers(session: Session, flush_context: Any, instances: Any) -> None:
-    """Copy every new notice to a ticket's reporter to the people who joined that ticket."""
+    """Tell the people who joined a ticket what its reporter is told: a copy of every new notice to the reporter,
+    and their accounts added to the SMS recipients (`notify_account_ids`) of every new event carrying a notice."""
     notices = [
         n
         for n in session.new
         if isinstance(n, Notification) and not n.recipient.startswith("region:") and n.kind != "joined"
     ]
-    if not notices:
-        return
+    events = [e for e in session.new if isinstance(e, OutboxEvent) and '"notice"' in e.payload]
     filed_now = {t.ticket_no for t in session.new if isinstance(t, Ticket)}  # nobody has joined them yet
+    ticket_nos = ({n.ticket_no for n in notices} | {e.aggregate_id for e in events}) - filed_now
+    if not ticket_nos:
+        return
     with session.no_autoflush:
-        reporters = {}
-        for ticket_no in {n.ticket_no for n in notices} - filed_now:
-            ticket = session.get(
-                Ticket, ticket_no
-            )  # in the identity map: the rule that wrote the notice loaded it
-            if ticket is not None:
-                reporters[ticket_no] = ticket.reporter_id
-        to_copy = [n for n in notices if reporters.get(n.ticket_no) == n.recipient]
-        if not to_copy:
+        watchers: dict[str, list[str]] = {}
+        for ticket_no, person in session.execute(
+            select(TicketWatcher.ticket_no, TicketWatcher.person_id)
+            .where(TicketWatcher.ticket_no.in_(ticket_nos))
+            .order_by(TicketWatcher.joined_at)
+        ).all():
+            watchers.setdefault(ticket_no, []).append(person)
+        if not watchers:
             return
-        watchers = session.execute(
-            select(TicketWatcher.ticket_no, TicketWatcher.person_id).where(
-                TicketWatcher.ticket_no.in_({n.ticket_no for n in to_copy})
-            )
-        ).all()
-    for notice in to_copy:
-        for ticket_no, person in watchers:
-            if ticket_no == notice.ticket_no:
-                session.add(
-                    Notification(
-                        recipient=person,
-                        ticket_no=ticket_no,
-                        kind=notice.kind,
-                        text=notice.text,
-                        created_at=notice.created_at,
-                    )
+        # in the identity map: the rule that wrote the notice loaded the ticket
+        tickets = {no: session.get(Ticket, no) for no in watchers}
+    for notice in notices:
+        ticket = tickets.get(notice.ticket_no)
+        if ticket is None or notice.recipient != ticket.reporter_id:
+            continue
+        for person in watchers[notice.ticket_no]:
+            session.add(
+                Notification(
+                    recipient=person,
+                    ticket_no=notice.ticket_no,
+                    kind=notice.kind,
+                    text=notice.text,
+                    created_at=notice.created_at,
                 )
+            )
+    for outbox_event in events:
+        if outbox_event.aggregate_id not in watchers:
+            continue
+        payload = json.loads(outbox_event.payload)
+        named = payload.get("notify_account_ids") or [payload.get("reporter_id"), payload.get("agent_id")]
+        payload["notify_account_ids"] = [a for a in named if a] + watchers[outbox_event.aggregate_id]
+        outbox_event.payload = json.dumps(payload, ensure_ascii=False)

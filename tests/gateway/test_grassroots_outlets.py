@@ -3,6 +3,8 @@ through the real gateway and repair service, with bad input for each."""
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.gateway.grassroots_support import (
     LUOPING,
     SHIZONG,
@@ -17,6 +19,7 @@ from tests.gateway.grassroots_support import (
     technician,
     window,
 )
+from tests.helpers import admin_token, new_phone, sms_tokens
 
 FOUR_HAVES = {"licence_no": "92530324MA6K0000XY", "shop_address": "罗平县九龙街道振兴路18号", "technicians": 2,
               "spare_parts": True}  # fmt: skip
@@ -213,7 +216,8 @@ async def test_a_neighbour_sees_the_same_fault_joins_it_and_is_told_of_its_progr
     at = somewhere(LUOPING)
     await new_outlet(platform, LUOPING, at)
     first = await file(platform, citizen(platform), county=LUOPING, lat=at[0], lng=at[1])
-    neighbour = citizen(platform)
+    neighbour_phone = new_phone()
+    neighbour = (await sms_tokens(platform, neighbour_phone))["access_token"]
     here = north(at, 60)
     query = {"county": LUOPING, "category": "satellite", "lat": here[0], "lng": here[1]}
     async with platform.client(neighbour) as client:
@@ -249,6 +253,15 @@ async def test_a_neighbour_sees_the_same_fault_joins_it_and_is_told_of_its_progr
     kinds = {n["kind"] for n in notes if n["ticket_no"] == first["ticket_no"]}
     assert {"joined", "accepted"} <= kinds, notes
     assert next(t for t in offered_again["tickets"] if t["ticket_no"] == first["ticket_no"])["joined"] == 1
+    texts: list[str] = []
+    for _ in range(50):  # and by SMS, like the reporter: the gateway texts the event's notice
+        async with platform.client(await admin_token(platform)) as client:
+            outbox = await client.get("/api/v1/admin/sms-outbox", params={"phone": neighbour_phone})
+        texts = [m["text"] for m in outbox.json()]
+        if any("接单" in t for t in texts):
+            break
+        await asyncio.sleep(0.1)
+    assert any(first["ticket_no"] in t and "接单" in t for t in texts), texts
 
 
 async def test_joining_is_refused_when_it_is_not_the_same_fault_or_not_a_residents(platform):

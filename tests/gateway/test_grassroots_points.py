@@ -294,3 +294,11 @@ async def test_visits_are_for_village_agents_only(platform):
     assert bad_no.status_code == 422
     assert nothing.status_code == 200 and nothing.json() == []  # an agent of no village point
     assert unknown.status_code == 404
+
+
+async def test_the_scan_page_of_an_unknown_county_still_gives_a_number_to_call(platform):
+    async with platform.client() as anyone:
+        page = await anyone.get("/r/539999", params={"k": "00000000", "s": "x"})
+    assert page.status_code == 200
+    assert 'href="tel:12345">12345</a>' in page.text  # the province's 政务服务便民热线
+    assert "伪造" not in page.text and "涂改" not in page.text
