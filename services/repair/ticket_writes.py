@@ -121,6 +121,9 @@ class _Collecting:
     def add(self, entity: Any, _warn: bool = True) -> None:
         self.added.append(entity)
 
+    def add_all(self, entities: Any) -> None:
+        self.added.extend(entities)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._session, name)
 
@@ -145,6 +148,9 @@ class TicketWrites:
         table's rows keep their order, so timeline and outbox ids follow the rules' order)."""
         by_entity: dict[type[Any], list[Any]] = {}
         for entity in self._collecting.added:
+            if inspect(entity).key is not None:  # a row that exists already (changed, not new): the ORM's
+                self._real.add(entity)
+                continue
             by_entity.setdefault(type(entity), []).append(entity)
         if not by_entity:
             return
