@@ -248,7 +248,15 @@ class StatementCounter:
 
         self.statements = 0
         self.boxes = 0
-        event.listen(engine.sync_engine, "before_cursor_execute", self._count)
+        if engine.dialect.name == "sqlite":
+            # the rule's lean reads run on the sqlite3 connection itself (services.kernel.reads.read_in), past
+            # SQLAlchemy's cursor events: count what SQLite itself is asked (new connections; none exist yet)
+            event.listen(engine.sync_engine, "connect", self._trace)
+        else:
+            event.listen(engine.sync_engine, "before_cursor_execute", self._count)
+
+    def _trace(self, dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.driver_connection.sqlite.set_trace_callback(lambda sql: self._count(None, None, sql))
 
     def _count(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         self.statements += 1

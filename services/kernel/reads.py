@@ -18,6 +18,10 @@ compiled or looked up in the cache on every call and a `Row` per result. A hot r
   its own read transaction, no BEGIN round trip); on PostgreSQL the asyncpg connection, whose statement cache
   prepares each statement once per connection (no pre-ping per checkout: see `db.create_engine`).
 - Rows are named tuples with the statement's column labels: label clashing columns (`Outlet.name.label(...)`).
+
+Inside a write transaction, `read_in(await connection_of(session), READ, ...)` runs a `Read` on the session's own
+connection (after flushing what the session holds), and `change_in(connection, CHANGE, ...)` an UPDATE compiled once
+(`Change`): the hot reads and counters of a write without the ORM (services/repair/dispatch.py).
 """
 
 from __future__ import annotations

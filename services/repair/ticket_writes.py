@@ -6,9 +6,11 @@ Through the ORM each of those is a unit-of-work flush at commit, and the answer 
 statements: about 10 ms of the repair service's CPU per report. Here the rules get a stand-in for their session,
 `TicketWrites.session`: its `add` collects the objects (plain value carriers, never attached to a session), every
 other call (the rules' reads, the capacity update, the number block, savepoints) goes to the real session and so
-runs in the same transaction. `TicketWrites.write` then inserts the collected rows with one statement per table
-(compiled once per dialect; executemany for the timeline, notices and outbox rows), in the order the rules added
-them, and builds the answer from the same values: no flush, no read-back.
+runs in the same transaction. `TicketWrites.write` then inserts the collected rows in the order the rules added
+them: on SQLite one statement per table (compiled once per dialect; executemany for the timeline, notices and outbox
+rows), on PostgreSQL all of them in one statement (one round trip) that also reads the assignee's contact; and
+`answer` builds the answer from the same values: no flush, no read-back. Events published = the outbox rows the
+rules added, as before.
 
 What is not a new row of the report stays with the real session as before (an Idempotency-Key claim, the evidence
 attached, the counter of ticket numbers), so its unit of work has nothing else to do at commit.
@@ -121,6 +123,9 @@ class _Collecting:
     def add(self, entity: Any, _warn: bool = True) -> None:
         self.added.append(entity)
 
+    def add_all(self, entities: Any) -> None:
+        self.added.extend(entities)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._session, name)
 
@@ -145,6 +150,9 @@ class TicketWrites:
         table's rows keep their order, so timeline and outbox ids follow the rules' order)."""
         by_entity: dict[type[Any], list[Any]] = {}
         for entity in self._collecting.added:
+            if inspect(entity).key is not None:  # a row that exists already (changed, not new): the ORM's
+                self._real.add(entity)
+                continue
             by_entity.setdefault(type(entity), []).append(entity)
         if not by_entity:
             return
