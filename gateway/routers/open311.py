@@ -15,7 +15,7 @@ import math
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Query, status
+from fastapi import APIRouter, Form, Header, Path, Query, status
 from fastapi.responses import JSONResponse
 
 from bst.repair.v1 import public_requests_pb2, repair_pb2
@@ -240,13 +240,18 @@ def _notice(ticket: repair_pb2.Ticket) -> str:
     response_model=list[RequestCreatedRead],
 )
 async def create_request(
-    form: Annotated[RequestForm, Form()], runtime: Runtime, clients: Clients, ip: ClientIp
+    form: Annotated[RequestForm, Form()],
+    runtime: Runtime,
+    clients: Clients,
+    ip: ClientIp,
+    idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
 ) -> JSONResponse:
     """POST Service Request (form-encoded): the report becomes a repair ticket under the same rules as
     POST /api/v1/repair/tickets, filed by the client (channel `open311`). `phone` is required; the location is
     `lat`+`long`, `address_string` or `address_id` (a county adcode); the county is the client's own, else the
     `address_id`, else the county whose centre is nearest the point, else one named in `address_string`.
-    Rate-limited per client; a wrong or revoked `api_key` is 403."""
+    Rate-limited per client; a wrong or revoked `api_key` is 403. A retry with the same `Idempotency-Key` header
+    and form answers the first request's id and files nothing new."""
     async with runtime.db.reader() as session:
         client = await open311.authenticate(
             session=session, limiter=runtime.limiter, api_key=form.api_key, ip=ip
@@ -276,13 +281,14 @@ async def create_request(
         contact_phone=phone,
         address=form.address_string.strip(),
         channel="open311",
+        idempotency_key=idempotency_key or "",
     )
     if point is not None:
         request.lat, request.lng = point
     token = _client_token(runtime, client.client_id, client.county)
     ticket = await clients.repair.CreateTicket(request, **clients.options(f"Bearer {token}"))
     async with runtime.db.transaction() as session:
-        open311.record_report(
+        await open311.record_report(
             session=session,
             cipher=runtime.identity.cipher,
             client=client,
