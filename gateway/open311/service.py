@@ -121,7 +121,7 @@ async def authenticate(
     return client
 
 
-def record_report(
+async def record_report(
     *,
     session: AsyncSession,
     cipher: FieldCipher,
@@ -132,6 +132,9 @@ def record_report(
     device_id: str | None,
     media_url: str | None,
 ) -> None:
+    """Keep the report's phone and references (once: a retry with the same Idempotency-Key finds it kept)."""
+    if await session.get(Open311Report, ticket_no) is not None:
+        return
     session.add(
         Open311Report(
             ticket_no=ticket_no,

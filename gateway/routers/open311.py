@@ -9,29 +9,24 @@ The mapping of categories and states is in gateway/open311/catalogue.py and docs
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import math
-import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Query, status
+from fastapi import APIRouter, Form, Header, Path, Query, status
 from fastapi.responses import JSONResponse
 
-from bst.repair.v1 import public_requests_pb2, repair_pb2
+from bst.repair.v1 import public_requests_pb2
 from gateway.deps import ClientIp, Clients, CurrentPrincipal, Runtime
 from gateway.identity.tokens import issue_access_token
 from gateway.open311 import service as open311
 from gateway.open311.catalogue import (
-    OPEN311_STATUSES,
     SERVICE_BY_CODE,
     SERVICES,
     service_request,
     services_table,
     states_table,
-    ticket_states_of,
 )
-from gateway.open311.location import report_county
+from gateway.open311.reports import TICKET_NO, checked_report, list_criteria, notice, ticket_request
 from gateway.open311.schemas import (
     ClientCreate,
     ClientCreated,
@@ -43,20 +38,13 @@ from gateway.open311.schemas import (
     ServiceRequestRead,
 )
 from gateway.runtime import GatewayRuntime
-from services.kernel import regions
-from services.kernel.errors import FieldError, InvalidInput, NotFound
-from services.kernel.validators import normalize_phone
+from services.kernel.errors import NotFound
 
 log = logging.getLogger("bst.open311")
 
 admin_router = APIRouter(prefix="/api/v1/admin/open311-clients", tags=["administration"])
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 
-TICKET_NO = re.compile(r"^BX\d{16,18}$")
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
-MEDIA_URL = re.compile(r"^https?://[^\s]+$")
-MAX_SPAN = dt.timedelta(days=90)
-LIST_LIMIT = 500
 TOKEN_SECONDS = 60
 LIST_DESCRIPTION = (
     "GET Service Requests, newest first (at most 500): the requested ids, or the criteria over a span of at most "
@@ -141,73 +129,6 @@ async def service_definition(
     return {"service_code": service_code, "attributes": []}
 
 
-def _point(form: RequestForm) -> tuple[float, float] | None:
-    if not form.lat and not form.long:
-        return None
-    if not form.lat or not form.long:
-        raise InvalidInput(
-            "give both lat and long",
-            code="invalid_location",
-            fields=[FieldError("lat" if not form.lat else "long", "经纬度须同时填写")],
-        )
-    values = []
-    for name, text, bound in (("lat", form.lat, 90.0), ("long", form.long, 180.0)):
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if not math.isfinite(value) or abs(value) > bound:
-            raise InvalidInput(
-                f"{name} is not a coordinate",
-                code="invalid_location",
-                fields=[FieldError(name, f"应为-{bound:g}到{bound:g}之间的十进制度数")],
-            )
-        values.append(value)
-    return values[0], values[1]
-
-
-def _checked(form: RequestForm) -> tuple[str, str, tuple[float, float] | None]:
-    """(service code, normalized phone, point) of a report, or InvalidInput naming the field."""
-    if form.service_code not in SERVICE_BY_CODE:
-        raise InvalidInput(
-            f"unknown service_code {form.service_code!r}",
-            code="unknown_service_code",
-            fields=[FieldError("service_code", "未知的服务编码，请从 services.json 中选择")],
-        )
-    if not (form.lat or form.long or form.address_string.strip() or form.address_id):
-        raise InvalidInput(
-            "a report needs a location",
-            code="location_required",
-            fields=[FieldError("lat", "请提供位置：lat 和 long，或 address_string，或 address_id")],
-        )
-    point = _point(form)
-    if not form.phone:
-        raise InvalidInput(
-            "the reporter's phone is required",
-            code="phone_required",
-            fields=[FieldError("phone", "请填写报修人的手机号码，维修网点据此联系")],
-        )
-    try:
-        phone = normalize_phone(form.phone)
-    except ValueError:
-        raise InvalidInput(
-            "not a mobile number",
-            code="invalid_phone",
-            fields=[FieldError("phone", "请填写正确的11位手机号码")],
-        ) from None
-    if form.email and not EMAIL.match(form.email):
-        raise InvalidInput("bad email", code="invalid_email", fields=[FieldError("email", "邮箱格式不正确")])
-    if form.media_url and not MEDIA_URL.match(form.media_url):
-        raise InvalidInput(
-            "bad media_url", code="invalid_media_url", fields=[FieldError("media_url", "应为 http(s) 网址")]
-        )
-    if len(form.description.strip()) > 500:
-        raise InvalidInput(
-            "description too long", code="invalid_input", fields=[FieldError("description", "最多500个字符")]
-        )
-    return form.service_code, phone, point
-
-
 def _client_token(runtime: GatewayRuntime, client_id: str, county: str | None) -> str:
     """A one-minute token naming the Open311 client, with which the repair service files the ticket as it."""
     settings = runtime.settings
@@ -223,16 +144,6 @@ def _client_token(runtime: GatewayRuntime, client_id: str, county: str | None) -
     )
 
 
-def _notice(ticket: repair_pb2.Ticket) -> str:
-    due = ticket.due_at.replace("T", " ")[:16]
-    if ticket.HasField("assignee"):
-        return (
-            f"已受理，已派给{ticket.assignee.name}（电话{ticket.assignee.phone}），"
-            f"承诺{due}前修复；进度会以短信告知报修人。"
-        )
-    return f"已受理，正在安排维修网点，承诺{due}前修复；进度会以短信告知报修人。"
-
-
 @router.post(
     "/requests.json",
     status_code=status.HTTP_201_CREATED,
@@ -240,91 +151,42 @@ def _notice(ticket: repair_pb2.Ticket) -> str:
     response_model=list[RequestCreatedRead],
 )
 async def create_request(
-    form: Annotated[RequestForm, Form()], runtime: Runtime, clients: Clients, ip: ClientIp
+    form: Annotated[RequestForm, Form()],
+    runtime: Runtime,
+    clients: Clients,
+    ip: ClientIp,
+    idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
 ) -> JSONResponse:
     """POST Service Request (form-encoded): the report becomes a repair ticket under the same rules as
     POST /api/v1/repair/tickets, filed by the client (channel `open311`). `phone` is required; the location is
     `lat`+`long`, `address_string` or `address_id` (a county adcode); the county is the client's own, else the
     `address_id`, else the county whose centre is nearest the point, else one named in `address_string`.
-    Rate-limited per client; a wrong or revoked `api_key` is 403."""
+    Rate-limited per client; a wrong or revoked `api_key` is 403. A retry with the same `Idempotency-Key` header
+    and form answers the first request's id and files nothing new."""
     async with runtime.db.reader() as session:
         client = await open311.authenticate(
             session=session, limiter=runtime.limiter, api_key=form.api_key, ip=ip
         )
-    code, phone, point = _checked(form)
-    county = report_county(
-        client_county=client.county,
-        point=point,
-        address_string=form.address_string.strip(),
-        address_id=form.address_id,
-    )
-    if form.jurisdiction_id and not (
-        regions.is_valid_scope(form.jurisdiction_id)
-        and regions.region_contains(regions.scope_prefix(form.jurisdiction_id), county)
-    ):
-        raise InvalidInput(
-            "the report lies outside jurisdiction_id",
-            code="jurisdiction_mismatch",
-            fields=[FieldError("jurisdiction_id", "报修位置不在该辖区内")],
-        )
-    name = f"{form.last_name.strip()}{form.first_name.strip()}" or "未留姓名"
-    request = repair_pb2.CreateTicketRequest(
-        county=county,
-        category=code,
-        description=form.description.strip() or SERVICE_BY_CODE[code].service_name,
-        contact_name=name,
-        contact_phone=phone,
-        address=form.address_string.strip(),
-        channel="open311",
-    )
-    if point is not None:
-        request.lat, request.lng = point
+    report = checked_report(form, client_county=client.county)
+    request = ticket_request(form, report, idempotency_key=idempotency_key or "")
     token = _client_token(runtime, client.client_id, client.county)
     ticket = await clients.repair.CreateTicket(request, **clients.options(f"Bearer {token}"))
     async with runtime.db.transaction() as session:
-        open311.record_report(
+        await open311.record_report(
             session=session,
             cipher=runtime.identity.cipher,
             client=client,
             ticket_no=ticket.ticket_no,
-            phone=phone,
+            phone=report.phone,
             account_id=form.account_id or None,
             device_id=form.device_id or None,
             media_url=form.media_url or None,
         )
     log.info("open311 report filed", extra={"client_id": client.client_id, "ticket_no": ticket.ticket_no})
-    answer = {"service_request_id": ticket.ticket_no, "service_notice": _notice(ticket)}
+    answer = {"service_request_id": ticket.ticket_no, "service_notice": notice(ticket)}
     if form.account_id:
         answer["account_id"] = form.account_id
     return JSONResponse([answer], status_code=status.HTTP_201_CREATED)
-
-
-def _time(value: str, field: str) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise InvalidInput(
-            f"{field} is not a W3C datetime",
-            code="invalid_time",
-            fields=[FieldError(field, "应为带时区的 W3C 时间，如 2026-11-24T09:30:00+08:00 或 ...Z")],
-        )
-    return moment
-
-
-def _list_of(value: str, allowed: set[str] | dict[str, Any], field: str) -> list[str]:
-    items = [v.strip() for v in value.split(",") if v.strip()]
-    unknown = [v for v in items if v not in allowed]
-    if unknown:
-        raise InvalidInput(
-            f"unknown {field}",
-            code=f"invalid_{field}",
-            fields=[FieldError(field, f"未知的取值：{unknown[0]}")],
-        )
-    return items
 
 
 async def _answer(
@@ -353,37 +215,15 @@ async def list_requests(
     jurisdiction_id: Annotated[str, Query(pattern=r"^(53|\d{4}|\d{6})?$", description="a region")] = "",
 ) -> list[dict[str, Any]]:
     await _public_reads(runtime, ip)
-    ids = [i.strip() for i in service_request_id.split(",") if i.strip()]
-    if any(not TICKET_NO.match(i) for i in ids) or len(ids) > 100:
-        raise InvalidInput(
-            "bad service_request_id",
-            code="invalid_service_request_id",
-            fields=[FieldError("service_request_id", "应为报修单号（BX开头），最多100个，以逗号分隔")],
-        )
-    codes = _list_of(service_code, SERVICE_BY_CODE, "service_code")
-    states = [s for o in _list_of(status_, set(OPEN311_STATUSES), "status") for s in ticket_states_of(o)]
-    start, end = _time(start_date, "start_date"), _time(end_date, "end_date")
-    if not ids:
-        end = end or dt.datetime.now(dt.UTC)
-        start = start or end - MAX_SPAN
-        if start > end or end - start > MAX_SPAN:
-            raise InvalidInput(
-                "the span is more than 90 days",
-                code="invalid_span",
-                fields=[FieldError("start_date", "start_date 须早于 end_date，且相隔不超过90天")],
-            )
-    reply = await clients.repair_public.ListPublicTickets(
-        public_requests_pb2.ListPublicTicketsRequest(
-            ticket_nos=ids,
-            statuses=states,
-            categories=codes,
-            region=jurisdiction_id,
-            since=start.isoformat() if start else "",
-            until=end.isoformat() if end else "",
-            limit=LIST_LIMIT,
-        ),
-        **clients.options(None),
+    criteria = list_criteria(
+        service_request_id=service_request_id,
+        service_code=service_code,
+        status=status_,
+        start_date=start_date,
+        end_date=end_date,
+        jurisdiction_id=jurisdiction_id,
     )
+    reply = await clients.repair_public.ListPublicTickets(criteria, **clients.options(None))
     return await _answer(runtime, list(reply.tickets))
 
 

@@ -208,6 +208,27 @@ async def test_a_county_bound_client_files_in_its_county_only(platform):
     assert await reports_of(platform, key["client_id"]) == 1
 
 
+async def test_a_retry_with_the_same_idempotency_key_files_once(platform):
+    key = await new_client(platform)
+    data = form(key["api_key"])
+    async with platform.client() as client:
+        first, again = [
+            await client.post(
+                "/open311/v2/requests.json", data=data, headers={"Idempotency-Key": "hotline-42"}
+            )
+            for _ in range(2)
+        ]
+        changed = await client.post(
+            "/open311/v2/requests.json",
+            data={**data, "description": "另一台机顶盒"},
+            headers={"Idempotency-Key": "hotline-42"},
+        )
+    assert first.status_code == again.status_code == 201, again.text
+    assert first.json()[0]["service_request_id"] == again.json()[0]["service_request_id"]
+    assert changed.status_code == 400 and changed.json()[0]["code"] == 400
+    assert await reports_of(platform, key["client_id"]) == 1
+
+
 async def test_a_county_named_in_the_address_is_found_without_a_point(platform):
     key = await new_client(platform)
     reply = await post_report(
