@@ -35,8 +35,8 @@ ROUTERS = [
     health.router,
     mini_apps.router,
     mini_apps.search_router,
-    grassroots.router,  # before repair's: its /outlets/nearby is not an outlet id
     repair.router,
+    grassroots.router,
     wellknown.router,
     auth.router,
     me.router,
