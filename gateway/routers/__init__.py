@@ -25,6 +25,7 @@ from gateway.routers import (
 ROUTERS = [
     health.router,
     wellknown.router,
+    licenses.verify_router,
     auth.router,
     me.router,
     wallet.router,
