@@ -97,11 +97,13 @@ class SecurityMiddleware:
     async def _refusal(self, scope: Scope) -> Any:
         """A problem response when the request must stop here, before its body is read; None to go on."""
         request = Request(scope)
-        headers = request.headers
-        authorization = headers.get("authorization") or ""
-        content_type = (headers.get("content-type") or "").lower()
+        headers = dict(
+            reversed(scope["headers"])
+        )  # one pass; the first of repeated names wins, as in Starlette
+        authorization = headers.get(b"authorization", b"").decode("latin-1")
+        content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
         try:
-            length = int(headers.get("content-length") or 0)
+            length = int(headers.get(b"content-length") or 0)
         except ValueError:
             length = 0
         if length > MAX_BODY_BYTES:

@@ -1,7 +1,7 @@
 """E-licenses speed: offline verifications/s in-process, presentations issued/s (in-process and through the
 gateway), and online verifications/s through a running gateway next to the bare FastAPI reference, with wrk.
 
-    .venv/bin/python -m loadtests.license_bench                 # everything (about a minute and a half)
+    .venv/bin/python -m loadtests.license_bench                 # everything (about two minutes)
     LICENSE_BENCH_INPROCESS_ONLY=1 .venv/bin/python -m loadtests.license_bench
     BENCH_SECONDS=20 BENCH_BACKEND=postgres .venv/bin/python -m loadtests.license_bench
     BENCH_PROFILE=1 .venv/bin/python -m loadtests.license_bench     # and where the gateway's time went (py-spy)
@@ -336,7 +336,7 @@ def main() -> int:
     say(json.dumps(results))
     if not os.environ.get("LICENSE_BENCH_INPROCESS_ONLY"):
         config = Config.from_env()
-        stock = int(os.environ.get("LICENSE_BENCH_PRESENTATIONS", "2000"))
+        stock = int(os.environ.get("LICENSE_BENCH_PRESENTATIONS", "6000"))
         with tempfile.TemporaryDirectory(prefix="license-bench-") as scratch:
             results.update(online(config, Path(scratch), stock))
         results["backend"] = config.backend

@@ -38,6 +38,7 @@ ROUTERS = [
     repair.router,
     grassroots.router,
     wellknown.router,
+    licenses.verify_router,
     auth.router,
     me.router,
     wallet.router,

@@ -121,7 +121,12 @@ class LicenseUses(EventConsumer):
         except Exception:
             log.exception("use records not written; they will be retried", extra={"count": len(events)})
             return 0
-        await self.redis.xack(stream, self.group, *[message_id for message_id, _ in events])
+        written = [message_id for message_id, _ in events]
+        # This group alone reads the stream: a record written leaves it, so that it does not grow.
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.xack(stream, self.group, *written)
+            pipe.xdel(stream, *written)
+            await pipe.execute()
         return len(events)
 
     async def _row(self, session: Any, license: Any, payload: dict[str, Any]) -> dict[str, Any]:
