@@ -31,6 +31,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import delete, distinct, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.auth import Principal, require_region, require_roles
@@ -165,6 +166,10 @@ async def record_heartbeat(
     if await session.get(HeartbeatNonce, (platform_id, nonce)) is not None:
         raise WrongState("this nonce has been used already", code="nonce_reused")
     session.add(HeartbeatNonce(platform_id=platform_id, nonce=nonce, at=now))
+    try:
+        await session.flush()
+    except IntegrityError as error:  # the same nonce in two requests at once
+        raise WrongState("this nonce has been used already", code="nonce_reused") from error
     try:
         data = json.loads(body)
     except ValueError as error:

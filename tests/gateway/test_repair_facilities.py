@@ -168,6 +168,12 @@ async def test_an_inspection_with_evidence_moves_the_plan_and_overdue_assets_are
         bad_plan = await client.put(
             f"/api/v1/repair/facilities/{asset}/inspection-plan", json={"interval_days": 0}
         )
+    async with platform.client(token) as client:
+        photo_for_staff = await client.get(f"/api/v1/repair/evidence/{photo}")
+    async with platform.client(staff_token(platform, **admin(JINGHONG))) as client:
+        photo_for_foreign = await client.get(f"/api/v1/repair/evidence/{photo}")
+    assert photo_for_staff.status_code == 200 and photo_for_staff.content[:3] == b"\xff\xd8\xff"
+    assert photo_for_foreign.status_code == 403
     assert [i["inspection_id"] for i in history] == [done.json()["inspection_id"]]
     assert after["inspection_overdue"] is False and after["last_inspected_at"]
     due = dt.datetime.fromisoformat(after["next_inspection_due"])
