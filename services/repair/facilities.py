@@ -21,6 +21,7 @@ from services.repair.common import STAFF_READERS, get_county, require_county_adm
 from services.repair.facility_models import BroadcastPlatform, Facility, Inspection, InspectionEvidence
 from services.repair.facility_schemas import FacilityCreate, FacilityKind, InspectionIn
 from services.repair.models import Evidence, Outlet
+from services.repair.network import check_point_in_county
 
 INSPECTORS = ("outlet_technician", "county_admin", "platform_admin")
 FACILITY_READERS = (*STAFF_READERS, "outlet_technician")
@@ -67,6 +68,7 @@ async def create_facility(
     *, session: AsyncSession, principal: Principal, facility_in: FacilityCreate
 ) -> Facility:
     require_county_admin(principal, facility_in.county)
+    check_point_in_county(facility_in.county, facility_in.lat, facility_in.lng)
     if facility_in.platform_id:
         platform = await session.get(BroadcastPlatform, facility_in.platform_id)
         if platform is None or platform.county != facility_in.county:

@@ -155,7 +155,12 @@ async def record_heartbeat(
         raise Unauthenticated("unknown management platform", code="unknown_platform")
     if not timestamp.isdigit() or len(timestamp) > 12:
         raise Unauthenticated("the timestamp is not unix seconds", code="stale_timestamp")
-    at = dt.datetime.fromtimestamp(int(timestamp), dt.UTC)
+    try:
+        at = dt.datetime.fromtimestamp(int(timestamp), dt.UTC)
+    except (ValueError, OverflowError, OSError) as error:  # beyond the calendar
+        raise Unauthenticated(
+            "the timestamp is outside the ±5-minute window", code="stale_timestamp"
+        ) from error
     if abs(at - now) > REPLAY_WINDOW:
         raise Unauthenticated("the timestamp is outside the ±5-minute window", code="stale_timestamp")
     if not NONCE.match(nonce):
@@ -245,13 +250,18 @@ async def terminal_rates(
 
 def parse_day(value: str, field: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError as error:
         raise InvalidInput(
             f"{field} is not a date (YYYY-MM-DD)",
             code="invalid_date",
             fields=[FieldError(field, "YYYY-MM-DD")],
         ) from error
+    if not 2000 <= day.year <= 2100:
+        raise InvalidInput(
+            f"{field} is out of range", code="invalid_date", fields=[FieldError(field, "2000 to 2100")]
+        )
+    return day
 
 
 def health_figures(
