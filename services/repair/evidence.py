@@ -16,6 +16,7 @@ from services.kernel.errors import (
     NotFound,
 )
 from services.repair.common import EVIDENCE_LIMITS, RepairContext
+from services.repair.facilities import check_inspection_evidence
 from services.repair.models import (
     Evidence,
 )
@@ -83,6 +84,8 @@ async def get_evidence(
         raise NotFound("no such evidence", code="unknown_evidence")
     if evidence.ticket_no:
         await get_ticket_for(session=session, principal=principal, ticket_no=evidence.ticket_no)
+    elif evidence.stage == "inspection" and evidence.uploaded_by != principal.sub:
+        await check_inspection_evidence(session, principal, evidence_id)
     elif evidence.uploaded_by != principal.sub:
         raise Forbidden("not your upload", code="forbidden")
     return evidence.content_type, await ctx.store.get(evidence.storage_key)

@@ -18,9 +18,10 @@ from services.kernel.auth import Principal, require_region, require_roles
 from services.kernel.db import utcnow
 from services.kernel.errors import AlreadyExists, FieldError, InvalidInput, NotFound
 from services.repair.common import STAFF_READERS, get_county, require_county_admin, rfc3339
-from services.repair.facility_models import BroadcastPlatform, Facility, Inspection
+from services.repair.facility_models import BroadcastPlatform, Facility, Inspection, InspectionEvidence
 from services.repair.facility_schemas import FacilityCreate, FacilityKind, InspectionIn
 from services.repair.models import Evidence, Outlet
+from services.repair.network import check_point_in_county
 
 INSPECTORS = ("outlet_technician", "county_admin", "platform_admin")
 FACILITY_READERS = (*STAFF_READERS, "outlet_technician")
@@ -67,6 +68,7 @@ async def create_facility(
     *, session: AsyncSession, principal: Principal, facility_in: FacilityCreate
 ) -> Facility:
     require_county_admin(principal, facility_in.county)
+    check_point_in_county(facility_in.county, facility_in.lat, facility_in.lng)
     if facility_in.platform_id:
         platform = await session.get(BroadcastPlatform, facility_in.platform_id)
         if platform is None or platform.county != facility_in.county:
@@ -163,7 +165,9 @@ async def set_inspection_plan(
     return facility
 
 
-async def _take_evidence(session: AsyncSession, principal: Principal, ids: list[str]) -> None:
+async def _take_evidence(
+    session: AsyncSession, principal: Principal, ids: list[str], inspection_id: str, county: str
+) -> None:
     """Evidence uploaded through the repair upload, by this inspector, not yet used for a ticket or inspection."""
     for evidence_id in ids:
         evidence = await session.get(Evidence, evidence_id)
@@ -180,16 +184,18 @@ async def _take_evidence(session: AsyncSession, principal: Principal, ids: list[
                 fields=[FieldError("evidence", f"{evidence_id} is attached elsewhere")],
             )
         evidence.stage = "inspection"
+        session.add(InspectionEvidence(evidence_id=evidence_id, inspection_id=inspection_id, county=county))
 
 
 async def record_inspection(
     *, session: AsyncSession, principal: Principal, asset_id: str, inspection_in: InspectionIn
 ) -> Inspection:
     facility = await facility_in_scope(session, principal, asset_id, INSPECTORS)
-    await _take_evidence(session, principal, inspection_in.evidence)
+    inspection_id = "IN" + secrets.token_hex(10)
+    await _take_evidence(session, principal, inspection_in.evidence, inspection_id, facility.county)
     now = utcnow()
     inspection = Inspection(
-        inspection_id="IN" + secrets.token_hex(10),
+        inspection_id=inspection_id,
         asset_id=facility.asset_id,
         county=facility.county,
         at=now,
@@ -204,6 +210,15 @@ async def record_inspection(
     if facility.inspection_interval_days:
         facility.next_inspection_due = now + dt.timedelta(days=facility.inspection_interval_days)
     return inspection
+
+
+async def check_inspection_evidence(session: AsyncSession, principal: Principal, evidence_id: str) -> None:
+    """An inspection's photo or video is for the staff who may read the facility (in its county)."""
+    require_roles(principal, *FACILITY_READERS)
+    link = await session.get(InspectionEvidence, evidence_id)
+    if link is None:
+        raise NotFound("no such evidence", code="unknown_evidence")
+    require_region(principal, link.county)
 
 
 async def list_inspections(*, session: AsyncSession, principal: Principal, asset_id: str) -> list[Inspection]:

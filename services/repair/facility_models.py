@@ -70,6 +70,16 @@ class Inspection(Base):
     evidence_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
+class InspectionEvidence(Base):
+    """Which inspection an evidence upload belongs to (its bytes and metadata are the repair `Evidence`)."""
+
+    __tablename__ = "inspection_evidence"
+
+    evidence_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    inspection_id: Mapped[str] = mapped_column(String(40), index=True)
+    county: Mapped[str] = mapped_column(String(6))
+
+
 class Heartbeat(Base):
     """A terminal's heartbeat, as its platform signed it: online, and the seconds it broadcast since the last one."""
 

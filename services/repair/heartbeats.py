@@ -31,6 +31,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import delete, distinct, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.auth import Principal, require_region, require_roles
@@ -154,7 +155,12 @@ async def record_heartbeat(
         raise Unauthenticated("unknown management platform", code="unknown_platform")
     if not timestamp.isdigit() or len(timestamp) > 12:
         raise Unauthenticated("the timestamp is not unix seconds", code="stale_timestamp")
-    at = dt.datetime.fromtimestamp(int(timestamp), dt.UTC)
+    try:
+        at = dt.datetime.fromtimestamp(int(timestamp), dt.UTC)
+    except (ValueError, OverflowError, OSError) as error:  # beyond the calendar
+        raise Unauthenticated(
+            "the timestamp is outside the ±5-minute window", code="stale_timestamp"
+        ) from error
     if abs(at - now) > REPLAY_WINDOW:
         raise Unauthenticated("the timestamp is outside the ±5-minute window", code="stale_timestamp")
     if not NONCE.match(nonce):
@@ -165,6 +171,10 @@ async def record_heartbeat(
     if await session.get(HeartbeatNonce, (platform_id, nonce)) is not None:
         raise WrongState("this nonce has been used already", code="nonce_reused")
     session.add(HeartbeatNonce(platform_id=platform_id, nonce=nonce, at=now))
+    try:
+        await session.flush()
+    except IntegrityError as error:  # the same nonce in two requests at once
+        raise WrongState("this nonce has been used already", code="nonce_reused") from error
     try:
         data = json.loads(body)
     except ValueError as error:
@@ -240,13 +250,18 @@ async def terminal_rates(
 
 def parse_day(value: str, field: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError as error:
         raise InvalidInput(
             f"{field} is not a date (YYYY-MM-DD)",
             code="invalid_date",
             fields=[FieldError(field, "YYYY-MM-DD")],
         ) from error
+    if not 2000 <= day.year <= 2100:
+        raise InvalidInput(
+            f"{field} is out of range", code="invalid_date", fields=[FieldError(field, "2000 to 2100")]
+        )
+    return day
 
 
 def health_figures(

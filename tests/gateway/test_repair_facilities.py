@@ -96,10 +96,16 @@ async def test_bad_facility_input_is_refused_and_nothing_is_written(platform):
             "/api/v1/repair/facilities",
             json=facility(code=code, kind="emergency_broadcast", platform_id="PF0000000000000000"),
         )
+        elsewhere = await client.post(
+            "/api/v1/repair/facilities", json=facility(code=code, lat=22.0, lng=100.8)
+        )
+        end_of_time = await client.get(
+            "/api/v1/repair/facilities/terminal-health", params={"county": WUHUA, "from": "9999-12-31"}
+        )
         unknown = await client.get("/api/v1/repair/facilities/FA" + "0" * 20)
         malformed = await client.get("/api/v1/repair/facilities/nonsense")
         listed = await client.get("/api/v1/repair/facilities", params={"county": WUHUA})
-    for reply in (bad_kind, bad_code, bad_interval, no_platform, malformed):
+    for reply in (bad_kind, bad_code, bad_interval, no_platform, malformed, elsewhere, end_of_time):
         assert reply.status_code == 422, reply.text
         assert reply.json()["detail"]
     assert no_platform.json()["code"] == "unknown_platform"
@@ -168,6 +174,12 @@ async def test_an_inspection_with_evidence_moves_the_plan_and_overdue_assets_are
         bad_plan = await client.put(
             f"/api/v1/repair/facilities/{asset}/inspection-plan", json={"interval_days": 0}
         )
+    async with platform.client(token) as client:
+        photo_for_staff = await client.get(f"/api/v1/repair/evidence/{photo}")
+    async with platform.client(staff_token(platform, **admin(JINGHONG))) as client:
+        photo_for_foreign = await client.get(f"/api/v1/repair/evidence/{photo}")
+    assert photo_for_staff.status_code == 200 and photo_for_staff.content[:3] == b"\xff\xd8\xff"
+    assert photo_for_foreign.status_code == 403
     assert [i["inspection_id"] for i in history] == [done.json()["inspection_id"]]
     assert after["inspection_overdue"] is False and after["last_inspected_at"]
     due = dt.datetime.fromisoformat(after["next_inspection_due"])
@@ -251,6 +263,8 @@ async def test_signed_heartbeats_are_accepted_and_forged_stale_or_replayed_ones_
         )
         forged_reply = await client.post("/api/v1/repair/heartbeats", content=forged_raw, headers=forged)
         unsigned = await client.post("/api/v1/repair/heartbeats", json=body)
+        far_raw, far = signed(platform_id, body, sign, at=999_999_999_999)
+        far_reply = await client.post("/api/v1/repair/heartbeats", content=far_raw, headers=far)
         unknown_raw, unknown_headers = signed(platform_id, {**body, "code": "NO-SUCH-TERMINAL"}, sign)
         unknown = await client.post("/api/v1/repair/heartbeats", content=unknown_raw, headers=unknown_headers)
         bad_raw, bad_headers = signed(platform_id, {**body, "broadcast_seconds": 99999}, sign)
@@ -263,6 +277,7 @@ async def test_signed_heartbeats_are_accepted_and_forged_stale_or_replayed_ones_
     assert future_reply.status_code == 401 and future_reply.json()["code"] == "stale_timestamp"
     assert forged_reply.status_code == 401 and forged_reply.json()["code"] == "bad_signature"
     assert unsigned.status_code == 401
+    assert far_reply.status_code == 401 and far_reply.json()["code"] == "stale_timestamp"
     assert unknown.status_code == 404 and unknown.json()["code"] == "unknown_facility"
     assert bad.status_code == 422
     async with platform.client(token) as client:

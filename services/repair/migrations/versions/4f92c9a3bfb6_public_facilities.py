@@ -107,6 +107,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_inspections_county"), ["county"], unique=False)
 
     op.create_table(
+        "inspection_evidence",
+        sa.Column("evidence_id", sa.String(length=40), nullable=False),
+        sa.Column("inspection_id", sa.String(length=40), nullable=False),
+        sa.Column("county", sa.String(length=6), nullable=False),
+        sa.PrimaryKeyConstraint("evidence_id", name=op.f("pk_inspection_evidence")),
+    )
+    with op.batch_alter_table("inspection_evidence", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_inspection_evidence_inspection_id"), ["inspection_id"], unique=False
+        )
+
+    op.create_table(
         "monthly_reviews",
         sa.Column("county", sa.String(length=6), nullable=False),
         sa.Column("month", sa.String(length=7), nullable=False),
@@ -164,6 +176,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_inspections_asset_at")
 
     op.drop_table("inspections")
+    with op.batch_alter_table("inspection_evidence", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inspection_evidence_inspection_id"))
+
+    op.drop_table("inspection_evidence")
     with op.batch_alter_table("heartbeat_nonces", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_heartbeat_nonces_at"))
 
