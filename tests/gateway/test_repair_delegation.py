@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from gateway.identity.tokens import issue_access_token
 from services.repair.models import OutboxEvent
-from tests.gateway.reviews_support import eventually, sms_texts
+from tests.gateway.reviews_support import eventually, sms_texts, texted_all
 from tests.gateway.test_repair import county_qr_url, demo_password, file_ticket, technician, upload
 from tests.helpers import admin_token, citizen_token, delegate, new_phone, password_tokens, sms_tokens
 
@@ -225,6 +225,7 @@ async def test_the_resident_rates_the_agent_only_guides_with_either_token(platfo
         assert refused.json()["code"] == "resident_must_rate" and "居民本人" in refused.json()["detail"]
         assert review.status_code in (403, 404), review.text  # 404 while the case is not opened yet
     assert await rated_events(platform, ticket_no) == []
+    await texted_all(platform, await admin_token(platform), resident_phone, f"{ticket_no}已办理完毕")
     resident = (await sms_tokens(platform, resident_phone))["access_token"]
     async with platform.client(resident) as client:
         rated = await client.post(f"/api/v1/repair/tickets/{ticket_no}/rating", json={"level": 5})

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from services.repair.models import OutboxEvent
-from tests.gateway.reviews_support import eventually, invitation_for, sms_texts
+from tests.gateway.reviews_support import eventually, invitation_for, sms_texts, texted_all
 from tests.gateway.test_repair import demo_password, file_ticket, report, technician, upload
 from tests.helpers import (
     admin_token,
@@ -277,6 +277,7 @@ async def test_an_agents_rating_is_refused_and_the_resident_keeps_the_invitation
     assert refused.status_code == 403 and refused.json()["code"] == "resident_must_rate"
     assert "代办员只作引导" in refused.json()["detail"]
     assert out_of_range.status_code == 422
+    await texted_all(platform, await admin_token(platform), resident_phone, f"{ticket_no}已办理完毕")
     resident = (await sms_tokens(platform, resident_phone))["access_token"]
     async with platform.client(resident) as client:
         invitation = await invitation_for(client, ticket_no)
