@@ -10,7 +10,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from bst.intake.v1 import intake_pb2_grpc
 from bst.licenses.v1 import licenses_pb2_grpc
-from bst.repair.v1 import put_right_pb2_grpc, repair_pb2_grpc
+from bst.repair.v1 import agent_rating_pb2_grpc, put_right_pb2_grpc, repair_pb2_grpc
 from bst.reviews.v1 import reviews_pb2_grpc
 from gateway.observability import timed_stub
 from services.kernel.logging import request_id_var
@@ -52,6 +52,10 @@ class ServiceClients:
         )
         self.repair_put_right = timed_stub(
             put_right_pb2_grpc.RepairPutRightStub(self.channels["repair"]), "bst.repair.v1.RepairPutRight"
+        )
+        self.repair_agent_rating = timed_stub(
+            agent_rating_pb2_grpc.RepairAgentRatingStub(self.channels["repair"]),
+            "bst.repair.v1.RepairAgentRating",
         )
         self._health = {n: health_pb2_grpc.HealthStub(c) for n, c in self.channels.items()}
 

@@ -3,6 +3,7 @@
 from gateway.routers import (
     admin_accounts,
     admin_mini_apps,
+    agent_rating,
     auth,
     health,
     identity_corrections,
@@ -47,6 +48,7 @@ ROUTERS = [
     reviews.router,
     repair.router,
     put_right.router,
+    agent_rating.router,
     scan_page.router,
     mini_app_releases.router,
     mini_app_releases.admin_router,

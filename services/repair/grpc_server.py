@@ -11,7 +11,7 @@ from google.protobuf.message import Message
 from bst.repair.v1 import repair_pb2, repair_pb2_grpc
 from services.kernel.auth import current_principal
 from services.kernel.rpc import Runtime, ServiceSpec
-from services.repair import put_right_grpc, service
+from services.repair import agent_rating_grpc, put_right_grpc, service
 from services.repair.common import make_context
 from services.repair.models import OutboxEvent, ProcessedEvent
 from services.repair.schemas import (
@@ -397,11 +397,16 @@ class RepairServicer(repair_pb2_grpc.RepairServiceServicer):
 def register(server: grpc.aio.Server, runtime: Runtime) -> None:
     repair_pb2_grpc.add_RepairServiceServicer_to_server(RepairServicer(runtime), server)
     put_right_grpc.register(server, runtime)
+    agent_rating_grpc.register(server, runtime)
 
 
 SPEC = ServiceSpec(
     name="repair",
-    full_names=[repair_pb2.DESCRIPTOR.services_by_name["RepairService"].full_name, put_right_grpc.FULL_NAME],
+    full_names=[
+        repair_pb2.DESCRIPTOR.services_by_name["RepairService"].full_name,
+        put_right_grpc.FULL_NAME,
+        agent_rating_grpc.FULL_NAME,
+    ],
     register=register,
     outbox_model=OutboxEvent,
     processed_model=ProcessedEvent,
