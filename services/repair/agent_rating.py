@@ -140,6 +140,7 @@ async def confirm_rating(
 ) -> TicketRead:
     """The code the resident read out: the pending rating counts as the resident's review. A wrong code is counted
     (the refusal keeps the count, nothing else); the fifth ends the pending rating."""
+    require_signed_in(principal)
     ticket = await ticket_for_update(session, ticket_no)
     require_rater(principal, ticket)
     if ticket.rating_level is not None:

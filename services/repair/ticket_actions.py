@@ -131,6 +131,7 @@ async def rate_ticket(
     the resident's own rating with consent (六(一)2(3)): with the resident's delegation token the agent's rating is
     kept pending until the resident confirms it (see agent_rating); the resident's own rating counts at once and
     replaces a pending one. The agent's own token, another agent, or a ticket the agent did not file: refused."""
+    require_signed_in(principal)
     ticket = await ticket_for_update(session, ticket_no)
     require_rater(principal, ticket)
     if ticket.rating_level is not None:
