@@ -512,6 +512,7 @@ async def test_an_agent_files_for_a_resident_through_the_whole_life_to_the_stati
         "accepted",
         "resolved",
         "closed",
+        "rating_recorded",  # the agent's, pending; replaced by the resident's own
         "rated",
     ]
 
