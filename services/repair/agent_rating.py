@@ -86,12 +86,20 @@ def count_rating(
 async def record_for_resident(
     session: AsyncSession, ctx: RepairContext, principal: Principal, ticket: Ticket, rating: RatingIn
 ) -> None:
-    """The agent's rating, kept pending (replacing an earlier pending one); the resident is texted a code."""
+    """The agent's rating, kept pending (a different one replaces an earlier pending one, with a new code); the
+    resident is texted a code."""
     transition(ticket, "rate", TicketStatus(ticket.status))
     assert principal.actor is not None
-    code = f"{secrets.randbelow(1_000_000):06d}"
     now = utcnow()
     pending = await session.get(AgentRating, ticket.ticket_no, with_for_update=True)
+    if (
+        pending is not None
+        and pending.expires_at > now
+        and (pending.agent_id, pending.level, pending.comment)
+        == (principal.actor, rating.level, rating.comment)
+    ):
+        return  # a retry of the same rating: the first answer, the code already texted stays valid (no new SMS)
+    code = f"{secrets.randbelow(1_000_000):06d}"
     if pending is None:
         pending = AgentRating(ticket_no=ticket.ticket_no)
         session.add(pending)
