@@ -11,6 +11,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from bst.intake.v1 import intake_pb2_grpc
 from bst.licenses.v1 import licenses_pb2_grpc
 from bst.repair.v1 import (
+    agent_rating_pb2_grpc,
     facilities_pb2_grpc,
     grassroots_pb2_grpc,
     performance_pb2_grpc,
@@ -75,6 +76,10 @@ class ServiceClients:
         self.repair_performance = timed_stub(
             performance_pb2_grpc.RepairPerformanceStub(self.channels["repair"]),
             "bst.repair.v1.RepairPerformance",
+        )
+        self.repair_agent_rating = timed_stub(
+            agent_rating_pb2_grpc.RepairAgentRatingStub(self.channels["repair"]),
+            "bst.repair.v1.RepairAgentRating",
         )
         self._health = {n: health_pb2_grpc.HealthStub(c) for n, c in self.channels.items()}
 

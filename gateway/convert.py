@@ -75,6 +75,7 @@ def ticket_answer(m: Any) -> dict[str, Any]:
     """`repair.v1.Ticket` → `gateway.schemas.repair.TicketRead` (unset strings of optional answers → null)."""
     assignee = m.assignee if m.HasField("assignee") else None
     rating = m.rating if m.HasField("rating") else None
+    pending = m.pending_rating if m.HasField("pending_rating") else None
     return {
         "ticket_no": m.ticket_no,
         "status": m.status,
@@ -107,6 +108,15 @@ def ticket_answer(m: Any) -> dict[str, Any]:
         "rating": None
         if rating is None
         else {"level": rating.level, "comment": rating.comment, "at": rating.at},
+        "pending_rating": None
+        if pending is None
+        else {
+            "level": pending.level,
+            "comment": pending.comment,
+            "recorded_by": pending.recorded_by,
+            "recorded_at": pending.recorded_at,
+            "expires_at": pending.expires_at,
+        },
         "timeline": [
             {"at": e.at, "action": e.action, "actor": e.actor, "note": e.note, "status": e.status}
             for e in m.timeline

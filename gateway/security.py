@@ -36,7 +36,7 @@ DELEGATION_ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("POST", r"^/api/v1/repair/tickets$"),
         ("GET", r"^/api/v1/repair/tickets$"),
         ("GET", r"^/api/v1/repair/tickets/[^/]+$"),
-        ("POST", r"^/api/v1/repair/tickets/[^/]+/(rating|cancel|join)$"),
+        ("POST", r"^/api/v1/repair/tickets/[^/]+/(rating|rating/confirm|cancel|join)$"),
         ("POST", r"^/api/v1/repair/uploads$"),
         ("GET", r"^/api/v1/repair/evidence/[^/]+$"),
         ("GET", r"^/api/v1/repair/(outlets/nearby|counties|counties/[^/]+/qr|qr|service-points)$"),

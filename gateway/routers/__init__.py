@@ -3,6 +3,7 @@
 from gateway.routers import (
     admin_accounts,
     admin_mini_apps,
+    agent_rating,
     auth,
     facilities,
     grassroots,
@@ -61,6 +62,7 @@ ROUTERS = [
     put_right.router,
     facilities.router,
     performance.router,
+    agent_rating.router,
     scan_page.router,
     mini_app_releases.router,
     mini_app_releases.admin_router,

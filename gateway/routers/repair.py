@@ -375,20 +375,33 @@ async def follow_up_ticket(
     )
 
 
-@router.post("/tickets/{ticket_no}/rating", operation_id="rate_repair_ticket", response_model=TicketRead)
+@router.post(
+    "/tickets/{ticket_no}/rating",
+    operation_id="rate_repair_ticket",
+    response_model=TicketRead,
+    responses={
+        202: {
+            "model": TicketRead,
+            "description": "recorded by the agent for the resident: `pending_rating`, not counted until the "
+            "resident confirms it (`POST .../rating/confirm` with the code texted to them, or their own rating)",
+        }
+    },
+)
 async def rate_ticket(
     ticket_no: TicketNo, body: RatingIn, clients: Clients, authorization: Authorization
 ) -> JSONResponse:
     """5 非常满意 · 4 满意 · 3 基本满意 · 2 不满意 · 1 非常不满意; it becomes a 好差评 review of the ticket.
-    The resident rates; the agent who filed it only guides (六(一)2(3)): an agent's call, with its own or a
-    delegation token, is 403 `resident_must_rate` and records nothing (the resident has the review invitation).
-    A rating of 1–2 opens a rectification of the outlet that the county supervises and closes with a note."""
-    return ticket_json(
-        await clients.repair.RateTicket(
-            repair_pb2.RateTicketRequest(ticket_no=ticket_no, level=body.level, comment=body.comment),
-            **clients.options(authorization),
-        )
+    The resident rates (200, counted; it replaces a rating the agent recorded). The agent who filed it only records
+    the resident's own rating with consent (六(一)2(3)): with the resident's delegation token the answer is 202 with
+    `pending_rating`, the resident is texted a code, and it counts once confirmed. The agent's own token, another
+    agent or a ticket the agent did not file: 403. A counted rating of 1–2 opens a rectification of the outlet that
+    the county supervises and closes with a note."""
+    reply = await clients.repair.RateTicket(
+        repair_pb2.RateTicketRequest(ticket_no=ticket_no, level=body.level, comment=body.comment),
+        **clients.options(authorization),
     )
+    pending = reply.HasField("pending_rating") and not reply.HasField("rating")
+    return ticket_json(reply, status_code=202 if pending else 200)
 
 
 @router.post("/tickets/{ticket_no}/cancel", operation_id="cancel_repair_ticket", response_model=TicketRead)

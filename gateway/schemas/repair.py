@@ -230,6 +230,17 @@ class RatingRead(BaseModel):
     at: str
 
 
+class PendingRatingRead(BaseModel):
+    """A rating the filing agent recorded for the resident (六(一)2(3)): not counted until the resident confirms it
+    (the code texted to them, read out to the agent) or rates it themselves, which replaces it."""
+
+    level: int
+    comment: str
+    recorded_by: str
+    recorded_at: str
+    expires_at: str
+
+
 class TicketRead(BaseModel):
     ticket_no: str
     status: TicketStatus
@@ -253,6 +264,7 @@ class TicketRead(BaseModel):
     resolved_at: str | None = None
     closed_at: str | None = None
     rating: RatingRead | None = None
+    pending_rating: PendingRatingRead | None = None
     timeline: list[TimelineRead] = []
     evidence_ids: list[str] = []
     resolution_note: str = ""

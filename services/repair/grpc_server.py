@@ -11,7 +11,14 @@ from google.protobuf.message import Message
 from bst.repair.v1 import repair_pb2, repair_pb2_grpc
 from services.kernel.auth import current_principal
 from services.kernel.rpc import Runtime, ServiceSpec
-from services.repair import facilities_grpc, grassroots_grpc, performance_grpc, put_right_grpc, service
+from services.repair import (
+    agent_rating_grpc,
+    facilities_grpc,
+    grassroots_grpc,
+    performance_grpc,
+    put_right_grpc,
+    service,
+)
 from services.repair.common import make_context
 from services.repair.grpc_public import SERVICE_NAME as PUBLIC_SERVICE_NAME
 from services.repair.grpc_public import register_public
@@ -409,6 +416,7 @@ def register(server: grpc.aio.Server, runtime: Runtime) -> None:
     put_right_grpc.register(server, runtime)
     facilities_grpc.register(server, runtime)
     performance_grpc.register(server, runtime)
+    agent_rating_grpc.register(server, runtime)
 
 
 SPEC = ServiceSpec(
@@ -420,6 +428,7 @@ SPEC = ServiceSpec(
         put_right_grpc.FULL_NAME,
         facilities_grpc.FULL_NAME,
         performance_grpc.FULL_NAME,
+        agent_rating_grpc.FULL_NAME,
     ],
     register=register,
     outbox_model=OutboxEvent,

@@ -251,3 +251,19 @@ class CountyResponseSettings(Base):
     township_accept_minutes: Mapped[int] = mapped_column(Integer)
     updated_by: Mapped[str] = mapped_column(String(36))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AgentRating(Base):
+    """A rating the filing agent recorded for the resident (六(一)2(3)): pending, not counted, until the resident
+    confirms it (the SMS code read out to the agent, or their own rating in the app, which replaces it)."""
+
+    __tablename__ = "agent_ratings"
+
+    ticket_no: Mapped[str] = mapped_column(String(32), ForeignKey("tickets.ticket_no"), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    agent_id: Mapped[str] = mapped_column(String(36))
+    code_hash: Mapped[str] = mapped_column(String(100))
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -238,6 +238,16 @@ class RatingRead(BaseModel):
     at: str
 
 
+class PendingRatingRead(BaseModel):
+    """A rating the filing agent recorded for the resident, not counted until the resident confirms it."""
+
+    level: int
+    comment: str
+    recorded_by: str
+    recorded_at: str
+    expires_at: str
+
+
 class TicketRead(BaseModel):
     ticket_no: str
     status: TicketStatus
@@ -261,6 +271,7 @@ class TicketRead(BaseModel):
     resolved_at: str | None = None
     closed_at: str | None = None
     rating: RatingRead | None = None
+    pending_rating: PendingRatingRead | None = None
     timeline: list[TimelineRead] = []
     evidence_ids: list[str] = []
     resolution_note: str = ""

@@ -12,6 +12,7 @@ from services.kernel.errors import (
     NotFound,
     WrongState,
 )
+from services.repair.agent_rating import count_rating, drop_pending, record_for_resident, require_rater
 from services.repair.circles import set_accept_due
 from services.repair.common import (
     ADMIN_ROLES,
@@ -20,7 +21,6 @@ from services.repair.common import (
     add_timeline,
     notify,
     publish,
-    rfc3339,
     transition,
 )
 from services.repair.dispatch import (
@@ -129,45 +129,28 @@ async def follow_up_ticket(
 async def rate_ticket(
     *, session: AsyncSession, ctx: RepairContext, principal: Principal, ticket_no: str, rating: RatingIn
 ) -> TicketRead:
-    """The reporter rates the repair once; it becomes a 好差评 review. The resident rates, the agent only guides
-    (六(一)2(3)): a rating call by the agent who filed the report, with its own token or with the resident's
-    delegation token, is refused and never recorded in the resident's name; the resident has the review invitation
-    (texted to them, and under 我的-待评价) to rate it themselves."""
+    """The reporter rates the repair once; it becomes a 好差评 review. The resident rates, the agent only records
+    the resident's own rating with consent (六(一)2(3)): with the resident's delegation token the agent's rating is
+    kept pending until the resident confirms it (see agent_rating); the resident's own rating counts at once and
+    replaces a pending one. The agent's own token, another agent, or a ticket the agent did not file: refused."""
     require_signed_in(principal)
     ticket = await ticket_for_update(session, ticket_no)
-    if not acts_for(principal, ticket):
-        raise Forbidden(
-            "only the reporter, or the agent who filed it, rates a repair", code="not_your_ticket"
-        )
-    if principal.actor is not None or principal.sub != ticket.reporter_id:
-        raise Forbidden(
-            "评价须由报修居民本人作出，代办员只作引导、不能代为评价：请引导居民通过短信中的评价链接或"
-            "在办事通“我的—待评价”中自行评价",
-            code="resident_must_rate",
-        )
+    require_rater(principal, ticket)
     if ticket.rating_level is not None:
-        raise WrongState("this repair has been rated already", code="already_rated")
-    transition(ticket, "rate", TicketStatus(ticket.status))
-    ticket.rating_level, ticket.rating_comment, ticket.rated_at = rating.level, rating.comment, utcnow()
-    add_timeline(
-        session,
-        ticket,
-        "rated",
-        principal.sub,
-        f"{rating.level}/5 {rating.comment}".strip(),
-    )
-    publish(
-        session,
-        ctx,
-        ticket,
-        "repair.ticket.rated",
-        level=rating.level,
-        comment=rating.comment,
-        reviewer=ticket.reporter_id,
-        rated_by=principal.sub,
-        delegated=False,
-        rated_at=rfc3339(ticket.rated_at),
-    )
+        raise WrongState("这张报修单已经评价过了", code="already_rated")
+    if principal.actor is not None:
+        await record_for_resident(session, ctx, principal, ticket, rating)
+    else:
+        await drop_pending(session, ticket)
+        count_rating(
+            session,
+            ctx,
+            ticket,
+            level=rating.level,
+            comment=rating.comment,
+            rated_by=principal.sub,
+            recorded_by=None,
+        )
     return await ticket_read(session, ticket)
 
 

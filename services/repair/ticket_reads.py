@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bst.repair.v1 import repair_pb2
 from services.kernel import regions
 from services.kernel.auth import Principal, in_region, require_region, require_roles, require_signed_in
-from services.kernel.db import Database
+from services.kernel.db import Database, utcnow
 from services.kernel.errors import (
     FieldError,
     Forbidden,
@@ -26,6 +26,7 @@ from services.kernel.errors import (
 from services.kernel.reads import Read
 from services.repair.common import ADMIN_ROLES, CHINA, STAFF_READERS, get_county, rfc3339
 from services.repair.models import (
+    AgentRating,
     Evidence,
     Notification,
     Outlet,
@@ -36,6 +37,7 @@ from services.repair.schemas import (
     AssigneeRead,
     Category,
     Channel,
+    PendingRatingRead,
     RatingRead,
     TicketRead,
     TicketStatus,
@@ -74,9 +76,15 @@ TICKET = Read(
         Ticket.arrived_at,
         Outlet.name.label("outlet_name"),
         Outlet.phone.label("outlet_phone"),
+        AgentRating.level.label("pending_level"),
+        AgentRating.comment.label("pending_comment"),
+        AgentRating.agent_id.label("pending_by"),
+        AgentRating.recorded_at.label("pending_at"),
+        AgentRating.expires_at.label("pending_expires_at"),
     )
     .select_from(Ticket)
     .outerjoin(Outlet, Outlet.outlet_id == Ticket.assignee_outlet_id)
+    .outerjoin(AgentRating, AgentRating.ticket_no == Ticket.ticket_no)
     .where(Ticket.ticket_no == bindparam("ticket_no"))
 )
 
@@ -172,6 +180,16 @@ def ticket_message(row: Any, timeline: Sequence[Any]) -> repair_pb2.Ticket:
     if row.rating_level is not None:
         message.rating.CopyFrom(
             repair_pb2.Rating(level=row.rating_level, comment=row.rating_comment, at=text_time(row.rated_at))
+        )
+    if row.pending_level is not None and row.pending_expires_at > utcnow():
+        message.pending_rating.CopyFrom(
+            repair_pb2.PendingRating(
+                level=row.pending_level,
+                comment=row.pending_comment,
+                recorded_by=row.pending_by,
+                recorded_at=text_time(row.pending_at),
+                expires_at=text_time(row.pending_expires_at),
+            )
         )
     return message
 
@@ -368,6 +386,7 @@ def ticket_read_from(
         resolved_at=rfc3339(ticket.resolved_at),
         closed_at=rfc3339(ticket.closed_at),
         rating=rating,
+        pending_rating=await pending_read(session, ticket.ticket_no),
         timeline=events,
         evidence_ids=evidence_ids,
         resolution_note=ticket.resolution_note,
@@ -399,4 +418,17 @@ async def get_my_notifications(
         query = select(Notification).where(Notification.recipient.in_(recipients))
     return list(
         (await session.scalars(query.order_by(Notification.id.desc()).limit(max(1, min(limit, 200))))).all()
+    )
+
+
+async def pending_read(session: AsyncSession, ticket_no: str) -> PendingRatingRead | None:
+    pending = await session.get(AgentRating, ticket_no)
+    if pending is None or pending.expires_at <= utcnow():
+        return None
+    return PendingRatingRead(
+        level=pending.level,
+        comment=pending.comment,
+        recorded_by=pending.agent_id,
+        recorded_at=rfc3339(pending.recorded_at) or "",
+        expires_at=rfc3339(pending.expires_at) or "",
     )

@@ -106,7 +106,9 @@ async def dispatch_by_hand(
             f"报修单{ticket.ticket_no}当前{_state(ticket)}，只有待派单的报修单才能人工派单",
             code=f"ticket_{ticket.status}",
         )
-    outlet = await session.get(Outlet, outlet_id, with_for_update=True)
+    # not locked here: take_capacity claims the slot with one guarded UPDATE (on PostgreSQL in a transaction of its
+    # own, which would wait forever on a lock this transaction held)
+    outlet = await session.get(Outlet, outlet_id)
     if outlet is None or outlet.county != ticket.county:
         raise InvalidInput(
             f"{outlet_id}不是本县（市、区）的维修网点",

@@ -83,10 +83,13 @@ class ServedCases(EventConsumer):
         if reviewer != case.account_id:
             log.warning("a rating by someone not served was left out", extra={"case_id": case.case_id})
             return
-        if (rated_by and rated_by != reviewer) or payload.get("delegated") is True:
-            # someone other than the resident rating (repair refuses it, 403 resident_must_rate): an event that
-            # says so anyway is left out rather than recorded in the resident's name
-            log.warning("a rating not by the resident was left out", extra={"case_id": case.case_id})
+        agent_recorded = (rated_by and rated_by != reviewer) or payload.get("delegated") is True
+        if agent_recorded and not (payload.get("confirmed") is True and rated_by == case.agent_id):
+            # a rating the agent recorded counts only once the resident confirmed it (repair keeps it pending until
+            # then, 六(一)2(3)): an event that says otherwise is left out rather than recorded in the resident's name
+            log.warning(
+                "a rating not confirmed by the resident was left out", extra={"case_id": case.case_id}
+            )
             return
         review_in = ReviewIn(
             case_type="repair_ticket",
@@ -102,5 +105,5 @@ class ServedCases(EventConsumer):
                 case=case,
                 review_in=review_in,
                 reviewer_id=case.account_id,
-                recorded_by=None,
+                recorded_by=rated_by if agent_recorded else None,
             )

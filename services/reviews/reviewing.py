@@ -72,19 +72,17 @@ def _require_person_served(principal: Principal, case: ServedCase) -> str | None
     """The account that records the review for the person served (the agent with a delegation), or None."""
     if access.served_case(principal, case):
         raise Forbidden("工作人员不能评价自己经办的事项", code="own_case")
-    agent_rating = principal.actor is not None or (
-        principal.sub == case.agent_id and principal.sub != case.account_id
-    )
-    if case.case_type == "repair_ticket" and agent_rating:
-        # 六(一)2(3): the resident rates a repair, the agent who filed it only guides
-        raise Forbidden(
-            "广电报修须由居民本人评价，代办员只作引导、不能代为评价：请引导居民通过短信中的评价链接或"
-            "在办事通“我的—待评价”中自行评价",
-            code="resident_must_rate",
-        )
     if principal.actor is not None:
         if principal.sub != case.account_id or principal.actor != case.agent_id:
             raise Forbidden("代办员只能在居民授权下为其代办的事项记录评价", code="not_served")
+        if case.case_type == "repair_ticket":
+            # 六(一)2(3): the agent records the resident's own rating of a repair, which counts once the resident
+            # confirms it: that is the ticket's rating (pending, a code texted to the resident), not a review here
+            raise WrongState(
+                "代办员代录的广电报修评价须经居民本人确认后才计入：请在报修单的“评价”中记录，居民凭短信验证码"
+                "确认，或由居民在“我的—待评价”中自行评价",
+                code="rate_on_ticket",
+            )
         return principal.actor
     if principal.sub == case.agent_id and principal.sub != case.account_id:
         raise Forbidden(

@@ -123,3 +123,13 @@ async def sms_texts(platform: Any, admin: str, phone: str) -> list[str]:
     async with platform.client(admin) as client:
         reply = await client.get("/api/v1/admin/sms-outbox", params={"phone": phone})
     return [m["text"] for m in reply.json()]
+
+
+async def texted_all(platform: Any, admin: str, phone: str, *markers: str) -> None:
+    """Wait until a phone has been texted each marker (before the person signs in, so codes are not mixed)."""
+
+    async def probe() -> bool:
+        texts = await sms_texts(platform, admin, phone)
+        return all(any(m in t for t in texts) for m in markers)
+
+    await eventually(probe, tries=200)

@@ -11,6 +11,7 @@ import uuid
 import pytest
 from PIL import Image
 
+from tests.gateway.reviews_support import texted_all
 from tests.helpers import admin_token, delegate, new_phone, password_tokens, sms_tokens, staff_token
 
 WUHUA = "530102"
@@ -479,11 +480,19 @@ async def test_an_agent_files_for_a_resident_through_the_whole_life_to_the_stati
         )
     assert closed.json()["status"] == "closed"
 
-    # the resident rates; the agent only guides (六(一)2(3)), whether in its own name or with the delegation
-    for token in (agent["access_token"], delegation["access_token"]):
-        async with platform.client(token) as client:
-            by_agent = await client.post(f"/api/v1/repair/tickets/{ticket_no}/rating", json={"level": 1})
-        assert by_agent.status_code == 403 and by_agent.json()["code"] == "resident_must_rate"
+    # the resident rates; the agent only records the resident's rating with consent (六(一)2(3)): not in its own
+    # name, and with the delegation it waits for the resident's confirmation (their own rating replaces it)
+    async with platform.client(agent["access_token"]) as client:
+        by_agent = await client.post(f"/api/v1/repair/tickets/{ticket_no}/rating", json={"level": 1})
+    assert by_agent.status_code == 403 and by_agent.json()["code"] == "consent_required"
+    async with platform.client(delegation["access_token"]) as client:
+        recorded = await client.post(f"/api/v1/repair/tickets/{ticket_no}/rating", json={"level": 1})
+    assert recorded.status_code == 202 and recorded.json()["rating"] is None
+    admin = await password_tokens(platform, "admin", __import__("tests.conftest").conftest.ADMIN_PASSWORD)
+    # texted the invitation and the closing first, so the sign-in code is the newest message
+    await texted_all(
+        platform, admin["access_token"], resident_phone, f"{ticket_no}已办理完毕", "办结", "代您记录"
+    )
     resident = await sms_tokens(platform, resident_phone)  # the resident signs in and rates it themselves
     async with platform.client(resident["access_token"]) as client:
         rated = await client.post(
@@ -503,6 +512,7 @@ async def test_an_agent_files_for_a_resident_through_the_whole_life_to_the_stati
         "accepted",
         "resolved",
         "closed",
+        "rating_recorded",  # the agent's, pending; replaced by the resident's own
         "rated",
     ]
 
@@ -514,7 +524,6 @@ async def test_an_agent_files_for_a_resident_through_the_whole_life_to_the_stati
     assert {n["kind"] for n in notes} >= {"filed_for_you", "dispatched", "accepted", "resolved", "closed"}
     assert summary["repair_tickets"] == 1
 
-    admin = await password_tokens(platform, "admin", __import__("tests.conftest").conftest.ADMIN_PASSWORD)
     async with platform.client(admin["access_token"]) as client:
         stats = (await client.get("/api/v1/repair/stats", params={"county": LUQUAN})).json()
         prefecture = (await client.get("/api/v1/repair/stats", params={"county": "5301"})).json()

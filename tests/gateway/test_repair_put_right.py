@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from services.repair.models import OutboxEvent
-from tests.gateway.reviews_support import eventually, invitation_for, sms_texts
+from tests.gateway.reviews_support import eventually, invitation_for, sms_texts, texted_all
 from tests.gateway.test_repair import demo_password, file_ticket, report, technician, upload
 from tests.helpers import (
     admin_token,
@@ -266,22 +266,25 @@ async def resolved_ticket(platform, token: str, county: str = WUHUA) -> tuple[st
     return str(ticket_no), str(outlet)
 
 
-async def test_an_agents_rating_is_refused_and_the_resident_keeps_the_invitation(platform):
+async def test_an_agents_rating_waits_for_the_resident_who_keeps_the_invitation(platform):
     agent = (await password_tokens(platform, "luquan.agent", demo_password(platform)))["access_token"]
     resident_phone = new_phone()
     delegated = (await delegate(platform, agent, "杨奶奶", resident_phone))["access_token"]
     ticket_no, _ = await resolved_ticket(platform, delegated, LUQUAN)
     async with platform.client(delegated) as client:
-        refused = await client.post(f"/api/v1/repair/tickets/{ticket_no}/rating", json={"level": 5})
+        recorded = await client.post(f"/api/v1/repair/tickets/{ticket_no}/rating", json={"level": 5})
         out_of_range = await client.post(f"/api/v1/repair/tickets/{ticket_no}/rating", json={"level": 9})
-    assert refused.status_code == 403 and refused.json()["code"] == "resident_must_rate"
-    assert "代办员只作引导" in refused.json()["detail"]
+    assert recorded.status_code == 202 and recorded.json()["pending_rating"]["level"] == 5
     assert out_of_range.status_code == 422
+    await texted_all(
+        platform, await admin_token(platform), resident_phone, f"{ticket_no}已办理完毕", "代您记录"
+    )
     resident = (await sms_tokens(platform, resident_phone))["access_token"]
     async with platform.client(resident) as client:
         invitation = await invitation_for(client, ticket_no)
         ticket = (await client.get(f"/api/v1/repair/tickets/{ticket_no}")).json()
     assert invitation["case_type"] == "repair_ticket" and ticket["rating"] is None
+    assert ticket["pending_rating"]["recorded_by"] == recorded.json()["agent_id"]
 
 
 async def test_a_low_rating_opens_a_rectification_the_county_supervises_and_closes(platform):

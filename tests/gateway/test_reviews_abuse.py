@@ -191,9 +191,10 @@ async def test_an_agent_never_records_a_repair_review_the_resident_reviews_it(pl
         as_agent = await post_review(client, review)
     async with platform.client(delegated["access_token"]) as client:
         with_consent = await post_review(client, review)
-    # a repair is rated by the resident, the agent only guides (六(一)2(3)): refused with either token
-    for refused in (as_agent, with_consent):
-        assert refused.status_code == 403 and refused.json()["code"] == "resident_must_rate"
+    # a repair is rated by the resident (六(一)2(3)): the agent's own token is refused; with the delegation the
+    # agent records it on the ticket, where it waits for the resident's confirmation, not as a review here
+    assert as_agent.status_code == 403 and as_agent.json()["code"] == "consent_required"
+    assert with_consent.status_code == 409 and with_consent.json()["code"] == "rate_on_ticket"
     async with platform.client(resident) as client:
         own = await post_review(client, review)
     assert own.status_code == 201, own.text

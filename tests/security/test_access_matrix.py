@@ -91,6 +91,10 @@ MATRIX: list[tuple[str, str, object, dict | None, frozenset[str]]] = [
      {"county": "530102", "category": "satellite", "lat": 25.04, "lng": 102.7}, SIGNED_IN),
     ("POST", "/api/v1/repair/tickets/BX530102202601019999/join", {"lat": 25.04, "lng": 102.7}, None,
      frozenset({"citizen", "delegated"})),
+    # the rating: the reporter, or the filing agent with the resident's delegation (kept pending until the resident
+    # confirms with the code texted to them); who may rate is the ticket's rule (404: no such ticket)
+    ("POST", "/api/v1/repair/tickets/BX530102202601019999/rating", {"level": 5}, None, SIGNED_IN),
+    ("POST", "/api/v1/repair/tickets/BX530102202601019999/rating/confirm", {"code": "123456"}, None, SIGNED_IN),
     # put right: the county's dispatch by hand (404: no such ticket), the technician's contact and arrival steps,
     # the county's circle timeouts
     ("POST", "/api/v1/repair/tickets/BX530102202601019999/dispatch", {"outlet_id": "OUT-530102-01"}, None,

@@ -147,21 +147,23 @@ async def test_only_the_person_served_reviews_once_within_the_window(db, ctx, at
     assert late.value.code == "review_window_closed"
 
 
-async def test_an_agent_never_records_a_repair_review_with_or_without_a_delegation(db, ctx, at):
+async def test_an_agent_records_a_repair_rating_only_on_the_ticket_pending_the_residents_confirmation(
+    db, ctx, at
+):
     at(dt.datetime(2026, 3, 3, 9, 0, tzinfo=CHINA))
     resident, agent_id = citizen(), f"agent-{uuid.uuid4().hex[:6]}"
     case, _ = await served(db, ctx, repair_case(resident.sub, "OUT-A", agent=agent_id))
     as_himself = staff("village_agent", sub=agent_id)
     with pytest.raises(Forbidden) as refused:
         await review(db, ctx, as_himself, case, 5)
-    assert refused.value.code == "resident_must_rate"  # a repair: the resident rates, the agent guides
+    assert refused.value.code == "consent_required"  # the agent's own token: no consent
     other_agent = Principal(sub=resident.sub, actor="agent-someone-else")
     with pytest.raises(Forbidden):
         await review(db, ctx, other_agent, case, 5)
     delegated = Principal(sub=resident.sub, actor=agent_id)
-    with pytest.raises(Forbidden) as refused:
+    with pytest.raises(WrongState) as elsewhere:
         await review(db, ctx, delegated, case, 5)
-    assert refused.value.code == "resident_must_rate"
+    assert elsewhere.value.code == "rate_on_ticket"  # recorded on the ticket, pending the resident's code
     recorded = await review(db, ctx, resident, case, 5)
     assert recorded.reviewer_id == resident.sub and recorded.recorded_by is None
 

@@ -335,7 +335,7 @@ class Rating(_message.Message):
     def __init__(self, level: _Optional[int] = ..., comment: _Optional[str] = ..., at: _Optional[str] = ...) -> None: ...
 
 class Ticket(_message.Message):
-    __slots__ = ("ticket_no", "status", "county", "category", "description", "channel", "reporter_id", "agent_id", "contact_name", "contact_phone", "lat", "lng", "address", "point", "assignee", "due_at", "overdue", "created_at", "accepted_at", "resolved_at", "closed_at", "rating", "timeline", "evidence_ids", "resolution_note", "contacted_at", "arrived_at")
+    __slots__ = ("ticket_no", "status", "county", "category", "description", "channel", "reporter_id", "agent_id", "contact_name", "contact_phone", "lat", "lng", "address", "point", "assignee", "due_at", "overdue", "created_at", "accepted_at", "resolved_at", "closed_at", "rating", "timeline", "evidence_ids", "resolution_note", "contacted_at", "arrived_at", "pending_rating")
     TICKET_NO_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     COUNTY_FIELD_NUMBER: _ClassVar[int]
@@ -363,6 +363,7 @@ class Ticket(_message.Message):
     RESOLUTION_NOTE_FIELD_NUMBER: _ClassVar[int]
     CONTACTED_AT_FIELD_NUMBER: _ClassVar[int]
     ARRIVED_AT_FIELD_NUMBER: _ClassVar[int]
+    PENDING_RATING_FIELD_NUMBER: _ClassVar[int]
     ticket_no: str
     status: str
     county: str
@@ -390,7 +391,22 @@ class Ticket(_message.Message):
     resolution_note: str
     contacted_at: str
     arrived_at: str
-    def __init__(self, ticket_no: _Optional[str] = ..., status: _Optional[str] = ..., county: _Optional[str] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., channel: _Optional[str] = ..., reporter_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., contact_name: _Optional[str] = ..., contact_phone: _Optional[str] = ..., lat: _Optional[float] = ..., lng: _Optional[float] = ..., address: _Optional[str] = ..., point: _Optional[str] = ..., assignee: _Optional[_Union[Assignee, _Mapping]] = ..., due_at: _Optional[str] = ..., overdue: _Optional[bool] = ..., created_at: _Optional[str] = ..., accepted_at: _Optional[str] = ..., resolved_at: _Optional[str] = ..., closed_at: _Optional[str] = ..., rating: _Optional[_Union[Rating, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[TimelineEntry, _Mapping]]] = ..., evidence_ids: _Optional[_Iterable[str]] = ..., resolution_note: _Optional[str] = ..., contacted_at: _Optional[str] = ..., arrived_at: _Optional[str] = ...) -> None: ...
+    pending_rating: PendingRating
+    def __init__(self, ticket_no: _Optional[str] = ..., status: _Optional[str] = ..., county: _Optional[str] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., channel: _Optional[str] = ..., reporter_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., contact_name: _Optional[str] = ..., contact_phone: _Optional[str] = ..., lat: _Optional[float] = ..., lng: _Optional[float] = ..., address: _Optional[str] = ..., point: _Optional[str] = ..., assignee: _Optional[_Union[Assignee, _Mapping]] = ..., due_at: _Optional[str] = ..., overdue: _Optional[bool] = ..., created_at: _Optional[str] = ..., accepted_at: _Optional[str] = ..., resolved_at: _Optional[str] = ..., closed_at: _Optional[str] = ..., rating: _Optional[_Union[Rating, _Mapping]] = ..., timeline: _Optional[_Iterable[_Union[TimelineEntry, _Mapping]]] = ..., evidence_ids: _Optional[_Iterable[str]] = ..., resolution_note: _Optional[str] = ..., contacted_at: _Optional[str] = ..., arrived_at: _Optional[str] = ..., pending_rating: _Optional[_Union[PendingRating, _Mapping]] = ...) -> None: ...
+
+class PendingRating(_message.Message):
+    __slots__ = ("level", "comment", "recorded_by", "recorded_at", "expires_at")
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    level: int
+    comment: str
+    recorded_by: str
+    recorded_at: str
+    expires_at: str
+    def __init__(self, level: _Optional[int] = ..., comment: _Optional[str] = ..., recorded_by: _Optional[str] = ..., recorded_at: _Optional[str] = ..., expires_at: _Optional[str] = ...) -> None: ...
 
 class GetTicketRequest(_message.Message):
     __slots__ = ("ticket_no",)
