@@ -349,11 +349,16 @@ async def ticket_read(session: AsyncSession, ticket: Ticket, *, timeline: bool =
                 )
             ).all()
         )
-    return ticket_read_from(ticket, assignee, events, evidence_ids)
+    pending = await pending_read(session, ticket.ticket_no)
+    return ticket_read_from(ticket, assignee, events, evidence_ids, pending)
 
 
 def ticket_read_from(
-    ticket: Ticket, assignee: AssigneeRead | None, events: list[TimelineRead], evidence_ids: list[str]
+    ticket: Ticket,
+    assignee: AssigneeRead | None,
+    events: list[TimelineRead],
+    evidence_ids: list[str],
+    pending: PendingRatingRead | None = None,
 ) -> TicketRead:
     """The answer for a ticket from its columns, its assignee, timeline and evidence."""
     rating = (
@@ -386,7 +391,7 @@ def ticket_read_from(
         resolved_at=rfc3339(ticket.resolved_at),
         closed_at=rfc3339(ticket.closed_at),
         rating=rating,
-        pending_rating=await pending_read(session, ticket.ticket_no),
+        pending_rating=pending,
         timeline=events,
         evidence_ids=evidence_ids,
         resolution_note=ticket.resolution_note,
