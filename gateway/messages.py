@@ -55,6 +55,7 @@ CATALOGUE: dict[str, str] = {
     "unavailable": "服务暂时不可用，请稍后再试。",
     "busy": "系统繁忙，请稍后再试。",
     "database_unavailable": "数据库暂时无法访问，请稍后再试。",
+    "unstorable_text": "提交的内容含有无法保存的字符（如空字符），请删除后重试。",
     "internal_error": "系统出错了，我们已记录，请稍后再试。",
     "too_large": "文件太大，请压缩后重新上传。",
     "unsupported_media": "文件类型不支持：请上传 JPEG、PNG、WebP 照片或 MP4 视频。",

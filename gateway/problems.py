@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway import messages
 from gateway.open311.errors import OPEN311_PREFIX, open311_error_response
-from services.kernel.db import connection_lost
+from services.kernel.db import connection_lost, unstorable_text
 from services.kernel.errors import (
     CODE_KEY,
     FIELDS_KEY,
@@ -227,5 +227,7 @@ def install(app: FastAPI) -> None:
             return problem(
                 request, 503, "数据库暂时不可用，请稍后重试", "unavailable", headers={"Retry-After": "1"}
             )
+        if unstorable_text(exc):  # a NUL character in the request, refused by the gateway's own database
+            return problem(request, 422, messages.CATALOGUE["unstorable_text"], "unstorable_text")
         log.exception("unhandled error", extra={"path": request.url.path})
         return problem(request, 500, "服务内部出错，已记录", "internal_error")

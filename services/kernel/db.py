@@ -136,6 +136,22 @@ def connection_lost(error: BaseException) -> bool:
     return False
 
 
+# PostgreSQL refuses text it cannot store (a NUL character, a byte sequence that is not UTF-8): bad input, not a bug.
+UNSTORABLE_TEXT_ERRORS = frozenset({"CharacterNotInRepertoireError", "UntranslatableCharacterError"})
+
+
+def unstorable_text(error: BaseException) -> bool:
+    """True when `error` (or what caused it) is the database refusing a text value of the request (22021, 22P05)."""
+    seen: BaseException | None = error
+    for _ in range(8):
+        if seen is None:
+            return False
+        if type(seen).__module__.startswith("asyncpg") and type(seen).__name__ in UNSTORABLE_TEXT_ERRORS:
+            return True
+        seen = seen.__cause__ or getattr(seen, "orig", None)
+    return False
+
+
 AFTER_TRANSACTION = "bst.after_transaction"
 
 

@@ -23,8 +23,14 @@ from grpc_reflection.v1alpha import reflection
 
 from services.kernel.auth import JwksKeySource, TokenVerifier, current_principal
 from services.kernel.background import freeze_startup_objects, stop_task
-from services.kernel.db import Database, connection_lost
-from services.kernel.errors import DomainError, Unavailable, grpc_status_of, trailing_metadata_of
+from services.kernel.db import Database, connection_lost, unstorable_text
+from services.kernel.errors import (
+    DomainError,
+    InvalidInput,
+    Unavailable,
+    grpc_status_of,
+    trailing_metadata_of,
+)
 from services.kernel.events import EventConsumer, Outbox, OutboxMixin, OutboxRelay, ProcessedEventMixin
 from services.kernel.leader import LeaderElected
 from services.kernel.logging import new_request_id, request_id_var
@@ -33,6 +39,7 @@ from services.kernel.revocation import RevocationList
 from services.kernel.settings import Settings
 
 DATABASE_UNAVAILABLE = "数据库暂时不可用，请稍后重试。"
+UNSTORABLE_TEXT = "提交的内容含有无法保存的字符（如空字符），请删除后重试。"
 log = logging.getLogger("bst.rpc")
 
 REQUEST_ID_KEY = "x-request-id"
@@ -208,6 +215,11 @@ class KernelInterceptor(grpc.aio.ServerInterceptor):
                     lost = Unavailable(DATABASE_UNAVAILABLE, retry_after=1)
                     context.set_trailing_metadata(trailing_metadata_of(lost))
                     await context.abort(status, lost.message)
+                if unstorable_text(error):  # e.g. a NUL character in a query or a field: 422, nothing written
+                    refused = InvalidInput(UNSTORABLE_TEXT, code="unstorable_text")
+                    status = grpc_status_of(refused)
+                    context.set_trailing_metadata(trailing_metadata_of(refused))
+                    await context.abort(status, refused.message)
                 status = grpc.StatusCode.INTERNAL
                 log.exception("unhandled error", extra={"method": method})
                 await context.abort(grpc.StatusCode.INTERNAL, "internal error")
