@@ -17,6 +17,7 @@ from gateway.schemas.repair import (
     EvidenceRead,
     FollowUpIn,
     OutletCreate,
+    OutletCreated,
     OutletRead,
     OutletUpdate,
     QrKeyRead,
@@ -77,16 +78,21 @@ async def list_outlets(
     "/outlets",
     status_code=status.HTTP_201_CREATED,
     operation_id="create_repair_outlet",
-    response_model=OutletRead,
+    response_model=OutletCreated,
 )
 async def create_outlet(
     body: OutletCreate, clients: Clients, authorization: Authorization
 ) -> dict[str, object]:
-    """A county admin of that county (or a platform admin) adds a repair outlet."""
-    reply = await clients.repair.CreateOutlet(
-        repair_pb2.CreateOutletRequest(**body.model_dump(mode="json")), **clients.options(authorization)
-    )
-    return to_dict(reply)
+    """A county admin of that county (or a platform admin) adds a repair outlet, with its 四有 if given
+    (all four checked, recorded with the outlet; none missing or nothing is written)."""
+    fields = body.model_dump(mode="json", exclude={"qualification"})
+    request = repair_pb2.CreateOutletRequest(**fields)
+    if body.qualification is not None:
+        request.qualification.CopyFrom(
+            repair_pb2.FourHaves(**body.qualification.model_dump(mode="json", exclude_none=True))
+        )
+    reply = await clients.repair.CreateOutlet(request, **clients.options(authorization))
+    return {**to_dict(reply), "four_haves_on_record": reply.four_haves_on_record}
 
 
 @router.patch("/outlets/{outlet_id}", operation_id="update_repair_outlet", response_model=OutletRead)

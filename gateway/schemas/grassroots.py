@@ -6,7 +6,16 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from gateway.schemas.repair import Category, Latitude, Longitude, ServicePhone, ShortText, Strict, Text
+from gateway.schemas.repair import (  # noqa: F401  (QualificationIn is also the body of PUT .../qualification)
+    Category,
+    Latitude,
+    Longitude,
+    QualificationIn,
+    ServicePhone,
+    ShortText,
+    Strict,
+    Text,
+)
 from services.kernel.validators import Phone
 
 Hours = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
@@ -121,16 +130,6 @@ class NearbyOutletsRead(BaseModel):
     county: str
     category: str
     outlets: list[NearbyOutletRead]
-
-
-class QualificationIn(Strict):
-    """四有: business licence (统一社会信用代码), shop address, at least one technician, spare parts."""
-
-    licence_no: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^([0-9A-Z]{15,18})?$")] = ""
-    shop_address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
-    technicians: Annotated[int, Field(ge=0, le=1000)] = 0
-    spare_parts: bool = False
-    township_point_id: Annotated[str, StringConstraints(max_length=40)] | None = None
 
 
 class QualificationRead(BaseModel):

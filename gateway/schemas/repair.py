@@ -74,6 +74,16 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class QualificationIn(Strict):
+    """四有: business licence (统一社会信用代码), shop address, at least one technician, spare parts."""
+
+    licence_no: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^([0-9A-Z]{15,18})?$")] = ""
+    shop_address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    technicians: Annotated[int, Field(ge=0, le=1000)] = 0
+    spare_parts: bool = False
+    township_point_id: Annotated[str, StringConstraints(max_length=40)] | None = None
+
+
 class OutletCreate(Strict):
     county: CountyCode
     name: ShortText
@@ -84,6 +94,8 @@ class OutletCreate(Strict):
     phone: ServicePhone
     capacity: Annotated[int, Field(ge=1, le=10_000)] = 20
     business_hours: Annotated[str, StringConstraints(pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")] = "08:30-18:00"
+    # 四有, checked (all four) and recorded with the outlet; without it the outlet is registered as 四有未登记.
+    qualification: QualificationIn | None = None
 
     @model_validator(mode="after")
     def _kind_fits_categories(self) -> OutletCreate:
@@ -197,6 +209,10 @@ class OutletRead(BaseModel):
     active: bool
     business_hours: str = "08:30-18:00"
     open_tickets: int = 0
+
+
+class OutletCreated(OutletRead):
+    four_haves_on_record: bool  # the 四有 were given, checked and recorded with the outlet
 
 
 class ServicePointRead(BaseModel):

@@ -15,11 +15,13 @@ from services.repair import (
     agent_rating_grpc,
     facilities_grpc,
     grassroots_grpc,
+    outlet_choice,
     performance_grpc,
     put_right_grpc,
     service,
 )
 from services.repair.common import make_context
+from services.repair.grassroots_schemas import QualificationIn
 from services.repair.grpc_public import SERVICE_NAME as PUBLIC_SERVICE_NAME
 from services.repair.grpc_public import register_public
 from services.repair.models import OutboxEvent, ProcessedEvent
@@ -104,11 +106,29 @@ class RepairServicer(repair_pb2_grpc.RepairServiceServicer):
             **present(request, "capacity", "business_hours"),
         }
         outlet_in = service.parse_model(OutletCreate, data)
-        async with self.db.transaction() as session:
-            outlet = await service.create_outlet(
-                session=session, principal=current_principal.get(), outlet_in=outlet_in
+        qualification = None
+        if request.HasField("qualification"):
+            q = request.qualification
+            qualification = service.parse_model(
+                QualificationIn,
+                {
+                    "licence_no": q.licence_no,
+                    "shop_address": q.shop_address,
+                    "technicians": q.technicians,
+                    "spare_parts": q.spare_parts,
+                    "township_point_id": q.township_point_id or None,
+                },
             )
-        return outlet_message(outlet)
+        async with self.db.transaction() as session:
+            outlet, on_record = await outlet_choice.register_outlet(
+                session=session,
+                principal=current_principal.get(),
+                outlet_in=outlet_in,
+                qualification=qualification,
+            )
+        reply = outlet_message(outlet)
+        reply.four_haves_on_record = on_record
+        return reply
 
     async def UpdateOutlet(
         self, request: repair_pb2.UpdateOutletRequest, context: Context

@@ -33,8 +33,8 @@ from services.repair.grassroots_models import OutletQualification, VillageRepair
 from services.repair.grassroots_schemas import QualificationIn, VillageRepairerIn
 from services.repair.intake_hooks import why_not_qualifying
 from services.repair.models import Outlet, OutletCategory, ServicePoint, Ticket
-from services.repair.network import check_point_in_county
-from services.repair.schemas import Category, PointLevel
+from services.repair.network import check_point_in_county, create_outlet
+from services.repair.schemas import Category, OutletCreate, OutletRead, PointLevel
 
 NEARBY_LIMIT = 10
 
@@ -171,6 +171,38 @@ def missing_four_haves(q: QualificationIn) -> list[FieldError]:
     return missing
 
 
+def check_four_haves(q: QualificationIn, prefix: str = "") -> None:
+    """422 four_haves_missing, one field error per missing item (under `prefix`), unless all four are there."""
+    missing = missing_four_haves(q)
+    if missing:
+        raise InvalidInput(
+            "维修网点须“四有”（有营业执照、有门店、有技术人员、有备品备件）："
+            + "；".join(m.message for m in missing),
+            code="four_haves_missing",
+            fields=[FieldError(prefix + m.field, m.message) for m in missing],
+        )
+
+
+async def register_outlet(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    outlet_in: OutletCreate,
+    qualification: QualificationIn | None,
+) -> tuple[OutletRead, bool]:
+    """Register an outlet, and with it its 四有 when given (checked first: a refusal writes nothing).
+    Answers the outlet and whether its 四有 are on record."""
+    require_county_admin(principal, outlet_in.county)
+    if qualification is not None:
+        check_four_haves(qualification, prefix="qualification.")
+    outlet = await create_outlet(session=session, principal=principal, outlet_in=outlet_in)
+    if qualification is not None:
+        await set_qualification(
+            session=session, principal=principal, outlet_id=outlet.outlet_id, qualification=qualification
+        )
+    return outlet, qualification is not None
+
+
 async def set_qualification(
     *, session: AsyncSession, principal: Principal, outlet_id: str, qualification: QualificationIn
 ) -> OutletQualification:
@@ -179,14 +211,7 @@ async def set_qualification(
     if outlet is None:
         raise NotFound(f"no outlet {outlet_id}", code="unknown_outlet")
     require_county_admin(principal, outlet.county)
-    missing = missing_four_haves(qualification)
-    if missing:
-        raise InvalidInput(
-            "维修网点须“四有”（有营业执照、有门店、有技术人员、有备品备件）："
-            + "；".join(m.message for m in missing),
-            code="four_haves_missing",
-            fields=missing,
-        )
+    check_four_haves(qualification)
     township = qualification.township_point_id
     if township:
         point = await session.get(ServicePoint, township)

@@ -4,6 +4,7 @@ through the real gateway and repair service, with bad input for each."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 from tests.gateway.grassroots_support import (
     LUOPING,
@@ -158,6 +159,54 @@ async def test_the_four_haves_are_checked_all_at_once(platform):
     assert outlet["outlet_id"] in {o["outlet_id"] for o in coverage["unqualified"]}  # none was recorded
     assert good.status_code == 200, good.text
     assert good.json()["technicians"] == 2 and good.json()["spare_parts"] is True
+
+
+async def test_registration_checks_the_four_haves_and_records_them_with_the_outlet(platform):
+    def outlet(name: str, **extra: object) -> dict[str, object]:
+        at = somewhere(LUOPING)
+        return {"county": LUOPING, "name": name, "kind": "market", "categories": ["satellite"], "lat": at[0],
+                "lng": at[1], "phone": "0874-8123456", **extra}  # fmt: skip
+
+    names = {k: f"{k}{uuid.uuid4().hex[:6]}" for k in ("完整", "缺件", "空白", "未登记", "乡镇")}
+    other_township = await new_point(platform, SHIZONG, "township", somewhere(SHIZONG))
+    async with platform.client(admin(platform, LUOPING)) as client:
+        complete = await client.post(
+            "/api/v1/repair/outlets", json=outlet(names["完整"], qualification=FOUR_HAVES)
+        )
+        no_parts = await client.post(
+            "/api/v1/repair/outlets",
+            json=outlet(names["缺件"], qualification={**FOUR_HAVES, "spare_parts": False}),
+        )
+        empty = await client.post("/api/v1/repair/outlets", json=outlet(names["空白"], qualification={}))
+        foreign_township = await client.post(
+            "/api/v1/repair/outlets",
+            json=outlet(
+                names["乡镇"], qualification={**FOUR_HAVES, "township_point_id": other_township["point_id"]}
+            ),
+        )
+        without = await client.post("/api/v1/repair/outlets", json=outlet(names["未登记"]))
+        listed = {
+            o["name"]: o
+            for o in (await client.get("/api/v1/repair/outlets", params={"county": LUOPING})).json()
+        }
+        coverage = (await client.get(f"/api/v1/repair/counties/{LUOPING}/coverage")).json()
+    assert complete.status_code == 201, complete.text
+    assert complete.json()["four_haves_on_record"] is True and complete.json()["name"] == names["完整"]
+    assert no_parts.status_code == 422 and no_parts.json()["code"] == "four_haves_missing"
+    assert [e["field"] for e in no_parts.json()["errors"]] == ["qualification.spare_parts"]
+    assert "四有" in no_parts.json()["detail"]
+    assert {e["field"] for e in empty.json()["errors"]} == {
+        "qualification.licence_no", "qualification.shop_address", "qualification.technicians",
+        "qualification.spare_parts",
+    }  # fmt: skip
+    assert foreign_township.status_code == 422 and foreign_township.json()["code"] == "unknown_township"
+    assert without.status_code == 201 and without.json()["four_haves_on_record"] is False  # as before
+    # Refused registrations wrote nothing; the accepted ones are listed, 四有 on record or flagged.
+    assert names["缺件"] not in listed and names["空白"] not in listed and names["乡镇"] not in listed
+    assert listed[names["完整"]]["outlet_id"] == complete.json()["outlet_id"]
+    unqualified = {o["outlet_id"] for o in coverage["unqualified"]}
+    assert complete.json()["outlet_id"] not in unqualified
+    assert without.json()["outlet_id"] in unqualified
 
 
 async def test_the_coverage_report_flags_townships_without_an_outlet_and_lists_village_repairers(platform):

@@ -14,7 +14,8 @@ from gateway.schemas import repair as rest
 # (REST model, proto message, {proto field: REST field} where the names differ, {proto field: why it is left out})
 ANSWERS: list[tuple[type[BaseModel], type, dict[str, str], dict[str, str]]] = [
     (rest.CountyRead, repair_pb2.County, {}, {}),
-    (rest.OutletRead, repair_pb2.Outlet, {}, {}),
+    (rest.OutletRead, repair_pb2.Outlet, {}, {"four_haves_on_record": "answered by registration only"}),
+    (rest.OutletCreated, repair_pb2.Outlet, {}, {}),
     (rest.ServicePointRead, repair_pb2.ServicePoint, {}, {}),
     (rest.QrTargetRead, repair_pb2.QrTarget, {}, {}),
     (rest.QrKeyRead, repair_pb2.QrKey, {}, {}),
@@ -88,6 +89,10 @@ def test_every_field_of_a_rest_request_reaches_its_proto(model, message, renamed
     assert carried <= proto_fields(message), f"{model.__name__} has fields its proto cannot carry"
     if message is not repair_pb2.TicketActionRequest:  # shared by reject and cancel, each with `reason`
         assert proto_fields(message) - set(left_out) == carried
+
+
+def test_the_four_haves_of_a_registration_reach_their_proto():
+    assert set(rest.QualificationIn.model_fields) == proto_fields(repair_pb2.FourHaves)
 
 
 def full_ticket() -> repair_pb2.Ticket:

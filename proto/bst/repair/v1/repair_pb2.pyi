@@ -35,7 +35,7 @@ class ListCountiesResponse(_message.Message):
     def __init__(self, counties: _Optional[_Iterable[_Union[County, _Mapping]]] = ...) -> None: ...
 
 class Outlet(_message.Message):
-    __slots__ = ("outlet_id", "county", "name", "kind", "categories", "lat", "lng", "phone", "capacity", "active", "business_hours", "open_tickets")
+    __slots__ = ("outlet_id", "county", "name", "kind", "categories", "lat", "lng", "phone", "capacity", "active", "business_hours", "open_tickets", "four_haves_on_record")
     OUTLET_ID_FIELD_NUMBER: _ClassVar[int]
     COUNTY_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -48,6 +48,7 @@ class Outlet(_message.Message):
     ACTIVE_FIELD_NUMBER: _ClassVar[int]
     BUSINESS_HOURS_FIELD_NUMBER: _ClassVar[int]
     OPEN_TICKETS_FIELD_NUMBER: _ClassVar[int]
+    FOUR_HAVES_ON_RECORD_FIELD_NUMBER: _ClassVar[int]
     outlet_id: str
     county: str
     name: str
@@ -60,7 +61,8 @@ class Outlet(_message.Message):
     active: bool
     business_hours: str
     open_tickets: int
-    def __init__(self, outlet_id: _Optional[str] = ..., county: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[str] = ..., categories: _Optional[_Iterable[str]] = ..., lat: _Optional[float] = ..., lng: _Optional[float] = ..., phone: _Optional[str] = ..., capacity: _Optional[int] = ..., active: _Optional[bool] = ..., business_hours: _Optional[str] = ..., open_tickets: _Optional[int] = ...) -> None: ...
+    four_haves_on_record: bool
+    def __init__(self, outlet_id: _Optional[str] = ..., county: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[str] = ..., categories: _Optional[_Iterable[str]] = ..., lat: _Optional[float] = ..., lng: _Optional[float] = ..., phone: _Optional[str] = ..., capacity: _Optional[int] = ..., active: _Optional[bool] = ..., business_hours: _Optional[str] = ..., open_tickets: _Optional[int] = ..., four_haves_on_record: _Optional[bool] = ...) -> None: ...
 
 class ListOutletsRequest(_message.Message):
     __slots__ = ("county",)
@@ -75,7 +77,7 @@ class ListOutletsResponse(_message.Message):
     def __init__(self, outlets: _Optional[_Iterable[_Union[Outlet, _Mapping]]] = ...) -> None: ...
 
 class CreateOutletRequest(_message.Message):
-    __slots__ = ("county", "name", "kind", "categories", "lat", "lng", "phone", "capacity", "business_hours")
+    __slots__ = ("county", "name", "kind", "categories", "lat", "lng", "phone", "capacity", "business_hours", "qualification")
     COUNTY_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -85,6 +87,7 @@ class CreateOutletRequest(_message.Message):
     PHONE_FIELD_NUMBER: _ClassVar[int]
     CAPACITY_FIELD_NUMBER: _ClassVar[int]
     BUSINESS_HOURS_FIELD_NUMBER: _ClassVar[int]
+    QUALIFICATION_FIELD_NUMBER: _ClassVar[int]
     county: str
     name: str
     kind: str
@@ -94,7 +97,22 @@ class CreateOutletRequest(_message.Message):
     phone: str
     capacity: int
     business_hours: str
-    def __init__(self, county: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[str] = ..., categories: _Optional[_Iterable[str]] = ..., lat: _Optional[float] = ..., lng: _Optional[float] = ..., phone: _Optional[str] = ..., capacity: _Optional[int] = ..., business_hours: _Optional[str] = ...) -> None: ...
+    qualification: FourHaves
+    def __init__(self, county: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[str] = ..., categories: _Optional[_Iterable[str]] = ..., lat: _Optional[float] = ..., lng: _Optional[float] = ..., phone: _Optional[str] = ..., capacity: _Optional[int] = ..., business_hours: _Optional[str] = ..., qualification: _Optional[_Union[FourHaves, _Mapping]] = ...) -> None: ...
+
+class FourHaves(_message.Message):
+    __slots__ = ("licence_no", "shop_address", "technicians", "spare_parts", "township_point_id")
+    LICENCE_NO_FIELD_NUMBER: _ClassVar[int]
+    SHOP_ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    TECHNICIANS_FIELD_NUMBER: _ClassVar[int]
+    SPARE_PARTS_FIELD_NUMBER: _ClassVar[int]
+    TOWNSHIP_POINT_ID_FIELD_NUMBER: _ClassVar[int]
+    licence_no: str
+    shop_address: str
+    technicians: int
+    spare_parts: bool
+    township_point_id: str
+    def __init__(self, licence_no: _Optional[str] = ..., shop_address: _Optional[str] = ..., technicians: _Optional[int] = ..., spare_parts: _Optional[bool] = ..., township_point_id: _Optional[str] = ...) -> None: ...
 
 class UpdateOutletRequest(_message.Message):
     __slots__ = ("outlet_id", "active", "capacity", "phone", "name", "business_hours", "categories", "set_categories", "lat", "lng")
