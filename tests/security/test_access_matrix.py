@@ -8,10 +8,14 @@ rule itself); every other caller is refused — 401 without a token, 403 with on
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
+from fastapi.routing import APIRoute
 
 from gateway.identity.tokens import issue_access_token
+from gateway.routers import ROUTERS, console, docs, landing, problem_pages
+from gateway.security import anonymous_may_use
 from tests.helpers import staff_token
 
 pytestmark = pytest.mark.security
@@ -225,3 +229,53 @@ async def test_access_matrix(platform, method, path, body, query, role, allowed)
     else:
         expected = 401 if role == "anonymous" and path not in API_KEY_ONLY else 403
         assert reply.status_code == expected, reply.text
+
+
+# -- a caller without credentials: 401 everywhere but the routes anyone may call (gateway.security) ---------------
+
+ALL_ROUTES = sorted(
+    {
+        (method, route.path)
+        for router in (*ROUTERS, landing.router, console.router, docs.router, problem_pages.router)
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods - {"HEAD"}
+    }
+)
+SAMPLE_PARAMS = {
+    "ticket_no": "BX530102202601019999",
+    "county": "530102",
+    "application_no": "SQ5301022026010199",
+}
+
+
+def sample_path(template: str) -> str:
+    return re.sub(r"\{([^}]+)\}", lambda m: SAMPLE_PARAMS.get(m.group(1), "x1"), template)
+
+
+def test_the_anonymous_routes_and_the_matrix_agree():
+    for method, path, _body, _query, allowed in MATRIX:
+        listed = anonymous_may_use(method, path)
+        assert listed == ("anonymous" in allowed or path in API_KEY_ONLY), (method, path)
+
+
+async def test_every_route_not_listed_answers_401_without_credentials(platform):
+    refused = []
+    async with platform.client() as client:
+        for method, template in ALL_ROUTES:
+            path = sample_path(template)
+            # a body that is not even JSON: the refusal comes before the body is read or validated
+            content = b"{not json" if method != "GET" else None
+            reply = await client.request(
+                method, path, content=content, headers={"Content-Type": "application/json"}
+            )
+            if anonymous_may_use(method, path):
+                if not template.startswith("/api/v1/open/"):  # the mini-app open API checks its own token
+                    assert reply.status_code != 401, (method, template, reply.text)
+                continue
+            refused.append(template)
+            assert reply.status_code == 401, (method, template, reply.text)
+            assert reply.headers["www-authenticate"] == "Bearer", (method, template)
+            problem = reply.json()
+            assert problem["code"] == "not_signed_in" and problem["detail"] == "请先登录。", problem
+    assert "/api/v1/repair/tickets/{ticket_no}/accept" in refused and "/api/v1/intake/flags" in refused
