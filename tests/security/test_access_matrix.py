@@ -11,8 +11,11 @@ import random
 import re
 
 import pytest
+from fastapi.routing import APIRoute
 
 from gateway.identity.tokens import issue_access_token
+from gateway.routers import ROUTERS, console, docs, landing, problem_pages
+from gateway.security import anonymous_may_use
 from tests.helpers import staff_token
 
 pytestmark = pytest.mark.security
@@ -41,6 +44,9 @@ FACILITY_READERS = REGION_READERS | {"outlet_technician"}
 COUNTY_ADMINS = frozenset({"county_admin", "platform_admin"})
 EVERYONE = frozenset(ROLES)
 UNDELEGATED = EVERYONE - {"delegated"}  # public routes still refuse a delegation token (filing routes only)
+# with credentials of any kind: a caller without any is answered 401 first (gateway.security)
+EVERYONE_SIGNED = EVERYONE - {"anonymous"}
+UNDELEGATED_SIGNED = UNDELEGATED - {"anonymous"}
 NOBODY: frozenset[str] = frozenset()  # a role outside this table (an issuing department, a mini-app's token)
 
 
@@ -118,6 +124,14 @@ MATRIX: list[tuple[str, str, object, dict | None, frozenset[str]]] = [
         "lat": 25.05, "lng": 102.7}, None, COUNTY_ADMINS),
     ("GET", "/api/v1/repair/facilities/overdue-inspections", None, {"county": "530102"}, FACILITY_READERS),
     ("GET", "/api/v1/repair/facilities/terminal-health", None, {"county": "530102"}, FACILITY_READERS),
+    # on an asset (unknown here: 404 past the gate for any signed-in caller but a delegation token)
+    ("PUT", "/api/v1/repair/facilities/FA-NOSUCH/inspection-plan", {"interval_days": 30}, None,
+     EVERYONE_SIGNED - {"delegated"}),
+    ("POST", "/api/v1/repair/facilities/FA-NOSUCH/inspections", {"evidence_ids": ["EV0"], "result": "normal"},
+     None, EVERYONE_SIGNED - {"delegated"}),
+    ("GET", "/api/v1/repair/facilities/FA-NOSUCH/inspections", None, None, EVERYONE_SIGNED - {"delegated"}),
+    # a terminal heartbeat is signed by its management platform, never by a token: unsigned, 401 for everyone
+    ("POST", "/api/v1/repair/heartbeats", {"code": "T0", "online": True}, None, NOBODY),
     ("GET", "/api/v1/repair/broadcast-platforms", None, {"county": "530102"}, FACILITY_READERS),
     ("POST", "/api/v1/repair/broadcast-platforms", {"county": "530102", "name": "测试平台", "scheme": "hmac-sha256"},
      None, COUNTY_ADMINS),
@@ -203,7 +217,7 @@ MATRIX += [
             "regions": [""],
         },
         None,
-        UNDELEGATED,
+        UNDELEGATED_SIGNED,
     ),
     ("GET", "/api/v1/intake/items/0", None, None, EVERYONE),
     (
@@ -211,9 +225,9 @@ MATRIX += [
         "/api/v1/intake/items/0",
         {"department": "00", "mode": "online", "name": "00", "promised_days": 0, "regions": [""]},
         None,
-        UNDELEGATED,
+        UNDELEGATED_SIGNED,
     ),
-    ("POST", "/api/v1/intake/items/0/publish", {}, None, UNDELEGATED),
+    ("POST", "/api/v1/intake/items/0/publish", {}, None, UNDELEGATED_SIGNED),
     ("GET", "/api/v1/intake/items/0/changes", None, None, UNDELEGATED),
     (
         "POST",
@@ -224,72 +238,96 @@ MATRIX += [
     ),
     ("GET", "/api/v1/intake/applications", None, None, frozenset({"citizen", "delegated", "window_staff"})),
     ("GET", "/api/v1/intake/flags", None, None, NOBODY),
-    ("GET", "/api/v1/intake/applications/000000000000000000000", None, None, EVERYONE),
-    ("GET", "/api/v1/intake/applications/000000000000000000000/receipt", None, None, UNDELEGATED),
-    ("POST", "/api/v1/intake/applications/000000000000000000000/accept", {}, None, UNDELEGATED),
+    ("GET", "/api/v1/intake/applications/000000000000000000000", None, None, EVERYONE_SIGNED),
+    ("GET", "/api/v1/intake/applications/000000000000000000000/receipt", None, None, UNDELEGATED_SIGNED),
+    ("POST", "/api/v1/intake/applications/000000000000000000000/accept", {}, None, UNDELEGATED_SIGNED),
     (
         "POST",
         "/api/v1/intake/applications/000000000000000000000/accept-with-deficiency",
         {"due_days": 1, "material_id": "0"},
         None,
-        UNDELEGATED,
+        UNDELEGATED_SIGNED,
     ),
-    ("POST", "/api/v1/intake/applications/000000000000000000000/accept-on-promise", {}, None, UNDELEGATED),
-    ("POST", "/api/v1/intake/applications/000000000000000000000/request-correction", {}, None, UNDELEGATED),
-    ("POST", "/api/v1/intake/applications/000000000000000000000/refuse", {}, None, UNDELEGATED),
+    (
+        "POST",
+        "/api/v1/intake/applications/000000000000000000000/accept-on-promise",
+        {},
+        None,
+        UNDELEGATED_SIGNED,
+    ),
+    (
+        "POST",
+        "/api/v1/intake/applications/000000000000000000000/request-correction",
+        {},
+        None,
+        UNDELEGATED_SIGNED,
+    ),
+    ("POST", "/api/v1/intake/applications/000000000000000000000/refuse", {}, None, UNDELEGATED_SIGNED),
     (
         "POST",
         "/api/v1/intake/applications/000000000000000000000/conclude",
         {"outcome": "denied"},
         None,
-        UNDELEGATED,
+        UNDELEGATED_SIGNED,
     ),
     (
         "POST",
         "/api/v1/intake/applications/000000000000000000000/special-procedures",
         {"procedure": "0"},
         None,
-        UNDELEGATED,
+        UNDELEGATED_SIGNED,
     ),
     (
         "POST",
         "/api/v1/intake/applications/000000000000000000000/special-procedures/end",
         None,
         None,
-        UNDELEGATED,
+        UNDELEGATED_SIGNED,
     ),
-    ("POST", "/api/v1/intake/applications/000000000000000000000/supply-deficiency", None, None, UNDELEGATED),
-    ("POST", "/api/v1/intake/applications/000000000000000000000/verify-promise", {}, None, UNDELEGATED),
-    ("POST", "/api/v1/intake/applications/000000000000000000000/resubmit", {}, None, EVERYONE),
+    (
+        "POST",
+        "/api/v1/intake/applications/000000000000000000000/supply-deficiency",
+        None,
+        None,
+        UNDELEGATED_SIGNED,
+    ),
+    (
+        "POST",
+        "/api/v1/intake/applications/000000000000000000000/verify-promise",
+        {},
+        None,
+        UNDELEGATED_SIGNED,
+    ),
+    ("POST", "/api/v1/intake/applications/000000000000000000000/resubmit", {}, None, EVERYONE_SIGNED),
     ("GET", "/api/v1/intake/bundles", None, None, UNDELEGATED),
     (
         "POST",
         "/api/v1/intake/bundles",
         {"bundle_code": "00", "department": "00", "item_codes": ["", ""], "name": "00", "regions": [""]},
         None,
-        UNDELEGATED,
+        UNDELEGATED_SIGNED,
     ),
     (
         "POST",
         "/api/v1/intake/bundle-applications",
         {"bundle_code": "00", "region": "000000"},
         None,
-        UNDELEGATED,
+        UNDELEGATED_SIGNED,
     ),
-    ("GET", "/api/v1/intake/bundle-applications/0", None, None, UNDELEGATED),
+    ("GET", "/api/v1/intake/bundle-applications/0", None, None, UNDELEGATED_SIGNED),
     (
         "POST",
         "/api/v1/intake/slots",
         {"day": "0000-00-00", "region": "000000", "starts": [""], "window": "0"},
         None,
-        UNDELEGATED,
+        UNDELEGATED_SIGNED,
     ),
     ("GET", "/api/v1/intake/slots", None, {"day": "0000-00-00", "region": "000000"}, UNDELEGATED),
     ("POST", "/api/v1/intake/appointments", {"slot_id": "0"}, None, frozenset({"citizen"})),
     ("GET", "/api/v1/intake/appointments", None, None, OWN_NAME),
-    ("POST", "/api/v1/intake/appointments/0/cancel", None, None, UNDELEGATED),
+    ("POST", "/api/v1/intake/appointments/0/cancel", None, None, UNDELEGATED_SIGNED),
     ("GET", "/api/v1/licenses/types", None, None, EVERYONE),
-    ("POST", "/api/v1/licenses", {"fields": {}, "holder": {}, "type": "0"}, None, UNDELEGATED),
+    ("POST", "/api/v1/licenses", {"fields": {}, "holder": {}, "type": "0"}, None, UNDELEGATED_SIGNED),
     ("POST", "/api/v1/licenses/0/suspend", {"reason": "0"}, None, NOBODY),
     ("POST", "/api/v1/licenses/0/reinstate", {"reason": "0"}, None, NOBODY),
     ("POST", "/api/v1/licenses/0/revoke", {"reason": "0"}, None, NOBODY),
@@ -319,7 +357,7 @@ MATRIX += [
         None,
         frozenset({"county_admin", "county_admin_foreign", "outlet_technician", "platform_admin"}),
     ),
-    ("POST", "/api/v1/reviews/rectifications/A0000000000000000/verify", None, None, UNDELEGATED),
+    ("POST", "/api/v1/reviews/rectifications/A0000000000000000/verify", None, None, UNDELEGATED_SIGNED),
     (
         "GET",
         "/api/v1/reviews/appeals",
@@ -332,14 +370,14 @@ MATRIX += [
         "/api/v1/reviews/appeals/A0000000000000000/decide",
         {"reason": "00", "upheld": False},
         None,
-        UNDELEGATED,
+        UNDELEGATED_SIGNED,
     ),
     (
         "POST",
         "/api/v1/reviews/windows",
         {"department": "0", "name": "0", "region": "000000"},
         None,
-        UNDELEGATED,
+        UNDELEGATED_SIGNED,
     ),
     ("GET", "/api/v1/reviews/windows/resolve", None, {"qr": "0000000000"}, UNDELEGATED),
     ("GET", "/api/v1/reviews/windows/A0000000000000000/qr", None, None, UNDELEGATED),
@@ -375,9 +413,9 @@ MATRIX += [
             "phone": "00000",
         },
         None,
-        UNDELEGATED,
+        UNDELEGATED_SIGNED,
     ),
-    ("PATCH", "/api/v1/repair/outlets/0", {}, None, UNDELEGATED),
+    ("PATCH", "/api/v1/repair/outlets/0", {}, None, UNDELEGATED_SIGNED),
     (
         "GET",
         "/api/v1/repair/service-points",
@@ -392,7 +430,7 @@ MATRIX += [
         "/api/v1/repair/service-points",
         {"county": "000000", "lat": 0.0, "level": "village", "lng": 0.0, "name": "0"},
         None,
-        UNDELEGATED,
+        UNDELEGATED_SIGNED,
     ),
     ("GET", "/api/v1/repair/counties/000000/qr", None, None, EVERYONE),
     ("GET", "/api/v1/repair/qr", None, {"qr": "0000000000"}, EVERYONE),
@@ -410,23 +448,23 @@ MATRIX += [
         None,
         frozenset({"county_admin", "county_admin_foreign", "platform_admin"}),
     ),
-    ("POST", "/api/v1/repair/uploads", {"file": ""}, None, EVERYONE),
-    ("GET", "/api/v1/repair/evidence/EV00000000000000000000", None, None, EVERYONE),
+    ("POST", "/api/v1/repair/uploads", {"file": ""}, None, EVERYONE_SIGNED),
+    ("GET", "/api/v1/repair/evidence/EV00000000000000000000", None, None, EVERYONE_SIGNED),
     (
         "POST",
         "/api/v1/repair/tickets",
         {"category": "ott", "contact_name": "0", "contact_phone": "", "description": "0"},
         None,
-        EVERYONE,
+        EVERYONE_SIGNED,
     ),
-    ("POST", "/api/v1/repair/tickets/BX0000000000000000/accept", None, None, UNDELEGATED),
-    ("POST", "/api/v1/repair/tickets/BX0000000000000000/reject", {"reason": "0"}, None, UNDELEGATED),
+    ("POST", "/api/v1/repair/tickets/BX0000000000000000/accept", None, None, UNDELEGATED_SIGNED),
+    ("POST", "/api/v1/repair/tickets/BX0000000000000000/reject", {"reason": "0"}, None, UNDELEGATED_SIGNED),
     (
         "POST",
         "/api/v1/repair/tickets/BX0000000000000000/resolve",
         {"evidence": ["EV00000000000000000000"], "note": "0"},
         None,
-        UNDELEGATED,
+        UNDELEGATED_SIGNED,
     ),
     (
         "POST",
@@ -437,8 +475,8 @@ MATRIX += [
     ),
     ("POST", "/api/v1/repair/tickets/BX0000000000000000/rating", {"level": 1}, None, SIGNED_IN),
     ("POST", "/api/v1/repair/tickets/BX0000000000000000/cancel", None, None, SIGNED_IN),
-    ("GET", "/api/v1/repair/tickets/BX0000000000000000/dispatch-decisions", None, None, UNDELEGATED),
-    ("GET", "/api/v1/repair/stats/export", None, None, UNDELEGATED),
+    ("GET", "/api/v1/repair/tickets/BX0000000000000000/dispatch-decisions", None, None, UNDELEGATED_SIGNED),
+    ("GET", "/api/v1/repair/stats/export", None, None, UNDELEGATED_SIGNED),
     ("POST", "/api/v1/mini-apps/0/gray/pause", None, None, OWN_NAME),
     ("POST", "/api/v1/mini-apps/0/gray/resume", None, None, OWN_NAME),
     ("POST", "/api/v1/mini-apps/0/rollback", {"reason": "00"}, None, OWN_NAME),
@@ -486,11 +524,11 @@ MATRIX += [
 # The open API takes a mini-app's access token only: a platform token is no credential there (401), except a
 # delegation token, which the gateway refuses (403) before looking further.
 MINI_APP_TOKEN_ONLY = {"/api/v1/open/userinfo", "/api/v1/open/phone", "/api/v1/open/repair/tickets"}
-# Finding (2026-11-30), kept visible rather than hidden: anonymous gets 403, not 401, on the intake flags.
-ANONYMOUS_403 = {("GET", "/api/v1/intake/flags")}
+# anonymous got 403 on the intake flags until the gateway answered 401 before anything (gateway.security)
+ANONYMOUS_403: set[tuple[str, str]] = set()
 _FOREIGN_SCOPED_PATHS = {
-    "/api/v1/repair/stats",
-    "/api/v1/repair/tickets",
+    ("GET", "/api/v1/repair/stats"),
+    ("GET", "/api/v1/repair/tickets"),
     "/api/v1/repair/counties/530102/response-settings",
     "/api/v1/repair/facilities",
     "/api/v1/repair/facilities/overdue-inspections",
@@ -504,6 +542,7 @@ _FOREIGN_SCOPED_PATHS = {
     "/api/v1/repair/counties/530102/assessments/2026",
     "/api/v1/repair/counties/530102/assessments/2026/export",
 }
+SIGNED_BY_PLATFORM = {"/api/v1/repair/heartbeats"}  # 401 without the platform's signature, token or not
 API_KEY_ONLY = {"/open311/v2/requests.json"}  # refused with 403 (the spec's bad api_key), token or not
 # a bare path: every method of its rows; a (method, path): that one only
 FOREIGN_SCOPED = {
@@ -574,6 +613,8 @@ async def test_access_matrix(platform, method, path, body, query, role, allowed)
     else:
         token_refused = path in MINI_APP_TOKEN_ONLY and role != "delegated"  # delegation tokens: 403 first
         expected = 401 if (role == "anonymous" and path not in API_KEY_ONLY) or token_refused else 403
+        if path in SIGNED_BY_PLATFORM and role != "delegated":
+            expected = 401
         if role == "anonymous" and (method, path) in ANONYMOUS_403:
             expected = 403
         assert reply.status_code == expected, reply.text
@@ -604,3 +645,55 @@ async def test_every_route_of_the_openapi_is_in_the_matrix(platform):
         "(method, concrete path, json body or None, query or None, the roles allowed) for each of:\n  "
         + "\n  ".join(missing)
     )
+
+
+# -- a caller without credentials: 401 everywhere but the routes anyone may call (gateway.security) ---------------
+
+ALL_ROUTES = sorted(
+    {
+        (method, route.path)
+        for router in (*ROUTERS, landing.router, console.router, docs.router, problem_pages.router)
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods - {"HEAD"}
+    }
+)
+SAMPLE_PARAMS = {
+    "ticket_no": "BX530102202601019999",
+    "county": "530102",
+    "application_no": "SQ5301022026010199",
+}
+
+
+def sample_path(template: str) -> str:
+    return re.sub(r"\{([^}]+)\}", lambda m: SAMPLE_PARAMS.get(m.group(1), "x1"), template)
+
+
+def test_the_anonymous_routes_and_the_matrix_agree():
+    for method, path, _body, _query, allowed in MATRIX:
+        if path in MINI_APP_TOKEN_ONLY:
+            continue  # let through to the open API, which answers 401 to anything but a mini-app's token
+        listed = anonymous_may_use(method, path)
+        assert listed == ("anonymous" in allowed or path in API_KEY_ONLY | SIGNED_BY_PLATFORM), (method, path)
+
+
+async def test_every_route_not_listed_answers_401_without_credentials(platform):
+    refused = []
+    async with platform.client() as client:
+        for method, template in ALL_ROUTES:
+            path = sample_path(template)
+            # a body that is not even JSON: the refusal comes before the body is read or validated
+            content = b"{not json" if method != "GET" else None
+            reply = await client.request(
+                method, path, content=content, headers={"Content-Type": "application/json"}
+            )
+            if anonymous_may_use(method, path):
+                if not template.startswith("/api/v1/open/"):  # the mini-app open API checks its own token
+                    assert reply.status_code != 401, (method, template, reply.text)
+                continue
+            refused.append(template)
+            assert reply.status_code == 401, (method, template, reply.text)
+            assert reply.headers["www-authenticate"] == "Bearer", (method, template)
+            problem = reply.json()
+            assert problem["code"] == "not_signed_in" and problem["detail"] == "请先登录。", problem
+    assert "/api/v1/repair/tickets/{ticket_no}/accept" in refused and "/api/v1/intake/flags" in refused
