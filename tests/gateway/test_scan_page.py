@@ -257,7 +257,7 @@ async def test_a_villager_scans_signs_in_reports_follows_and_rates_a_repair(plat
         phone.has_text("thumb-state", "照片已上传")
         assert phone.el("thumb-img").get_attribute("src").startswith("blob:")
         phone.tap("submit")
-        phone.has_text("err-contact_phone", "11位手机号码")
+        phone.has_text("err-contact_phone", "手机号（11位，1开头）或带区号的固定电话")
         assert phone.el("contact_phone").get_attribute("aria-invalid") == "true"
         phone.screenshot("2-field-error")
         phone.type("contact_phone", number)
