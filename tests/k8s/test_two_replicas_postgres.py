@@ -95,7 +95,7 @@ async def make_late(db: Database, overdue: list[str], unaccepted: list[str]) -> 
         await session.execute(
             update(Ticket)
             .where(Ticket.ticket_no.in_(unaccepted))
-            .values(dispatched_at=utcnow() - dt.timedelta(hours=3))
+            .values(dispatched_at=utcnow() - dt.timedelta(hours=3), accept_due_at=past)
         )
 
 

@@ -43,7 +43,9 @@ async def test_every_operation_documents_the_problem_statuses(platform):
     async with platform.client() as client:
         document = (await client.get("/openapi.json")).json()
     missing = {
-        f"{method.upper()} {path}": sorted(s for s in statuses_of(path) if str(s) not in operation["responses"])
+        f"{method.upper()} {path}": sorted(
+            s for s in statuses_of(path) if str(s) not in operation["responses"]
+        )
         for path, item in document["paths"].items()
         for method, operation in item.items()
     }
