@@ -87,7 +87,7 @@ async function api(method, path, o) {
 
 // -- helpers
 
-const choices = (box, name, list) => list.forEach((c) => { // big radio tiles: <label><input><span>text<small>
+const choices = (box, name, list) => list.forEach((c) => {
   const label = $(box).insertBefore(document.createElement('label'), $(box).querySelector('.err'));
   label.className = 'choice';
   label.innerHTML = '<input type="radio" name="' + name + '" value="' + c[0] + '">';
@@ -117,13 +117,13 @@ const clearErrors = (form) => form.querySelectorAll('.err').forEach((el) => fiel
 const normPhone = (s) => s.replace(/[\s-]/g, '').replace(/^(\+86|0086)/, '');
 const isMobile = (s) => /^1[3-9]\d{9}$/.test(s);
 const masked = (p) => (p.length === 11 ? p.slice(0, 3) + '****' + p.slice(7) : p);
-const when = (iso) => { // the API writes China time (+08:00): show it as written
+const when = (iso) => {
   const p = /^\d{4}-(\d{2})-(\d{2})T(\d{2}:\d{2})/.exec(iso || '');
   return p ? +p[1] + '月' + +p[2] + '日 ' + p[3] : '';
 };
 const uuid = () => '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) =>
-  (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16)); // v4; randomUUID needs https
-const zh = (s) => (/mobile number/.test(s) ? '请填写正确的11位手机号码' : s); // the API's messages are English
+  (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16));
+const zh = (s) => (/mobile number/.test(s) ? '请填写正确的11位手机号码' : s);
 
 // -- 1. the scanned code
 
@@ -278,7 +278,7 @@ on('thumb-rm', 'click', dropPhoto);
 on('ticket-form', 'submit', async (ev) => {
   ev.preventDefault();
   const form = ev.target;
-  if (sending) return; // a second tap while the first is on its way
+  if (sending) return;
   clearErrors(form);
   const picked = form.querySelector('input[name=category]:checked');
   const value = (id) => $(id).value.trim();
