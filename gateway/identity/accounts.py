@@ -148,15 +148,21 @@ class AccountRules(IdentityBase):
         after: str | None,
     ) -> list[AccountRead]:
         require_roles(principal, Role.PLATFORM_ADMIN)
-        query = select(Account).order_by(Account.id).limit(limit)
-        if kind:
-            query = query.where(Account.kind == kind)
-        if after:
-            query = query.where(Account.id > after)
-        accounts = (await session.scalars(query)).all()
-        if role:
-            accounts = [a for a in accounts if role.value in a.roles]
-        return [self.account_read(a) for a in accounts]
+        # Roles are a JSON list, filtered here: read on until the page is full, so that a short page means the end.
+        found: list[Account] = []
+        cursor = after
+        while len(found) < limit:
+            query = select(Account).order_by(Account.id).limit(limit)
+            if kind:
+                query = query.where(Account.kind == kind)
+            if cursor:
+                query = query.where(Account.id > cursor)
+            batch = (await session.scalars(query)).all()
+            found += [a for a in batch if not role or role.value in a.roles]
+            if len(batch) < limit:
+                break
+            cursor = batch[-1].id
+        return [self.account_read(a) for a in found[:limit]]
 
     async def update_account(
         self,

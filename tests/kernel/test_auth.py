@@ -114,17 +114,18 @@ async def test_tampered_payload_is_refused(verifier):
 @pytest.mark.parametrize(
     "bad",
     [
-        claims(exp=int(time.time()) - 60),  # expired beyond the leeway
-        claims(nbf=int(time.time()) + 600),  # not yet valid
-        claims(aud="another-app"),  # another audience
-        claims(iss="https://evil.example"),  # another issuer
-        claims(jti=None),  # a required claim missing
+        # made when the test runs (parametrize values are made at collection, minutes earlier in a long run)
+        lambda: claims(exp=int(time.time()) - 60),  # expired beyond the leeway
+        lambda: claims(nbf=int(time.time()) + 600),  # not yet valid
+        lambda: claims(aud="another-app"),  # another audience
+        lambda: claims(iss="https://evil.example"),  # another issuer
+        lambda: claims(jti=None),  # a required claim missing
     ],
     ids=["expired", "not-yet-valid", "other-audience", "other-issuer", "no-jti"],
 )
 async def test_stale_or_foreign_tokens_are_refused(verifier, bad):
     with pytest.raises(Unauthenticated):
-        await verifier.verify(sign(bad))
+        await verifier.verify(sign(bad()))
 
 
 async def test_unknown_or_missing_key_id_is_refused(verifier):
