@@ -121,35 +121,46 @@ LOST_CONNECTION_ERRORS = frozenset(
 )
 
 
-def connection_lost(error: BaseException) -> bool:
-    """True when `error` (or what caused it) is the database dropping or refusing the connection, not a bug: the
-    call did not happen or was rolled back with its connection, and the caller may retry (an idempotent one)."""
+def _caused_by(error: BaseException, test: Callable[[BaseException], bool]) -> bool:
+    """Whether `error` or what caused it (`__cause__`, or a DBAPI error's `orig`; a few links deep) passes `test`."""
     seen: BaseException | None = error
     for _ in range(8):
         if seen is None:
             return False
-        if getattr(seen, "connection_invalidated", False) or isinstance(seen, ConnectionError | TimeoutError):
-            return True
-        if type(seen).__module__.startswith("asyncpg") and type(seen).__name__ in LOST_CONNECTION_ERRORS:
+        if test(seen):
             return True
         seen = seen.__cause__ or getattr(seen, "orig", None)
     return False
+
+
+def _asyncpg_error_in(names: frozenset[str]) -> Callable[[BaseException], bool]:
+    return lambda e: type(e).__module__.startswith("asyncpg") and type(e).__name__ in names
+
+
+_LOST = _asyncpg_error_in(LOST_CONNECTION_ERRORS)
+
+
+def connection_lost(error: BaseException) -> bool:
+    """True when `error` (or what caused it) is the database dropping or refusing the connection, not a bug: the
+    call did not happen or was rolled back with its connection, and the caller may retry (an idempotent one)."""
+    return _caused_by(
+        error,
+        lambda e: (
+            bool(getattr(e, "connection_invalidated", False))
+            or isinstance(e, ConnectionError | TimeoutError)
+            or _LOST(e)
+        ),
+    )
 
 
 # PostgreSQL refuses text it cannot store (a NUL character, a byte sequence that is not UTF-8): bad input, not a bug.
 UNSTORABLE_TEXT_ERRORS = frozenset({"CharacterNotInRepertoireError", "UntranslatableCharacterError"})
+_UNSTORABLE = _asyncpg_error_in(UNSTORABLE_TEXT_ERRORS)
 
 
 def unstorable_text(error: BaseException) -> bool:
     """True when `error` (or what caused it) is the database refusing a text value of the request (22021, 22P05)."""
-    seen: BaseException | None = error
-    for _ in range(8):
-        if seen is None:
-            return False
-        if type(seen).__module__.startswith("asyncpg") and type(seen).__name__ in UNSTORABLE_TEXT_ERRORS:
-            return True
-        seen = seen.__cause__ or getattr(seen, "orig", None)
-    return False
+    return _caused_by(error, _UNSTORABLE)
 
 
 AFTER_TRANSACTION = "bst.after_transaction"
