@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from gateway import problems
+from gateway import hot_routes, problems
 from gateway.console.openapi import enrich as enrich_openapi
 from gateway.console.pages import STATIC as CONSOLE_STATIC
 from gateway.observability import RequestContextMiddleware
@@ -45,6 +45,9 @@ def create_app(settings: Settings | None = None, *, redis: RedisHandle | None = 
         docs_url=None,
         redoc_url=None,
         openapi_url=None if production else "/openapi.json",
+        # FastAPI's own OpenTelemetry hooks: off. The gateway has its metrics (gateway/observability.py) and no
+        # tracer; left on, they look for a provider on every request and wrap every dependency and endpoint.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.settings = settings
     problems.install(app)
@@ -52,6 +55,7 @@ def create_app(settings: Settings | None = None, *, redis: RedisHandle | None = 
         app.include_router(router, responses=problems.problem_responses())
     for router in (landing.router, console.router, docs.router, problem_pages.router):
         app.include_router(router)
+    hot_routes.install(app)  # after every router: the busiest routes without FastAPI's per-request solving
     app.mount("/static", StaticFiles(directory=CONSOLE_STATIC), name="static")
     enrich_openapi(app)  # Bearer scheme, Chinese summaries, examples, problem responses
     app.add_middleware(SecurityMiddleware)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import time
 from typing import Any
@@ -11,7 +10,7 @@ import grpc
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.kernel.logging import new_request_id, request_id_var
+from services.kernel.logging import EdgeLog, new_request_id, request_id_var
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -33,7 +32,8 @@ GRPC_LATENCY = Histogram(
     registry=REGISTRY,
 )
 
-log = logging.getLogger("bst.access")
+access_log = EdgeLog("bst.access")
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 REQUEST_ID_HEADER = b"x-request-id"
 _VALID_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._-]{1,64}$")
@@ -45,6 +45,21 @@ class RequestContextMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # (method, route, status) -> the request counter's and the latency histogram's children: `labels()`
+        # looks them up under a lock on every call. Routes are the app's templates ("unmatched" otherwise) and a
+        # method outside METHODS counts as OTHER, so this stays as small as the metrics themselves.
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def _observe(self, method: str, path: str, status: int, seconds: float) -> None:
+        key = (method, path, status)
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = (
+                HTTP_REQUESTS.labels(method, path, str(status)),
+                HTTP_LATENCY.labels(method, path),
+            )
+        series[0].inc()
+        series[1].observe(seconds)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,18 +84,14 @@ class RequestContextMiddleware:
         finally:
             route = scope.get("route")
             path = getattr(route, "path", None) or "unmatched"
-            HTTP_REQUESTS.labels(scope["method"], path, str(status)).inc()
+            method = scope["method"] if scope["method"] in METHODS else "OTHER"
             seconds = time.perf_counter() - started
-            HTTP_LATENCY.labels(scope["method"], path).observe(seconds)
-            if log.isEnabledFor(logging.INFO):
-                log.info(
+            self._observe(method, path, status, seconds)
+            if access_log.enabled():
+                access_log.info(
                     "request",
-                    extra={
-                        "method": scope["method"],
-                        "route": path,
-                        "status": status,
-                        "ms": round(seconds * 1000, 2),
-                    },
+                    request_id,
+                    {"method": method, "route": path, "status": status, "ms": round(seconds * 1000, 2)},
                 )
             request_id_var.reset(token)
 
