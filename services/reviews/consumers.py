@@ -60,6 +60,12 @@ class ServedCases(EventConsumer):
     group = "reviews"
     sources = ("repair", "intake")
     ctx: ReviewsContext
+    # Every other event of those streams (a ticket filed, accepted...; most of them) is acknowledged without a
+    # transaction: measured on the ticket-filing bench, applying nothing cost this service ~2.5 ms of CPU each.
+    HANDLED = frozenset({"repair.ticket.resolved", "intake.application.concluded", "repair.ticket.rated"})
+
+    def wants(self, event: Event) -> bool:
+        return event.event_type in self.HANDLED
 
     async def handle(self, session: AsyncSession, event: Event) -> None:
         payload = event.payload

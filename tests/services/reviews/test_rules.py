@@ -423,3 +423,14 @@ async def test_repair_events_invite_the_resident_and_ratings_go_through_the_same
     assert case.account_id == "resident-1" and case.agent_id == "agent-1" and case.unit == "OUT-530102-01"
     assert [(r.level, r.reviewer_id, r.recorded_by) for r in reviews] == [(2, "resident-1", None)]
     assert (await rect_of(db, reviews[0].id)).status == "open"
+
+
+def test_the_consumer_skips_only_the_events_it_does_nothing_with():
+    """Events the review rules ignore are acknowledged without a transaction; the three it applies are not skipped
+    (each of them opens a case or records a review, above)."""
+    consumer = ServedCases(db=None, processed_model=ProcessedEvent, redis=None, namespace="t")  # type: ignore[arg-type]
+    ticket_no = f"BX{COUNTY}{random.randrange(10**10):010d}"
+    for kind in ("repair.ticket.resolved", "repair.ticket.rated", "intake.application.concluded"):
+        assert consumer.wants(repair_event(kind, ticket_no)), kind
+    for kind in ("repair.ticket.created", "repair.ticket.accepted", "repair.ticket.dispatched", "intake.x"):
+        assert not consumer.wants(repair_event(kind, ticket_no)), kind
