@@ -8,9 +8,13 @@ two were 40-60 % of the gateway's CPU per request, more than the work itself.
 `HotRoutes` is one route placed first in the app's router. For a handful of routes (`HOT`) it matches (method,
 path) with the route's own pattern and binds the route's parameters with what FastAPI would have given:
 
-- path and query parameters are validated by the route's own fields (`ModelField.validate`, what FastAPI calls);
-  a request it cannot bind exactly — a value that fails validation, a repeated or missing required parameter, a
-  body — is not matched here and goes on to the FastAPI route, which answers it as always (its 422 included);
+- path, query and header parameters are validated by the route's own fields (`ModelField.validate`, what FastAPI
+  calls); a request it cannot bind exactly — a value that fails validation, a repeated or missing required
+  parameter, a body that is not small JSON — is not matched here and goes on to the FastAPI route, which answers it
+  as always (its 422 included);
+- a JSON body (`application/json`, up to `MAX_BODY` bytes) is read, parsed and validated by the route's body field;
+  when it is not valid JSON or fails validation, the request is handed back to FastAPI's router with the body
+  replayed, so that the problem answer is FastAPI's own;
 - dependencies are the same functions the route declares (`gateway.deps`), called with the request;
 - the answer is the endpoint's `Response`, or its return value validated and serialised by the route's
   `response_model` field, as FastAPI does.
@@ -24,6 +28,7 @@ through FastAPI, for good and bad requests.
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,17 +42,22 @@ from starlette.types import Receive, Scope, Send
 from gateway import deps
 
 HOT_KEY = "bst.hot_route"
+DECLINED_KEY = "bst.hot_route.declined"  # set when a body was handed back to FastAPI: not matched here again
+MAX_BODY = 64 * 1024  # a bigger body goes to FastAPI (the biggest hot body, a presentation, is ~2 KB)
 
 # The dependencies a hot route may declare: each needs nothing but the request (or the principal).
 _REQUEST_DEPENDENCIES: frozenset[Callable[..., Awaitable[Any]]] = frozenset(
     {deps.get_runtime, deps.get_clients, deps.get_authorization, deps.get_principal, deps.get_client_ip}
 )
 
-# (method, path template) of the routes answered here: the ticket read, the catalogue and the search.
+# (method, path template) of the routes answered here: the ticket read and filing, the catalogue, the search and
+# the verification of a 扫码亮证 presentation.
 HOT: tuple[tuple[str, str], ...] = (
     ("GET", "/api/v1/repair/tickets/{ticket_no}"),
+    ("POST", "/api/v1/repair/tickets"),
     ("GET", "/api/v1/mini-apps"),
     ("GET", "/api/v1/search"),
+    ("POST", "/api/v1/licenses/verify"),
 )
 
 
@@ -72,6 +82,8 @@ class _Binding:
     path_regex: Any
     path_params: list[_Param] = field(default_factory=list)
     query_params: list[_Param] = field(default_factory=list)
+    header_params: list[_Param] = field(default_factory=list)
+    body: _Param | None = None
     dependencies: list[tuple[str, Callable[..., Awaitable[Any]], bool]] = field(default_factory=list)
     request_name: str | None = None
     response_name: str | None = None
@@ -82,8 +94,10 @@ class _Binding:
         dependant = route.dependant
         if context is not None and len(context.dependant.dependencies) != len(dependant.dependencies):
             raise NotHot(f"{route.path}: included with dependencies of its router")
-        if dependant.body_params or dependant.header_params or dependant.cookie_params:
-            raise NotHot(f"{route.path}: has body, header or cookie parameters")
+        if dependant.cookie_params or len(dependant.body_params) > 1:
+            raise NotHot(f"{route.path}: has cookie parameters or an embedded body")
+        if dependant.body_params and not _is_json_model(route, dependant.body_params[0]):
+            raise NotHot(f"{route.path}: a body that is not one JSON model")
         if not inspect.iscoroutinefunction(route.endpoint):
             raise NotHot(f"{route.path}: the endpoint is not a coroutine")
         if route.dependencies:
@@ -103,20 +117,14 @@ class _Binding:
         for fields, into in (
             (dependant.path_params, binding.path_params),
             (dependant.query_params, binding.query_params),
+            (dependant.header_params, binding.header_params),
         ):
             for model_field in fields:
                 if _is_sequence(model_field):
                     raise NotHot(f"{route.path}: {model_field.name} is a sequence")
-                info = model_field.field_info
-                into.append(
-                    _Param(
-                        name=model_field.name,
-                        alias=model_field.alias,
-                        field=model_field,
-                        required=info.is_required(),
-                        default=None if info.is_required() else model_field.default,
-                    )
-                )
+                into.append(_param(model_field))
+        if dependant.body_params:
+            binding.body = _param(dependant.body_params[0])
         for sub in dependant.dependencies:
             call = sub.call
             if call is deps.get_signed_in:
@@ -127,9 +135,26 @@ class _Binding:
                 raise NotHot(f"{route.path}: depends on {getattr(call, '__name__', call)}")
         return binding
 
-    def bind(self, path_params: dict[str, str], query: bytes) -> dict[str, Any] | None:
-        """The path and query arguments, validated as FastAPI would; None when FastAPI must answer."""
+    def bind(
+        self, path_params: dict[str, str], query: bytes, headers: list[tuple[bytes, bytes]]
+    ) -> dict[str, Any] | None:
+        """The path, query and header arguments, validated as FastAPI would; None when FastAPI must answer (also
+        when a body is not JSON of at most MAX_BODY bytes)."""
         values: dict[str, Any] = {}
+        if self.header_params or self.body is not None:
+            received_headers: dict[str, str] = {}
+            for raw_name, raw_value in headers:
+                key = raw_name.decode("latin-1").lower()
+                if key in received_headers:
+                    if key in self.header_names:
+                        return None  # repeated: leave the choice of value to FastAPI
+                    continue
+                received_headers[key] = raw_value.decode("latin-1")
+            for param in self.header_params:
+                if not self._take(param, received_headers.get(param.alias), values, "header"):
+                    return None
+            if self.body is not None and not _small_json(received_headers):
+                return None
         for param in self.path_params:
             value, errors = param.field.validate(path_params[param.alias], {}, loc=("path", param.alias))
             if errors:
@@ -142,20 +167,47 @@ class _Binding:
                     return None  # repeated: leave the choice of value to FastAPI
                 received[key] = value
             for param in self.query_params:
-                raw = received.get(param.alias)
-                if raw is None:
-                    if param.required:
-                        return None
-                    values[param.name] = param.default
-                    continue
-                value, errors = param.field.validate(raw, {}, loc=("query", param.alias))
-                if errors:
+                if not self._take(param, received.get(param.alias), values, "query"):
                     return None
-                values[param.name] = value
         return values
 
-    async def respond(self, scope: Scope, values: dict[str, Any]) -> Response:
-        request = Request(scope)
+    @property
+    def header_names(self) -> set[str]:
+        return {param.alias for param in self.header_params}
+
+    @staticmethod
+    def _take(param: _Param, raw: str | None, values: dict[str, Any], where: str) -> bool:
+        """Validate one received value (or take the default) into `values`; False when FastAPI must answer."""
+        if raw is None:
+            if param.required:
+                return False
+            values[param.name] = param.default
+            return True
+        value, errors = param.field.validate(raw, {}, loc=(where, param.alias))
+        if errors:
+            return False
+        values[param.name] = value
+        return True
+
+    def take_body(self, body: bytes, values: dict[str, Any]) -> bool:
+        """Parse and validate the JSON body into `values`; False when FastAPI must answer (not JSON, invalid)."""
+        assert self.body is not None
+        try:
+            document = json.loads(body)
+        except ValueError:
+            return False
+        value, errors = self.body.field.validate(document, {}, loc=("body",))
+        if errors:
+            return False
+        values[self.body.name] = value
+        return True
+
+    async def respond(
+        self, scope: Scope, values: dict[str, Any], receive: Receive, body: bytes | None
+    ) -> Response:
+        request = Request(scope, receive)
+        if body is not None:
+            request._body = body  # read already, as FastAPI's request has it
         for name, call, signed_in in self.dependencies:
             value = await call(request)
             values[name] = await deps.get_signed_in(value) if signed_in else value
@@ -185,6 +237,57 @@ class _Binding:
         if sub_response is not None:
             response.headers.raw.extend(sub_response.headers.raw)
         return response
+
+
+def _param(model_field: Any) -> _Param:
+    info = model_field.field_info
+    alias = model_field.alias
+    if getattr(info, "convert_underscores", False):  # a header: idempotency_key is sent as Idempotency-Key
+        alias = alias.replace("_", "-")
+    if type(info).__name__ == "Header":
+        alias = alias.lower()
+    return _Param(
+        name=model_field.name,
+        alias=alias,
+        field=model_field,
+        required=info.is_required(),
+        default=None if info.is_required() else model_field.default,
+    )
+
+
+def _is_json_model(route: APIRoute, body_field: Any) -> bool:
+    """One body parameter, a pydantic model sent as JSON (not a form, not embedded)."""
+    from pydantic import BaseModel
+
+    annotation = body_field.field_info.annotation
+    return (
+        type(body_field.field_info).__name__ == "Body"
+        and not getattr(body_field.field_info, "embed", False)
+        and isinstance(annotation, type)
+        and issubclass(annotation, BaseModel)
+    )
+
+
+def _small_json(headers: dict[str, str]) -> bool:
+    """`Content-Type: application/json` (with a charset at most) and a Content-Length of at most MAX_BODY."""
+    content_type = headers.get("content-type", "").lower().replace(" ", "")
+    if content_type not in ("application/json", "application/json;charset=utf-8"):
+        return False
+    if "transfer-encoding" in headers:
+        return False
+    length = headers.get("content-length", "")
+    return length.isdigit() and 0 < int(length) <= MAX_BODY
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away: FastAPI's router answers it as ever
+            return b""
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 def _is_sequence(model_field: Any) -> bool:
@@ -218,13 +321,13 @@ class HotRoutes(BaseRoute):
         return cls(bindings)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] != "http" or scope.get("root_path"):
+        if scope["type"] != "http" or scope.get("root_path") or DECLINED_KEY in scope:
             return Match.NONE, {}
         for binding in self.by_method.get(scope["method"], ()):
             found = binding.path_regex.match(scope["path"])
             if found is None:
                 continue
-            values = binding.bind(found.groupdict(), scope.get("query_string", b""))
+            values = binding.bind(found.groupdict(), scope.get("query_string", b""), scope.get("headers", []))
             if values is None:
                 return Match.NONE, {}
             return Match.FULL, {
@@ -237,8 +340,29 @@ class HotRoutes(BaseRoute):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         binding, values = scope.pop(HOT_KEY)
-        response = await binding.respond(scope, values)
+        body = None
+        if binding.body is not None:
+            body = await _read_body(receive)
+            if not binding.take_body(body, values):
+                await self._hand_back(scope, body, receive, send)
+                return
+        response = await binding.respond(scope, values, receive, body)
         await response(scope, receive, send)
+
+    @staticmethod
+    async def _hand_back(scope: Scope, body: bytes, receive: Receive, send: Send) -> None:
+        """Let FastAPI's router answer (its 422 for a body it refuses), with the body that was read replayed."""
+        replayed = False
+
+        async def replay() -> Any:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        scope[DECLINED_KEY] = True
+        await scope["router"].app(scope, replay, send)
 
 
 def _returns_response(route: APIRoute) -> bool:

@@ -22,7 +22,8 @@ def ensure_wrk() -> str:
         )
     say("wrk is missing; installing it with apt-get")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "wrk"]):
+    lock = ["-o", "DPkg::Lock::Timeout=300"]  # another install may hold the package lock for a while
+    for command in (["apt-get", *lock, "update"], ["apt-get", *lock, "install", "-y", "wrk"]):
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
         if done.returncode != 0:
             raise BenchError(f"`{' '.join(command)}` failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")

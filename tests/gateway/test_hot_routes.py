@@ -12,7 +12,9 @@ import pytest
 from fastapi.routing import APIRoute
 from starlette.routing import Match
 
-from gateway.hot_routes import HOT, HotRoutes, NotHot, _api_routes
+from gateway.hot_routes import HOT, MAX_BODY, HotRoutes, NotHot, _api_routes
+from tests.gateway.test_licenses import AUDIENCE
+from tests.gateway.test_licenses_online import issued_and_shown
 from tests.gateway.test_repair import demo_password
 from tests.helpers import admin_token, citizen_token, password_tokens
 
@@ -33,14 +35,23 @@ def hot_routes_of(app) -> HotRoutes:
     return first
 
 
-async def both_ways(app, method: str, url: str, token: str | None) -> tuple[httpx.Response, httpx.Response]:
+async def both_ways(
+    app,
+    method: str,
+    url: str,
+    token: str | None,
+    content: bytes | None = None,
+    headers: dict[str, str] | list[tuple[str, str]] | None = None,
+) -> tuple[httpx.Response, httpx.Response]:
     """The answer with the hot routes in front, then with FastAPI alone (the same app, the hot routes removed)."""
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    sent = httpx.Headers(headers or {})
+    if token:
+        sent["Authorization"] = f"Bearer {token}"
     async with asgi_client(app) as client:
-        hot = await client.request(method, url, headers=headers)
+        hot = await client.request(method, url, headers=sent, content=content)
         hot_routes = app.router.routes.pop(0)
         try:
-            plain = await client.request(method, url, headers=headers)
+            plain = await client.request(method, url, headers=sent, content=content)
         finally:
             app.router.routes.insert(0, hot_routes)
     return hot, plain
@@ -150,9 +161,80 @@ def test_no_route_is_answered_by_the_hot_routes_in_its_place(platform):
 
 def test_a_route_that_cannot_be_bound_is_refused_when_the_app_is_built(platform):
     with pytest.raises(NotHot):
-        HotRoutes.of(_api_routes(platform.app), (("POST", "/api/v1/repair/tickets"),))  # a body
+        HotRoutes.of(_api_routes(platform.app), (("POST", "/api/v1/repair/uploads"),))  # a multipart form
+    with pytest.raises(NotHot):  # a rate limit declared on the route
+        HotRoutes.of(_api_routes(platform.app), (("GET", "/api/v1/repair/counties/{county}/hotline"),))
     with pytest.raises(NotHot):
         HotRoutes.of(_api_routes(platform.app), (("GET", "/api/v1/no-such-route"),))
     assert {(m, p) for m, p in HOT} <= {
         (m, b.route.path) for m, bindings in hot_routes_of(platform.app).by_method.items() for b in bindings
     }
+
+
+JSON = {"content-type": "application/json"}
+# Bodies FastAPI refuses (or that are not small JSON): the hot route hands them back, and the answer is FastAPI's.
+REFUSED_BODIES: list[tuple[bytes, dict[str, str] | list[tuple[str, str]]]] = [
+    (b"{not json", JSON),
+    (b"[]", JSON),
+    (b"{}", JSON),
+    (b'{"category": "satellite"}', JSON),
+    (b'{"category": "radio", "description": "x", "contact_name": "a", "contact_phone": "1"}', JSON),
+    (b"", JSON),
+    (b"category=satellite", {"content-type": "application/x-www-form-urlencoded"}),
+    (b'{"a": "' + b"x" * MAX_BODY + b'"}', JSON),
+]
+
+
+async def test_filing_a_ticket_answers_as_fastapi_does(platform):
+    from loadtests.bench.targets import TICKET_BODY
+
+    window = (await password_tokens(platform, "wuhua.window", demo_password(platform)))["access_token"]
+    url = "/api/v1/repair/tickets"
+    hot, plain = await both_ways(platform.app, "POST", url, window, TICKET_BODY.encode(), JSON)
+    assert hot.status_code == plain.status_code == 201, (hot.text, plain.text)
+    first, second = hot.json(), plain.json()
+    assert first["ticket_no"] != second["ticket_no"]
+    volatile = {"ticket_no", "created_at", "updated_at", "accept_due_at", "timeline", "dispatch", "sla"}
+    assert {k: v for k, v in first.items() if k not in volatile} == {
+        k: v for k, v in second.items() if k not in volatile
+    }
+    # the same Idempotency-Key and body: the first ticket again, both ways
+    key = {"content-type": "application/json", "idempotency-key": f"hot-{first['ticket_no']}"}
+    hot, plain = await both_ways(platform.app, "POST", url, window, TICKET_BODY.encode(), key)
+    assert hot.status_code in (200, 201) and hot.json()["ticket_no"] == plain.json()["ticket_no"]
+    for body, headers in [
+        *REFUSED_BODIES,
+        (TICKET_BODY.encode(), {"content-type": "application/json", "idempotency-key": "k" * 101}),
+        (
+            TICKET_BODY.encode(),
+            [("content-type", "application/json"), ("idempotency-key", "a"), ("idempotency-key", "b")],
+        ),
+    ]:
+        hot, plain = await both_ways(platform.app, "POST", url, window, body, headers)
+        same(hot, plain)
+    hot, plain = await both_ways(platform.app, "POST", url, "bad.token.here", TICKET_BODY.encode(), JSON)
+    same(hot, plain)
+
+
+async def test_verifying_a_presentation_answers_as_fastapi_does(platform):
+    _, _, shown = await issued_and_shown(platform, 2)
+    url = "/api/v1/licenses/verify"
+    bodies = [
+        {"presentation": one["presentation"], "nonce": one["nonce"], "audience": AUDIENCE} for one in shown
+    ]
+    async with asgi_client(platform.app) as client:
+        first = await client.post(url, json=bodies[0])  # hot
+        hot_routes = platform.app.router.routes.pop(0)
+        try:
+            second = await client.post(url, json=bodies[1])  # FastAPI
+            replayed_plain = await client.post(url, json=bodies[1])
+        finally:
+            platform.app.router.routes.insert(0, hot_routes)
+        replayed_hot = await client.post(url, json=bodies[0])
+    answers = [first, second]
+    assert answers[0].json()["valid"] is True and answers[0].content == answers[1].content
+    same(replayed_hot, replayed_plain)
+    assert replayed_hot.json()["valid"] is False
+    for body_bytes, headers in REFUSED_BODIES:
+        hot, plain = await both_ways(platform.app, "POST", url, None, body_bytes, headers)
+        same(hot, plain)
