@@ -347,6 +347,89 @@ class EventConsumer:
         await self.redis.xack(stream, self.group, message_id)
         return True
 
+    async def process_batch(self, stream: str, messages: Sequence[tuple[bytes, dict[bytes, bytes]]]) -> int:
+        """Apply the messages of one read at most once each: the wanted events in ONE transaction, a savepoint each
+        (an event whose handler fails is rolled back alone and stays pending, to be retried), then ONE
+        acknowledgement of everything done. The number acknowledged.
+
+        One transaction and one XACK per read instead of per event: on the ticket-filing bench the gateway's SMS
+        consumer cost more CPU than the request itself. A failure of the transaction itself (the commit)
+        acknowledges none of them: they are all delivered again and, having left no processed row, applied then."""
+        if len(messages) == 1:
+            return int(await self.process(stream, *messages[0]))
+        done: list[bytes] = []
+        wanted: list[tuple[bytes, Event]] = []
+        dead = 0
+        for message_id, fields in messages:
+            try:
+                event = Event.from_fields(fields)
+            except (KeyError, ValueError, UnicodeDecodeError):
+                log.error(
+                    "malformed event moved to dead letters",
+                    extra={"stream": stream, "id": message_id.decode()},
+                )
+                await self._dead_letter(stream, message_id, fields, "malformed")
+                dead += 1
+                continue
+            if self.wants(event):
+                wanted.append((message_id, event))
+            else:
+                done.append(message_id)
+        if wanted:
+            done.extend(await self._apply_together(wanted))
+        if done:
+            await self.redis.xack(stream, self.group, *done)
+        return dead + len(done)
+
+    async def _apply_together(self, wanted: list[tuple[bytes, Event]]) -> list[bytes]:
+        applied: list[bytes] = []
+        model = self.processed_model
+        try:
+            async with self.db.transaction() as session:
+                seen = set(
+                    await session.scalars(
+                        select(model.event_id).where(
+                            model.consumer == self.group,
+                            model.event_id.in_({event.event_id for _, event in wanted}),
+                        )
+                    )
+                )
+                for message_id, event in wanted:
+                    token = request_id_var.set(event.request_id)
+                    try:
+                        if event.event_id not in seen:
+                            async with session.begin_nested():
+                                await self.handle(session, event)
+                                session.add(
+                                    model(
+                                        consumer=self.group,
+                                        event_id=event.event_id,  # type: ignore[call-arg]
+                                        processed_at=utcnow(),
+                                    )
+                                )
+                            seen.add(event.event_id)  # delivered twice in one read: applied once
+                        applied.append(message_id)
+                    except Exception:
+                        reraise_if_cancelling()
+                        log.exception(
+                            "event handler failed; it will be retried",
+                            extra={
+                                "event_type": event.event_type,
+                                "event_id": event.event_id,
+                                "group": self.group,
+                            },
+                        )
+                    finally:
+                        request_id_var.reset(token)
+        except Exception:
+            reraise_if_cancelling()
+            log.exception(
+                "a batch of events failed to commit; they will be retried",
+                extra={"group": self.group, "events": len(wanted)},
+            )
+            return []
+        return applied
+
     async def poll_once(self, *, block_ms: int | None = None) -> int:
         """Read and process new messages once; the number processed."""
         response = await self.redis.xreadgroup(
@@ -358,8 +441,7 @@ class EventConsumer:
         )
         done = 0
         for stream, messages in response or []:
-            for message_id, fields in messages:
-                done += await self.process(stream.decode(), message_id, fields)
+            done += await self.process_batch(stream.decode(), messages)
         return done
 
     async def retry_stale(self) -> int:

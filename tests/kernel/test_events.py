@@ -297,3 +297,42 @@ async def test_an_event_the_consumer_does_not_want_is_acknowledged_and_not_recor
             ).all()
         )
     assert recorded == {taken}
+
+
+class FailsOne(Recorder):
+    """Fails (every time) the events whose payload says so, after writing a processed row of its own for them."""
+
+    group = "fails-one"
+
+    async def handle(self, session, event: Event) -> None:
+        if event.payload.get("fail"):
+            session.add(ProcessedEvent(consumer="written-by-a-failed-handler", event_id=event.event_id))
+            await session.flush()
+            raise RuntimeError("this one is refused")
+        self.applied.append(event.event_id)
+
+
+async def test_one_read_is_applied_in_one_transaction_and_a_failing_event_alone_stays_pending(bus):
+    consumer = FailsOne(
+        db=bus.db, processed_model=ProcessedEvent, redis=bus.redis, namespace=bus.namespace, block_ms=10
+    )
+    await consumer.ensure_groups()
+    relay = bus.relay()
+    while await relay.publish_pending() == relay.batch:  # what other tests left unpublished goes out first
+        pass
+    await bus.redis.xtrim(bus.stream(), maxlen=0)  # and is not read here: only this test's three events are
+    ids = [
+        await add_event(bus, "T-B1", ticket_no="T-B1"),
+        await add_event(bus, "T-B2", ticket_no="T-B2", fail=True),
+        await add_event(bus, "T-B3", ticket_no="T-B3"),
+    ]
+    await bus.relay().publish_pending()
+    assert await consumer.poll_once() == 2
+    assert consumer.applied == [ids[0], ids[2]]
+    pending = await bus.redis.xpending_range(bus.stream(), consumer.group, min="-", max="+", count=10)
+    assert len(pending) == 1  # the refused one, to be retried (and dead-lettered in the end)
+    async with bus.db.reader() as session:
+        rows = set(
+            await session.scalars(select(ProcessedEvent.event_id).where(ProcessedEvent.event_id.in_(ids)))
+        )
+    assert rows == {ids[0], ids[2]}  # the failed handler's own write was rolled back with its savepoint
