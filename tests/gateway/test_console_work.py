@@ -18,10 +18,10 @@ import pytest
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select
 
+from tests.gateway.repair_support import upload
 from tests.gateway.reviews_support import invitation_for
 from tests.gateway.test_console import Page, chromium, keep, needs_chromium
 from tests.gateway.test_intake_support import COUNTY, Clock, new_citizen, new_item
-from tests.gateway.test_repair import upload
 from tests.helpers import citizen_token, create_staff, new_ip, password_tokens
 
 JINGHONG, OUTLET = "532801", "OUT-532801-02"  # 景洪市勐罕镇户户通维修点: satellite

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import pytest
 
 from services.kernel.events import stream_name
-from tests.gateway.test_identity import platform_demo_password
+from tests.gateway.identity_support import platform_demo_password
 from tests.gateway.test_intake_support import Clock, due
 from tests.helpers import admin_token, create_staff, delegate, new_phone, password_tokens, sms_tokens
 from tests.services.licenses.conftest import new_id_number

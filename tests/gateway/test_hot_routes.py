@@ -13,9 +13,9 @@ from fastapi.routing import APIRoute
 from starlette.routing import Match
 
 from gateway.hot_routes import HOT, MAX_BODY, HotRoutes, NotHot, _api_routes
+from tests.gateway.repair_support import demo_password
 from tests.gateway.test_licenses import AUDIENCE
 from tests.gateway.test_licenses_online import issued_and_shown
-from tests.gateway.test_repair import demo_password
 from tests.helpers import admin_token, citizen_token, password_tokens
 
 # Headers that differ between any two answers.

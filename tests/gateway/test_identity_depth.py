@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from tests.gateway.test_identity import age_rotation, valid_id
+from tests.gateway.identity_support import age_rotation, valid_id
 from tests.helpers import admin_token, new_phone, sms_tokens, staff_access_token
 
 

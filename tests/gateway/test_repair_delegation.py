@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from gateway.identity.tokens import issue_access_token
 from services.repair.models import OutboxEvent
+from tests.gateway.repair_support import county_qr_url, demo_password, file_ticket, technician, upload
 from tests.gateway.reviews_support import eventually, sms_texts
-from tests.gateway.test_repair import county_qr_url, demo_password, file_ticket, technician, upload
 from tests.helpers import admin_token, citizen_token, delegate, new_phone, password_tokens, sms_tokens
 
 WUHUA = "530102"

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from services.kernel.db import Database
 from services.repair.facility_models import BroadcastPlatform, Facility
 from services.repair.heartbeats import health_figures
-from tests.gateway.test_repair import file_ticket, technician, upload
+from tests.gateway.repair_support import file_ticket, technician, upload
 from tests.helpers import sms_tokens, staff_token
 
 WUHUA = "530102"

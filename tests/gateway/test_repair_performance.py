@@ -12,7 +12,7 @@ import secrets
 from services.kernel import regions
 from services.repair.assessment import outlet_measures, score_of
 from services.repair.common import CHINA
-from tests.gateway.test_repair import file_ticket, technician, upload
+from tests.gateway.repair_support import file_ticket, technician, upload
 from tests.helpers import sms_tokens, staff_token
 
 BUSY = {"530102", "530128", "532801"}  # the demo data's counties

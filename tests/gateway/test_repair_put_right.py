@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from services.repair.models import OutboxEvent
+from tests.gateway.repair_support import demo_password, file_ticket, report, technician, upload
 from tests.gateway.reviews_support import eventually, invitation_for, sms_texts, texted_all
-from tests.gateway.test_repair import demo_password, file_ticket, report, technician, upload
 from tests.helpers import (
     admin_token,
     create_staff,

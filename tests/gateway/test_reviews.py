@@ -11,6 +11,7 @@ import pytest
 
 from services.kernel.workdays import add_working_days, is_working_day
 from services.reviews import clock
+from tests.gateway.repair_support import file_ticket, technician, upload
 from tests.gateway.reviews_support import (
     CHINA,
     eventually,
@@ -21,7 +22,6 @@ from tests.gateway.reviews_support import (
     recount_of,
     sms_texts,
 )
-from tests.gateway.test_repair import file_ticket, technician, upload
 from tests.helpers import admin_token, new_ip, sms_tokens, staff_token
 
 WUHUA = "530102"

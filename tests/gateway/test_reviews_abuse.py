@@ -9,8 +9,8 @@ import uuid
 import pytest
 
 from services.reviews import clock
+from tests.gateway.repair_support import county_qr_url, demo_password, file_ticket, technician, upload
 from tests.gateway.reviews_support import CHINA, eventually, indicators_of, invitation_for, publish, sms_texts
-from tests.gateway.test_repair import county_qr_url, demo_password, file_ticket, technician, upload
 from tests.gateway.test_reviews import concluded, me_id, post_review
 from tests.helpers import (
     admin_token,
