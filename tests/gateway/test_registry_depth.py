@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from gateway.registry.models import MiniApp
 from services.kernel.db import Database, utcnow
-from tests.gateway.test_registry import authorize, decide, submit
+from tests.gateway.registry_support import authorize, decide, submit
 from tests.helpers import (
     admin_token,
     citizen_token,
