@@ -111,18 +111,19 @@ async def fill(db: Any, count: int, *, analyze: bool) -> float:
 
     started = time.perf_counter()
     outlets, categories = outlet_rows(count, random.Random(SEED + count))
+    emptied = {
+        models.OutletCategory.__table__,
+        models.Outlet.__table__,
+        models.OutboxEvent.__table__,
+        models.TicketCounter.__table__,
+        # every table that records something of a ticket (its places, watchers, steps… as the rules grow), since
+        # the ticket counter starts again at each outlet count and would hand out the numbers of the last count
+        *(table for table in models.Base.metadata.tables.values() if "ticket_no" in table.c),
+    }
     async with db.transaction() as session:
-        for model in (
-            models.OutletCategory,
-            models.Outlet,
-            models.TicketEvent,
-            models.DispatchDecision,
-            models.Notification,
-            models.OutboxEvent,
-            models.Ticket,
-            models.TicketCounter,
-        ):
-            await session.execute(delete(model))
+        for table in reversed(models.Base.metadata.sorted_tables):  # children before their parents
+            if table in emptied:
+                await session.execute(delete(table))
         for table, rows in (
             (models.Outlet.__table__, outlets),
             (models.OutletCategory.__table__, categories),
