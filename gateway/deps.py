@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.clients import ServiceClients
 from gateway.problems import http_status_of
-from gateway.registry.access import AppCaller
+from gateway.registry.access_tokens import AppCaller
 from gateway.runtime import GatewayRuntime
 from services.kernel.auth import Principal, current_principal, require_signed_in
 from services.kernel.errors import CODE_KEY, DomainError, Unauthenticated, grpc_status_of

@@ -22,7 +22,8 @@ listed version keeps serving while it is. Approval lists the app with the versio
 it to that share of users first; the share is stable per user). Delisting takes the app out of the catalogue,
 answers 410 with the reason, and refuses its tokens on every replica within a second; relisting brings it back.
 
-Citizens' side — the catalogue as each person sees it, consent, mini-app tokens, feedback — is in `access.py`.
+Citizens' side — the catalogue as each person sees it, consent, mini-app tokens, feedback — is `MiniAppAccess`
+in `access.py`, with its parts in `access_base.py`, `access_catalogue.py` and `access_tokens.py`.
 
 Every decision (register, submit, approve, reject, delist, relist, gray change, flag) is appended to
 `registry_events` with who, when and why.

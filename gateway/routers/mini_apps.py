@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from bst.repair.v1 import repair_pb2
 from gateway.convert import to_dict
 from gateway.deps import Clients, CurrentPrincipal, OptionalPrincipal, Runtime, app_caller
-from gateway.registry.access import AppCaller
+from gateway.registry.access_tokens import AppCaller
 from gateway.registry.schemas import (
     AppCreate,
     AppRead,

@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.events import Event, EventConsumer
+from services.licenses.base import ANY_DEPARTMENT, today
 from services.licenses.models import HolderLink, License, LicenseType
-from services.licenses.service import ANY_DEPARTMENT, Licenses, today
+from services.licenses.service import Licenses
 
 log = logging.getLogger("bst.licenses.consumers")
 APPROVAL_DOC = "APPROVAL-DOC"

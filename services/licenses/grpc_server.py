@@ -11,12 +11,13 @@ from bst.licenses.v1 import licenses_pb2, licenses_pb2_grpc
 from bst.licenses.v1 import licenses_pb2 as pb
 from services.kernel.auth import current_principal
 from services.kernel.rpc import Runtime, ServiceSpec
+from services.licenses.base import shown_status
 from services.licenses.consumers import ApplicationResults
 from services.licenses.keys import STATUS_LIST, Keyring
 from services.licenses.models import License, LicenseType, LicenseUse, OutboxEvent, ProcessedEvent
 from services.licenses.presentations import Presentations
 from services.licenses.schemas import LicenseStatus
-from services.licenses.service import Licenses, shown_status
+from services.licenses.service import Licenses
 from services.licenses.status_cache import StatusCache, run_status_cache
 from services.licenses.use_stream import LicenseUses
 from services.licenses.use_writer import UseWriter

@@ -30,10 +30,11 @@ from services.kernel.sdjwt import (
     sign_status_list,
     verify_presentation,
 )
+from services.licenses.base import shown_status
 from services.licenses.keys import LICENSE, STATUS_LIST
 from services.licenses.models import License, LicenseType, LicenseUse, StatusList
 from services.licenses.schemas import LicenseStatus
-from services.licenses.service import Licenses, shown_status
+from services.licenses.service import Licenses
 
 DEFAULT_TTL_SECONDS = 60
 STATUS_LIST_TTL_SECONDS = 60
