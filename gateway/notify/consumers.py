@@ -14,7 +14,8 @@ from gateway.identity.models import Account
 from gateway.identity.schemas import AccountStatus
 from gateway.identity.service import Identity
 from gateway.open311.service import OPEN311_CLIENT_PREFIX, reporter_phone
-from services.kernel.events import Event, EventConsumer
+from services.kernel.consumers import EventConsumer
+from services.kernel.events import Event
 from services.kernel.validators import is_mobile
 
 log = logging.getLogger("bst.notify")

@@ -23,6 +23,7 @@ from grpc_reflection.v1alpha import reflection
 
 from services.kernel.auth import JwksKeySource, TokenVerifier, current_principal
 from services.kernel.background import freeze_startup_objects, stop_task
+from services.kernel.consumers import EventConsumer
 from services.kernel.db import Database, connection_lost, unstorable_text
 from services.kernel.errors import (
     DomainError,
@@ -31,7 +32,7 @@ from services.kernel.errors import (
     grpc_status_of,
     trailing_metadata_of,
 )
-from services.kernel.events import EventConsumer, Outbox, OutboxMixin, OutboxRelay, ProcessedEventMixin
+from services.kernel.events import Outbox, OutboxMixin, OutboxRelay, ProcessedEventMixin
 from services.kernel.leader import LeaderElected
 from services.kernel.logging import new_request_id, request_id_var
 from services.kernel.redis import RedisHandle

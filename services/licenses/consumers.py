@@ -7,7 +7,8 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.kernel.events import Event, EventConsumer
+from services.kernel.consumers import EventConsumer
+from services.kernel.events import Event
 from services.licenses.base import ANY_DEPARTMENT, today
 from services.licenses.models import HolderLink, License, LicenseType
 from services.licenses.service import Licenses

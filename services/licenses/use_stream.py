@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from redis.exceptions import RedisError
 from sqlalchemy import insert, select
 
+from services.kernel.consumers import EventConsumer
 from services.kernel.db import utcnow
-from services.kernel.events import Event, EventConsumer
+from services.kernel.events import Event
 from services.kernel.license_cache import USES_EVENT, USES_SOURCE, verifier_name
 from services.licenses.models import LicenseUse
 

@@ -13,8 +13,9 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.kernel.consumers import EventConsumer
 from services.kernel.errors import DomainError
-from services.kernel.events import Event, EventConsumer
+from services.kernel.events import Event
 from services.reviews.cases import CaseIn, open_case
 from services.reviews.context import ReviewsContext
 from services.reviews.reviewing import record_review

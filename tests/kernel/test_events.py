@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import func, select, update
 
 from services.cli import COMPONENTS
+from services.kernel.consumers import EventConsumer
 from services.kernel.db import Database, utcnow
 from services.kernel.events import (
     Event,
-    EventConsumer,
     Outbox,
     OutboxRelay,
     dead_letter_stream,
