@@ -194,10 +194,22 @@ async def test_filing_a_ticket_answers_as_fastapi_does(platform):
     assert hot.status_code == plain.status_code == 201, (hot.text, plain.text)
     first, second = hot.json(), plain.json()
     assert first["ticket_no"] != second["ticket_no"]
-    volatile = {"ticket_no", "created_at", "updated_at", "accept_due_at", "timeline", "dispatch", "sla"}
-    assert {k: v for k, v in first.items() if k not in volatile} == {
-        k: v for k, v in second.items() if k not in volatile
-    }
+    # the same document, and the same values but for what differs between two filings (the number, the times, the
+    # outlet and so the status: the first took a slot, and other tests may have registered outlets at the same
+    # distance or filled the county's)
+    assert first.keys() == second.keys()
+    stable = [
+        "county",
+        "category",
+        "description",
+        "channel",
+        "reporter_id",
+        "agent_id",
+        "contact_name",
+    ]
+    stable += ["contact_phone", "lat", "lng", "address", "point", "overdue", "evidence_ids", "rating"]
+    assert {k: first.get(k) for k in stable} == {k: second.get(k) for k in stable}
+    assert {first["status"], second["status"]} <= {"dispatched", "pending_dispatch"}
     # the same Idempotency-Key and body: the first ticket again, both ways
     key = {"content-type": "application/json", "idempotency-key": f"hot-{first['ticket_no']}"}
     hot, plain = await both_ways(platform.app, "POST", url, window, TICKET_BODY.encode(), key)
