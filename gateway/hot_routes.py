@@ -146,7 +146,7 @@ class _Binding:
             for raw_name, raw_value in headers:
                 key = raw_name.decode("latin-1").lower()
                 if key in received_headers:
-                    if key in self.header_names:
+                    if any(param.alias == key for param in self.header_params):
                         return None  # repeated: leave the choice of value to FastAPI
                     continue
                 received_headers[key] = raw_value.decode("latin-1")
@@ -170,10 +170,6 @@ class _Binding:
                 if not self._take(param, received.get(param.alias), values, "query"):
                     return None
         return values
-
-    @property
-    def header_names(self) -> set[str]:
-        return {param.alias for param in self.header_params}
 
     @staticmethod
     def _take(param: _Param, raw: str | None, values: dict[str, Any], where: str) -> bool:

@@ -41,19 +41,14 @@ class LicenseUses(EventConsumer):
         self.batch = GROUP_SIZE
         self._lock = asyncio.Lock()
 
+    async def process_batch(self, stream: str, messages: Any) -> int:
+        """One read's events written in one transaction (`_write`), under the lock `drain` takes too."""
+        async with self._lock:
+            return await self._write(stream, messages)
+
     async def poll_once(self, *, block_ms: int | None = None) -> int:
         """Read the next group of events (waiting up to `block_ms` for one) and write it in one transaction."""
-        response = await self.redis.xreadgroup(
-            self.group,
-            self.consumer_name,
-            dict.fromkeys(self.streams, ">"),
-            count=self.batch,
-            block=block_ms if block_ms is not None else self.block_ms,
-        )
-        done = 0
-        for stream, messages in response or []:
-            async with self._lock:
-                done += await self._write(stream.decode(), messages)
+        done = await super().poll_once(block_ms=block_ms)
         if 0 < done < self.batch:  # let the next group gather: fewer, larger transactions under load
             await asyncio.sleep(LINGER_SECONDS)
         return done
