@@ -34,6 +34,7 @@ from services.kernel.license_cache import (
 )
 from services.kernel.logging import request_id_var
 from services.kernel.ratelimit import Limits, RateLimiter
+from services.kernel.redis_lean import connect_lean
 from services.kernel.sdjwt import (
     PresentationRefused,
     SignatureMemo,
@@ -64,6 +65,9 @@ class LicenseVerifier:
             redis_url, decode_responses=False, socket_timeout=None, health_check_interval=30
         )
         self.redis = redis
+        # The script call of every verification goes over the lean client where the URL allows it (~17 µs of CPU
+        # against ~87 µs through redis-py); redis-py otherwise.
+        self._lean = connect_lean(redis_url)
         self.namespace = namespace
         base = public_url.rstrip("/")
         self.audience = f"{base}/api/v1/licenses/verify"
@@ -132,23 +136,19 @@ class LicenseVerifier:
             }
             limit_keys, limit_args = self.limiter.limit_keys(limits)
             try:
+                keys = [
+                    *limit_keys,
+                    self.ready,
+                    status_key(self.namespace, int(list_id)),
+                    nonce_key(self.namespace, checked.nonce),
+                    self.stream,
+                ]
+                args = [len(limits), *limit_args, ref[1], nonce_ttl(checked.expires_at, now), *_flat(event)]
                 async with asyncio.timeout(REDIS_TIMEOUT_SECONDS):
-                    answer = await self._script(
-                        keys=[
-                            *limit_keys,
-                            self.ready,
-                            status_key(self.namespace, int(list_id)),
-                            nonce_key(self.namespace, checked.nonce),
-                            self.stream,
-                        ],
-                        args=[
-                            len(limits),
-                            *limit_args,
-                            ref[1],
-                            nonce_ttl(checked.expires_at, now),
-                            *_flat(event),
-                        ],
-                    )
+                    if self._lean is not None:
+                        answer = await self._lean.evalsha(VERIFY_SCRIPT, keys, args)
+                    else:
+                        answer = await self._script(keys=keys, args=args)
             except (RedisError, TimeoutError) as exc:
                 log.warning("license status cache unavailable; asking the service", extra={"error": str(exc)})
                 raise AskService("redis") from exc
@@ -184,6 +184,8 @@ class LicenseVerifier:
         }
 
     async def close(self) -> None:
+        if self._lean is not None:
+            await self._lean.close()
         await self.redis.aclose()
 
     async def _ensure_key(self, kid: str, now: float) -> bool:

@@ -5,6 +5,7 @@ gateway), and online verifications/s through a running gateway next to the bare 
     LICENSE_BENCH_INPROCESS_ONLY=1 .venv/bin/python -m loadtests.license_bench
     BENCH_SECONDS=20 BENCH_BACKEND=postgres .venv/bin/python -m loadtests.license_bench
     BENCH_PROFILE=1 .venv/bin/python -m loadtests.license_bench     # and where the gateway's time went (py-spy)
+    LICENSE_BENCH_CEILING=1 .venv/bin/python -m loadtests.license_bench   # and the lean ceiling in the same run
 
 Online verification spends each presentation's nonce once (a replay is refused), so wrk cycles through
 presentations made beforehand through the public API, one per request, and counts the answers that said
@@ -19,6 +20,7 @@ import json
 import os
 import re
 import secrets
+import signal
 import subprocess
 import sys
 import tempfile
@@ -31,10 +33,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from loadtests.bench import Config, Platform
 from loadtests.bench.measure import Profiler
-from loadtests.bench.platform import reference_app
-from loadtests.bench.procfs import cpu_seconds
-from loadtests.bench.targets import REFERENCE_PATH, say
+from loadtests.bench.platform import free_ports, reference_app
+from loadtests.bench.procfs import cpu_seconds, environ_value, stop_process, wait_until_ok
+from loadtests.bench.targets import LOOPBACK, REFERENCE_PATH, say
 from loadtests.bench.wrk import ensure_wrk, parse_wrk
+from loadtests.verify_ceiling_app import STAGES
 from services.kernel.sdjwt import issue_sd_jwt, present, public_jwk
 from services.kernel.sdjwt_offline import OfflineVerifier
 from services.kernel.settings import Settings
@@ -319,6 +322,10 @@ def online(config: Config, workdir: Path, presentations: int) -> dict[str, Any]:
         results["ratio_to_reference"] = round(
             parsed["requests_per_second"] / results["reference_req_per_s"], 3
         )
+        if os.environ.get("LICENSE_BENCH_CEILING"):
+            results.update(
+                ceiling(config, workdir, platform, wrk, presentations, results["reference_req_per_s"])
+            )
         say(
             f"online verifications {results['online_verifications_per_s']}/s "
             f"(p99 {parsed['p99_ms']} ms, {valid} valid of {parsed['requests']}) vs the bare FastAPI reference "
@@ -328,6 +335,126 @@ def online(config: Config, workdir: Path, presentations: int) -> dict[str, Any]:
     finally:
         platform.stop()
     return results
+
+
+def ceiling(
+    config: Config, workdir: Path, platform: Platform, wrk: str, count: int, reference: float
+) -> dict[str, Any]:
+    """The lean ceiling (loadtests/verify_ceiling_app.py) in its three stages, on the platform's Redis, with `count`
+    presentations made here: verifications/s, the ratio to the reference and the CPU per answer of each."""
+    issuer, holder = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    audience = "https://bench.example/api/v1/licenses/verify"
+    issued = issue_sd_jwt(
+        issuer_key=issuer,
+        kid="c1",
+        claims={
+            "iss": "https://bench.example/api/v1/licenses/issuers",
+            "issuer_department": TRAFFIC,
+            "vct": "DRIVING-LICENSE",
+            "iat": int(time.time()),
+            "status": {"status_list": {"idx": 4242, "uri": "https://bench.example/status-lists/1"}},
+        },
+        fields={**FIELDS, "id_number": id_number()},
+        holder_key=holder.public_key(),
+    )
+    shown = [
+        present(
+            issued=issued,
+            fields=["name", "class"],
+            holder_key=holder,
+            nonce=f"ceiling-{i:08d}-{secrets.token_hex(4)}",
+            audience=audience,
+            ttl_seconds=300,
+        )[0]
+        for i in range(count)
+    ]
+    stock = workdir / "ceiling.jsonl"
+    stock.write_text("\n".join(json.dumps({"presentation": p}) for p in shown) + "\n")
+    jwks = workdir / "ceiling-jwks.json"
+    jwks.write_text(
+        json.dumps({"keys": [public_jwk(issuer.public_key(), "c1", purpose="license", dept=TRAFFIC)]})
+    )
+    redis_url = environ_value(platform.pids.get("gateway"), "BST_REDIS_URL") or platform.values.get(
+        "redis_url"
+    )
+    results: dict[str, Any] = {}
+    for stage in STAGES:
+        results.update(
+            ceiling_stage(config, workdir, wrk, stage, jwks, audience, str(redis_url), stock, reference)
+        )
+    return results
+
+
+def ceiling_stage(
+    config: Config,
+    workdir: Path,
+    wrk: str,
+    stage: str,
+    jwks: Path,
+    audience: str,
+    redis_url: str,
+    stock: Path,
+    reference: float,
+) -> dict[str, Any]:
+    (port,) = free_ports(1)
+    log_path = workdir / f"ceiling-{stage}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "loadtests.verify_ceiling_app",
+                "--port",
+                str(port),
+                "--jwks",
+                str(jwks),
+                "--audience",
+                audience,
+                "--redis",
+                redis_url,
+                "--stage",
+                stage,
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        base_url = f"http://{LOOPBACK}:{port}"
+        wait_until_ok(
+            f"{base_url}/openapi.json", timeout=60, alive=lambda: process.poll() is None, what="ceiling"
+        )
+        script = workdir / "verify.lua"
+        before = cpu_seconds(process.pid)
+        out = wrk_run(
+            wrk,
+            base_url,
+            config.seconds,
+            config.connections,
+            script,
+            {"LICENSE_BENCH_FILE": str(stock), "LICENSE_BENCH_THREADS": "1"},
+        )
+        parsed = parse_wrk(out)
+        used = cpu_seconds(process.pid) - before
+    finally:
+        stop_process(process, signal.SIGINT, 20, "the ceiling")
+    valid = int(re.search(r"VALID (\d+)", out).group(1))  # type: ignore[union-attr]
+    if valid == 0:
+        say(f"the lean ceiling ({stage}) answered no verification as valid; its log ends:")
+        say(log_path.read_text(errors="replace")[-3000:])
+    rate = parsed["requests_per_second"]
+    say(
+        f"lean ceiling, {stage}: {round(rate)}/s ({valid} valid of {parsed['requests']}), "
+        f"{rate / reference:.3f}x the reference, p99 {parsed['p99_ms']} ms, "
+        f"{used / parsed['requests'] * 1e6:.0f} us of CPU per answer"
+    )
+    return {
+        f"ceiling_{stage}_per_s": round(rate),
+        f"ceiling_{stage}_ratio_to_reference": round(rate / reference, 3),
+        f"ceiling_{stage}_cpu_us_per_request": round(used / parsed["requests"] * 1e6),
+        f"ceiling_{stage}_p99_ms": parsed["p99_ms"],
+    }
 
 
 def main() -> int:

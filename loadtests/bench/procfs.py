@@ -112,14 +112,19 @@ def process_name(pid: int) -> str | None:
 def embedded_redis_dir(gateway_pid: int | None) -> Path | None:
     """The scratch directory of the embedded redis-server (socket, pidfile, config, log): the directory of the unix
     socket that the supervisor handed to the gateway as BST_REDIS_URL."""
-    if gateway_pid is None:
+    url = environ_value(gateway_pid, "BST_REDIS_URL") or ""
+    return Path(url.removeprefix("unix://")).parent if url.startswith("unix://") else None
+
+
+def environ_value(pid: int | None, name: str) -> str | None:
+    """The value of `name` in the environment process `pid` started with (None when unset or unreadable)."""
+    if pid is None:
         return None
     try:
-        environ = Path(f"/proc/{gateway_pid}/environ").read_bytes().decode(errors="replace").split("\0")
+        environ = Path(f"/proc/{pid}/environ").read_bytes().decode(errors="replace").split("\0")
     except (FileNotFoundError, PermissionError):
         return None
-    url = next((v.partition("=")[2] for v in environ if v.startswith("BST_REDIS_URL=")), "")
-    return Path(url.removeprefix("unix://")).parent if url.startswith("unix://") else None
+    return next((v.partition("=")[2] for v in environ if v.startswith(f"{name}=")), None)
 
 
 def embedded_redis_pid(directory: Path | None) -> int | None:

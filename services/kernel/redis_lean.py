@@ -1,0 +1,136 @@
+"""A lean Redis client for one hot call: scripts (EVALSHA) sent over one pipelined connection.
+
+redis-py's asyncio client spends ~100 µs of CPU on a script call (its connection pool, retry wrapper, argument
+encoder and response callbacks); the online license verification makes one per request and has ~300 µs in all.
+This client writes the RESP command itself, reads the replies with hiredis in order (Redis answers a connection's
+commands in the order sent, so many requests share the connection without waiting for each other), and
+reconnects after a failure. Anything it cannot serve (a `rediss://` URL, say) stays with redis-py: `connect_lean`
+answers None.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections import deque
+from collections.abc import Sequence
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import hiredis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+
+Arg = str | bytes | int
+
+
+def _encode(parts: Sequence[Arg]) -> bytes:
+    out = [b"*%d\r\n" % len(parts)]
+    for part in parts:
+        data = part if isinstance(part, bytes) else str(part).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    return b"".join(out)
+
+
+class _Protocol(asyncio.Protocol):
+    def __init__(self) -> None:
+        self.reader = hiredis.Reader()
+        self.waiting: deque[asyncio.Future[object]] = deque()
+        self.transport: asyncio.Transport | None = None
+        self.lost: Exception | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.reader.feed(data)
+        while self.waiting:
+            reply = self.reader.gets()
+            if reply is False:
+                return
+            future = self.waiting.popleft()
+            if not future.done():
+                future.set_result(reply)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = RedisConnectionError(f"Redis connection lost: {exc or 'closed'}")
+        while self.waiting:
+            future = self.waiting.popleft()
+            if not future.done():
+                future.set_exception(self.lost)
+
+    def send(self, command: bytes) -> asyncio.Future[object]:
+        if self.lost is not None or self.transport is None or self.transport.is_closing():
+            raise self.lost or RedisConnectionError("Redis connection closed")
+        future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+        self.waiting.append(future)
+        self.transport.write(command)
+        return future
+
+
+class LeanScripts:
+    """Scripts run by SHA over one pipelined connection, loaded on first use and after a NOSCRIPT."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        query = parse_qs(parts.query)
+        self.unix = parts.path if parts.scheme == "unix" else None
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 6379
+        self.password = unquote(parts.password) if parts.password else None
+        self.username = unquote(parts.username) if parts.username else None
+        db = query.get("db", [""])[0] if parts.scheme == "unix" else parts.path.lstrip("/")
+        self.db = int(db or 0)
+        self._protocol: _Protocol | None = None
+        self._connecting = asyncio.Lock()
+
+    async def evalsha(self, script: str, keys: Sequence[Arg], args: Sequence[Arg]) -> object:
+        sha = hashlib.sha1(script.encode()).hexdigest()
+        command = _encode(["EVALSHA", sha, len(keys), *keys, *args])
+        reply = await self._call(command)
+        if isinstance(reply, hiredis.ReplyError) and str(reply).startswith("NOSCRIPT"):
+            await self._call(_encode(["SCRIPT", "LOAD", script]))
+            reply = await self._call(command)
+        if isinstance(reply, hiredis.ReplyError):
+            raise ResponseError(str(reply))
+        return reply
+
+    async def _call(self, command: bytes) -> object:
+        protocol = self._protocol
+        if protocol is None or protocol.lost is not None:
+            protocol = await self._connect()
+        return await protocol.send(command)
+
+    async def _connect(self) -> _Protocol:
+        async with self._connecting:
+            if self._protocol is not None and self._protocol.lost is None:
+                return self._protocol
+            loop = asyncio.get_running_loop()
+            try:
+                if self.unix:
+                    _, protocol = await loop.create_unix_connection(_Protocol, self.unix)
+                else:
+                    _, protocol = await loop.create_connection(_Protocol, self.host, self.port)
+            except OSError as exc:
+                raise RedisConnectionError(f"cannot connect to Redis: {exc}") from exc
+            setup: list[list[Arg]] = []
+            if self.password:
+                setup.append(["AUTH", *([self.username] if self.username else []), self.password])
+            if self.db:
+                setup.append(["SELECT", self.db])
+            for step in setup:
+                reply = await protocol.send(_encode(step))
+                if isinstance(reply, hiredis.ReplyError):
+                    protocol.transport.close() if protocol.transport else None
+                    raise RedisConnectionError(f"Redis refused {step[0]}: {reply}")
+            self._protocol = protocol
+            return protocol
+
+    async def close(self) -> None:
+        if self._protocol is not None and self._protocol.transport is not None:
+            self._protocol.transport.close()
+        self._protocol = None
+
+
+def connect_lean(url: str) -> LeanScripts | None:
+    """A LeanScripts for `url`, or None when it is not a plain `redis://` or `unix://` URL."""
+    scheme = urlsplit(url).scheme
+    return LeanScripts(url) if scheme in ("redis", "unix") else None
