@@ -32,14 +32,22 @@ def _encode(parts: Sequence[Arg]) -> bytes:
 
 
 class _Protocol(asyncio.Protocol):
-    def __init__(self) -> None:
+    """One connection: replies matched to commands in order. A reply later than `timeout` seconds fails every
+    call waiting on the connection and closes it (a watchdog looks once every `timeout / 4`, so no timer is set
+    per call); the next call connects again."""
+
+    def __init__(self, timeout: float) -> None:
         self.reader = hiredis.Reader()
-        self.waiting: deque[asyncio.Future[object]] = deque()
+        self.waiting: deque[tuple[asyncio.Future[object], float]] = deque()
         self.transport: asyncio.Transport | None = None
         self.lost: Exception | None = None
+        self.timeout = timeout
+        self.loop = asyncio.get_running_loop()
+        self.watchdog: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        self.watchdog = self.loop.call_later(self.timeout / 4, self._watch)
 
     def data_received(self, data: bytes) -> None:
         self.reader.feed(data)
@@ -47,31 +55,47 @@ class _Protocol(asyncio.Protocol):
             reply = self.reader.gets()
             if reply is False:
                 return
-            future = self.waiting.popleft()
+            future = self.waiting.popleft()[0]
             if not future.done():
                 future.set_result(reply)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.lost = RedisConnectionError(f"Redis connection lost: {exc or 'closed'}")
-        while self.waiting:
-            future = self.waiting.popleft()
-            if not future.done():
-                future.set_exception(self.lost)
+        self._fail(RedisConnectionError(f"Redis connection lost: {exc or 'closed'}"))
 
     def send(self, command: bytes) -> asyncio.Future[object]:
         if self.lost is not None or self.transport is None or self.transport.is_closing():
             raise self.lost or RedisConnectionError("Redis connection closed")
-        future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
-        self.waiting.append(future)
+        future: asyncio.Future[object] = self.loop.create_future()
+        self.waiting.append((future, self.loop.time() + self.timeout))
         self.transport.write(command)
         return future
+
+    def _watch(self) -> None:
+        if self.waiting and self.waiting[0][1] < self.loop.time():
+            self._fail(RedisConnectionError(f"Redis did not answer within {self.timeout:g} s"))
+            if self.transport is not None:
+                self.transport.abort()
+            return
+        if self.lost is None:
+            self.watchdog = self.loop.call_later(self.timeout / 4, self._watch)
+
+    def _fail(self, error: Exception) -> None:
+        if self.lost is None:
+            self.lost = error
+        if self.watchdog is not None:
+            self.watchdog.cancel()
+        while self.waiting:
+            future = self.waiting.popleft()[0]
+            if not future.done():
+                future.set_exception(self.lost)
 
 
 class LeanScripts:
     """Scripts run by SHA over one pipelined connection, loaded on first use and after a NOSCRIPT."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, timeout: float = 5.0) -> None:
         parts = urlsplit(url)
+        self.timeout = timeout
         query = parse_qs(parts.query)
         self.unix = parts.path if parts.scheme == "unix" else None
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 6379
@@ -105,11 +129,16 @@ class LeanScripts:
                 return self._protocol
             loop = asyncio.get_running_loop()
             try:
-                if self.unix:
-                    _, protocol = await loop.create_unix_connection(_Protocol, self.unix)
-                else:
-                    _, protocol = await loop.create_connection(_Protocol, self.host, self.port)
-            except OSError as exc:
+                async with asyncio.timeout(self.timeout):
+                    if self.unix:
+                        _, protocol = await loop.create_unix_connection(
+                            lambda: _Protocol(self.timeout), self.unix
+                        )
+                    else:
+                        _, protocol = await loop.create_connection(
+                            lambda: _Protocol(self.timeout), self.host, self.port
+                        )
+            except (OSError, TimeoutError) as exc:
                 raise RedisConnectionError(f"cannot connect to Redis: {exc}") from exc
             setup: list[list[Arg]] = []
             if self.password:
@@ -119,7 +148,8 @@ class LeanScripts:
             for step in setup:
                 reply = await protocol.send(_encode(step))
                 if isinstance(reply, hiredis.ReplyError):
-                    protocol.transport.close() if protocol.transport else None
+                    if protocol.transport is not None:
+                        protocol.transport.close()
                     raise RedisConnectionError(f"Redis refused {step[0]}: {reply}")
             self._protocol = protocol
             return protocol
@@ -130,7 +160,7 @@ class LeanScripts:
         self._protocol = None
 
 
-def connect_lean(url: str) -> LeanScripts | None:
+def connect_lean(url: str, timeout: float = 5.0) -> LeanScripts | None:
     """A LeanScripts for `url`, or None when it is not a plain `redis://` or `unix://` URL."""
     scheme = urlsplit(url).scheme
-    return LeanScripts(url) if scheme in ("redis", "unix") else None
+    return LeanScripts(url, timeout) if scheme in ("redis", "unix") else None

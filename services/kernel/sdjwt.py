@@ -8,6 +8,7 @@ status lists are signed with Ed25519 (EdDSA); the holder's key-binding JWT too. 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import json
 import re
@@ -72,18 +73,23 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+_URLSAFE = str.maketrans("-_", "+/")
+
+
 def b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """As `base64.urlsafe_b64decode` with the padding restored (non-alphabet characters discarded, non-ASCII
+    text refused with ValueError), without its two copies and type checks."""
+    return binascii.a2b_base64(text.translate(_URLSAFE) + "=" * (-len(text) % 4))
 
 
-_B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
+_COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
 
 
 def jws_parts(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
     """(header, payload, signing input, signature) of a compact JWS, strictly base64url; unverified."""
-    parts = token.split(".")
-    if len(parts) != 3 or not all(_B64URL.match(p) for p in parts):
+    if _COMPACT_JWS.fullmatch(token) is None:
         raise PresentationRefused("malformed")
+    parts = token.split(".")
     try:
         header = json.loads(b64url_decode(parts[0]))
         payload = json.loads(b64url_decode(parts[1]))
@@ -93,6 +99,18 @@ def jws_parts(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]
     if not isinstance(header, dict) or not isinstance(payload, dict):
         raise PresentationRefused("malformed")
     return header, payload, f"{parts[0]}.{parts[1]}".encode("ascii"), signature
+
+
+def jws_header(token: str) -> dict[str, Any]:
+    """The header alone of a compact JWS (its `kid`, say), unverified; {} when it is not one."""
+    head, dot, _ = token.partition(".")
+    if not dot or _COMPACT_JWS.fullmatch(token) is None:
+        return {}
+    try:
+        header = json.loads(b64url_decode(head))
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return header if isinstance(header, dict) else {}
 
 
 def jws_holds(key: Ed25519PublicKey, signing_input: bytes, signature: bytes) -> bool:
@@ -289,7 +307,8 @@ def verify_presentation(
     presentation's and the license's expiry (`memo`: issuer signatures already verified). Status and replay are
     the caller's (online: the status cache and a nonce store; offline: a cached status list)."""
     now = time.time() if now is None else now
-    token, disclosures, kb = split(presentation.strip())
+    presentation = presentation.strip()
+    token, disclosures, kb = split(presentation)
     header, payload, signing_input, signature = jws_parts(token)
     kid = header.get("kid")
     if header.get("alg") != ALG or not isinstance(kid, str):
@@ -329,7 +348,7 @@ def verify_presentation(
         raise PresentationRefused("key_binding_invalid")
     if not jws_holds(holder, kb_input, kb_signature):
         raise PresentationRefused("key_binding_invalid")
-    if binding.get("sd_hash") != digest(presentation.strip()[: -len(kb)]):
+    if binding.get("sd_hash") != digest(presentation[: -len(kb)]):
         raise PresentationRefused("presentation_hash_mismatch")
     nonce, audience = binding.get("nonce"), binding.get("aud")
     if not isinstance(nonce, str) or not isinstance(audience, str):

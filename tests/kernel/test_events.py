@@ -336,3 +336,15 @@ async def test_one_read_is_applied_in_one_transaction_and_a_failing_event_alone_
             await session.scalars(select(ProcessedEvent.event_id).where(ProcessedEvent.event_id.in_(ids)))
         )
     assert rows == {ids[0], ids[2]}  # the failed handler's own write was rolled back with its savepoint
+
+
+def test_event_ids_are_distinct_version_4_uuids() -> None:
+    import uuid
+
+    from services.kernel.events import new_event_id
+
+    ids = [new_event_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    for text in ids[:200]:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text and parsed.version == 4 and parsed.variant == uuid.RFC_4122

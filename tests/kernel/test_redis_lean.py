@@ -93,3 +93,29 @@ def test_urls() -> None:
     assert (unix.unix, unix.db, unix.password) == ("/run/redis/redis.sock", 2, None)
     assert connect_lean("rediss://cache.internal:6380/0") is None  # TLS stays with redis-py
     assert connect_lean("redis://127.0.0.1:6379/0") is not None
+
+
+async def test_a_server_that_does_not_answer_fails_the_call_after_the_timeout(tmp_path) -> None:
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)  # reads nothing, answers nothing
+
+    path = tmp_path / "silent.sock"
+    server = await asyncio.start_unix_server(silent, path=str(path))
+    lean = LeanScripts(f"unix://{path}", timeout=0.2)
+    try:
+        started = asyncio.get_running_loop().time()
+        calls = [asyncio.ensure_future(lean.evalsha(ECHO, [], ["a", 1])) for _ in range(3)]
+        for call in calls:
+            with pytest.raises(RedisConnectionError, match="did not answer"):
+                await call
+        assert asyncio.get_running_loop().time() - started < 2
+        with pytest.raises(RedisConnectionError):  # the next call connects again, and waits again
+            await lean.evalsha(ECHO, [], ["b", 1])
+        assert len(accepted) == 2
+    finally:
+        await lean.close()
+        server.close()
+        for writer in accepted:
+            writer.close()
