@@ -28,12 +28,12 @@ through FastAPI, for good and bad requests.
 from __future__ import annotations
 
 import inspect
-import json
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+import orjson
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute, Match
@@ -189,8 +189,10 @@ class _Binding:
         """Parse and validate the JSON body into `values`; False when FastAPI must answer (not JSON, invalid)."""
         assert self.body is not None
         try:
-            document = json.loads(body)
-        except ValueError:
+            # orjson: a quarter of json's time; it is stricter (no NaN, no BOM, UTF-8 only), and what it refuses
+            # goes to FastAPI, which answers as it always does
+            document = orjson.loads(body)
+        except orjson.JSONDecodeError:
             return False
         value, errors = self.body.field.validate(document, {}, loc=("body",))
         if errors:

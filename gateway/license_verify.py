@@ -16,6 +16,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -121,7 +122,7 @@ class LicenseVerifier:
                 "event_id": new_event_id(),
                 "event_type": USES_EVENT,
                 "aggregate_id": f"{int(list_id)}:{ref[1]}",
-                "payload": json.dumps(
+                "payload": orjson.dumps(
                     {
                         "list_id": int(list_id),
                         "index": ref[1],
@@ -130,7 +131,7 @@ class LicenseVerifier:
                         "audience": checked.audience,
                         "at": at,
                     }
-                ),
+                ).decode(),
                 "occurred_at": at,
                 "source": "gateway",
                 "request_id": request_id_var.get(),

@@ -6,8 +6,8 @@ import functools
 import ipaddress
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
-from fastapi.responses import JSONResponse
 
 from bst.licenses.v1 import licenses_pb2 as pb
 from gateway.deps import Authorization, ClientIp, Clients, Runtime
@@ -204,7 +204,10 @@ async def verify_presentation(
     )
     if answer is not None:  # answered here; the licenses service only when the status cache is not trusted
         # The VerifyResult document as is (every member, in order), without validating what was just built.
-        return JSONResponse({name: answer.get(name) for name in VerifyResult.model_fields})
+        return Response(
+            orjson.dumps({name: answer.get(name) for name in VerifyResult.model_fields}),
+            media_type="application/json",
+        )
     reply = await clients.licenses.VerifyPresentation(
         pb.VerifyPresentationRequest(
             presentation=body.presentation, nonce=body.nonce or "", audience=body.audience or ""

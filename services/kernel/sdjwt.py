@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 import jwt
+import orjson
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from nacl.exceptions import BadSignatureError
@@ -91,8 +92,8 @@ def jws_parts(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]
         raise PresentationRefused("malformed")
     parts = token.split(".")
     try:
-        header = json.loads(b64url_decode(parts[0]))
-        payload = json.loads(b64url_decode(parts[1]))
+        header = orjson.loads(b64url_decode(parts[0]))
+        payload = orjson.loads(b64url_decode(parts[1]))
         signature = b64url_decode(parts[2])
     except (ValueError, UnicodeDecodeError) as exc:
         raise PresentationRefused("malformed") from exc
@@ -107,7 +108,7 @@ def jws_header(token: str) -> dict[str, Any]:
     if not dot or _COMPACT_JWS.fullmatch(token) is None:
         return {}
     try:
-        header = json.loads(b64url_decode(head))
+        header = orjson.loads(b64url_decode(head))
     except (ValueError, UnicodeDecodeError):
         return {}
     return header if isinstance(header, dict) else {}
@@ -214,7 +215,7 @@ def split(sd_jwt: str) -> tuple[str, list[str], str]:
 
 def decode_disclosure(disclosure: str) -> tuple[str, str]:
     try:
-        decoded = json.loads(b64url_decode(disclosure))
+        decoded = orjson.loads(b64url_decode(disclosure))
     except (ValueError, UnicodeDecodeError) as exc:
         raise PresentationRefused("malformed") from exc
     if not (isinstance(decoded, list) and len(decoded) == 3 and all(isinstance(x, str) for x in decoded)):
