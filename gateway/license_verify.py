@@ -145,7 +145,14 @@ class LicenseVerifier:
                     nonce_key(self.namespace, checked.nonce),
                     self.stream,
                 ]
-                args = [len(limits), *limit_args, ref[1], nonce_ttl(checked.expires_at, now), *_flat(event)]
+                args: list[str | int] = [
+                    len(limits),
+                    *limit_args,
+                    int(ref[1]),
+                    nonce_ttl(checked.expires_at, now),
+                    *_flat(event),
+                ]
+                answer: Any
                 if self._lean is not None:  # it bounds its calls by REDIS_TIMEOUT_SECONDS itself
                     answer = await self._lean.evalsha(VERIFY_SCRIPT, keys, args)
                 else:

@@ -150,7 +150,7 @@ class LeanScripts:
                 if isinstance(reply, hiredis.ReplyError):
                     if protocol.transport is not None:
                         protocol.transport.close()
-                    raise RedisConnectionError(f"Redis refused {step[0]}: {reply}")
+                    raise RedisConnectionError(f"Redis refused {step[0]!s}: {reply}")
             self._protocol = protocol
             return protocol
 
