@@ -52,17 +52,13 @@ class CaseSms(EventConsumer):
         if not notice and not escalation:
             return
         extra = await self.open311_phones(session, event) if notice else []  # first: it may ask for a retry
-        accounts = (
-            [
-                await self.identity.get_account_or_none(session=session, account_id=account_id)
-                for account_id in recipients_of(event)
-            ]
+        named = (
+            [await self.identity.phone_of_id(session, account_id) for account_id in recipients_of(event)]
             if notice
             else []
         )
         phones: set[str] = set()
-        for account in accounts:
-            phone = self.identity.phone_of(account) if account is not None else None
+        for phone in named:
             if phone and phone not in phones:
                 phones.add(phone)
                 await self.identity.sms.send(session, phone=phone, text=f"【办事通】{notice}")

@@ -6,10 +6,10 @@ import functools
 import ipaddress
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
 from bst.licenses.v1 import licenses_pb2 as pb
+from gateway.convert import AnswerJSON
 from gateway.deps import Authorization, ClientIp, Clients, Runtime
 from gateway.schemas.licenses import (
     HolderKind,
@@ -204,10 +204,7 @@ async def verify_presentation(
     )
     if answer is not None:  # answered here; the licenses service only when the status cache is not trusted
         # The VerifyResult document as is (every member, in order), without validating what was just built.
-        return Response(
-            orjson.dumps({name: answer.get(name) for name in VerifyResult.model_fields}),
-            media_type="application/json",
-        )
+        return AnswerJSON({name: answer.get(name) for name in VerifyResult.model_fields})
     reply = await clients.licenses.VerifyPresentation(
         pb.VerifyPresentationRequest(
             presentation=body.presentation, nonce=body.nonce or "", audience=body.audience or ""

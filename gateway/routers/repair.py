@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Header, Path, Query, Request, Response, Upl
 from fastapi.responses import JSONResponse
 
 from bst.repair.v1 import repair_pb2
-from gateway.convert import ticket_answer, to_dict
+from gateway.convert import AnswerJSON, ticket_answer, to_dict
 from gateway.deps import Authorization, Clients
 from gateway.schemas.repair import (
     CancelIn,
@@ -46,7 +46,7 @@ UPLOAD_LIMIT = 20 << 20
 
 def ticket_json(message: repair_pb2.Ticket, status_code: int = 200) -> JSONResponse:
     """The ticket's answer, converted once from the proto (the route's `response_model` is for the OpenAPI)."""
-    return JSONResponse(ticket_answer(message), status_code=status_code)
+    return AnswerJSON(ticket_answer(message), status_code=status_code)
 
 
 # -- the network -------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ and moves what keeps failing to its dead-letter stream. The outbox and the relay
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import socket
 import uuid
@@ -14,13 +15,14 @@ from typing import ClassVar
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.background import reraise_if_cancelling, stop_task
 from services.kernel.db import Database, utcnow
 from services.kernel.events import Event, ProcessedEventMixin, dead_letter_stream, stream_name
 from services.kernel.logging import request_id_var
+from services.kernel.reads import Change, change_in, connection_of
 
 log = logging.getLogger("bst.events")
 
@@ -92,13 +94,7 @@ class EventConsumer:
                 seen = await session.get(self.processed_model, (self.group, event.event_id))
                 if seen is None:
                     await self.handle(session, event)
-                    session.add(
-                        self.processed_model(
-                            consumer=self.group,
-                            event_id=event.event_id,  # type: ignore[call-arg]
-                            processed_at=utcnow(),
-                        )
-                    )
+                    await self._mark_processed(session, event)
         except Exception:
             log.exception(
                 "event handler failed; it will be retried",
@@ -144,6 +140,17 @@ class EventConsumer:
             await self.redis.xack(stream, self.group, *done)
         return dead + len(done)
 
+    async def _mark_processed(self, session: AsyncSession, event: Event) -> None:
+        """The event's processed row, on a Core insert compiled once (after what the handler left to flush), in the
+        handler's transaction (and savepoint): an entity here cost a unit-of-work flush per event."""
+        await change_in(
+            await connection_of(session),
+            _processed_insert(self.processed_model),
+            consumer=self.group,
+            event_id=event.event_id,
+            processed_at=utcnow(),
+        )
+
     async def _apply_together(self, wanted: list[tuple[bytes, Event]]) -> list[bytes]:
         applied: list[bytes] = []
         model = self.processed_model
@@ -163,13 +170,7 @@ class EventConsumer:
                         if event.event_id not in seen:
                             async with session.begin_nested():
                                 await self.handle(session, event)
-                                session.add(
-                                    model(
-                                        consumer=self.group,
-                                        event_id=event.event_id,  # type: ignore[call-arg]
-                                        processed_at=utcnow(),
-                                    )
-                                )
+                                await self._mark_processed(session, event)
                             seen.add(event.event_id)  # delivered twice in one read: applied once
                         applied.append(message_id)
                     except Exception:
@@ -268,3 +269,15 @@ class EventConsumer:
     async def stop(self) -> None:
         await stop_task(self._task)
         self._task = None
+
+
+@functools.cache
+def _processed_insert(model: type[ProcessedEventMixin]) -> Change:
+    table = model.__table__  # type: ignore[attr-defined]
+    return Change(
+        insert(table).values(
+            consumer=bindparam("consumer"),
+            event_id=bindparam("event_id"),
+            processed_at=bindparam("processed_at"),
+        )
+    )
