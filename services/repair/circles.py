@@ -8,10 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.auth import Principal
 from services.kernel.db import utcnow
+from services.kernel.reads import Read, connection_of, read_in
 from services.repair.common import RepairContext, require_county_admin, rfc3339
 from services.repair.models import CountyResponseSettings, Ticket
 
@@ -31,7 +33,10 @@ class ResponseSettings:
 
 
 async def response_settings(session: AsyncSession, county: str) -> ResponseSettings:
-    row = await session.get(CountyResponseSettings, county)
+    """The county's acceptance timeouts (the defaults when it has set none), with one compiled read: every
+    dispatch asks."""
+    rows = await read_in(await connection_of(session), _SETTINGS, county=county)
+    row = rows[0] if rows else None
     if row is None:
         return ResponseSettings(
             county, DEFAULT_VILLAGE_ACCEPT_MINUTES, DEFAULT_TOWNSHIP_ACCEPT_MINUTES, False
@@ -81,6 +86,15 @@ async def set_response_settings(
     row.updated_by, row.updated_at = principal.sub, utcnow()
     await session.flush()
     return await response_settings(session, county)
+
+
+_SETTINGS = Read(
+    select(
+        CountyResponseSettings.village_accept_minutes,
+        CountyResponseSettings.township_accept_minutes,
+        CountyResponseSettings.updated_at,
+    ).where(CountyResponseSettings.county == bindparam("county"))
+)
 
 
 def within_circle(ticket: Ticket) -> bool | None:
