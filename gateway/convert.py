@@ -69,6 +69,8 @@ def to_dict(message: Message) -> dict[str, Any]:
 
 
 # -- hand-written answers for hot paths: the proto to the REST shape in one step ------------------------------------
+# Each is the public shape of `gateway.schemas` (the route declares that model for the OpenAPI and returns the dict
+# in a JSONResponse, so nothing is validated twice); tests/gateway/test_repair_contract.py keeps them in step.
 
 
 class AnswerJSON(JSONResponse):
@@ -77,10 +79,6 @@ class AnswerJSON(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
-
-
-# Each is the public shape of `gateway.schemas` (the route declares that model for the OpenAPI and returns the dict
-# in a JSONResponse, so nothing is validated twice); tests/gateway/test_repair_contract.py keeps them in step.
 
 
 def ticket_answer(m: Any) -> dict[str, Any]:

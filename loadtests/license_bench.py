@@ -20,7 +20,6 @@ import json
 import os
 import re
 import secrets
-import signal
 import subprocess
 import sys
 import tempfile
@@ -33,9 +32,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from loadtests.bench import Config, Platform
 from loadtests.bench.measure import Profiler
-from loadtests.bench.platform import free_ports, reference_app
-from loadtests.bench.procfs import cpu_seconds, environ_value, stop_process, wait_until_ok
-from loadtests.bench.targets import LOOPBACK, REFERENCE_PATH, say
+from loadtests.bench.platform import reference_app, served_app
+from loadtests.bench.procfs import cpu_seconds, environ_value
+from loadtests.bench.targets import REFERENCE_PATH, say
 from loadtests.bench.wrk import ensure_wrk, parse_wrk
 from loadtests.verify_ceiling_app import STAGES
 from services.kernel.sdjwt import issue_sd_jwt, present, public_jwk
@@ -396,53 +395,27 @@ def ceiling_stage(
     stock: Path,
     reference: float,
 ) -> dict[str, Any]:
-    (port,) = free_ports(1)
-    log_path = workdir / f"ceiling-{stage}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "loadtests.verify_ceiling_app",
-                "--port",
-                str(port),
-                "--jwks",
-                str(jwks),
-                "--audience",
-                audience,
-                "--redis",
-                redis_url,
-                "--stage",
-                stage,
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        base_url = f"http://{LOOPBACK}:{port}"
-        wait_until_ok(
-            f"{base_url}/openapi.json", timeout=60, alive=lambda: process.poll() is None, what="ceiling"
-        )
-        script = workdir / "verify.lua"
-        before = cpu_seconds(process.pid)
+    name = f"ceiling-{stage}"
+    args = ["--jwks", str(jwks), "--audience", audience, "--redis", redis_url, "--stage", stage]
+    with served_app(workdir, 60, name, "loadtests.verify_ceiling_app", args, "/openapi.json") as (
+        base_url,
+        pid,
+    ):
+        before = cpu_seconds(pid)
         out = wrk_run(
             wrk,
             base_url,
             config.seconds,
             config.connections,
-            script,
+            workdir / "verify.lua",
             {"LICENSE_BENCH_FILE": str(stock), "LICENSE_BENCH_THREADS": "1"},
         )
         parsed = parse_wrk(out)
-        used = cpu_seconds(process.pid) - before
-    finally:
-        stop_process(process, signal.SIGINT, 20, "the ceiling")
+        used = cpu_seconds(pid) - before
     valid = int(re.search(r"VALID (\d+)", out).group(1))  # type: ignore[union-attr]
     if valid == 0:
         say(f"the lean ceiling ({stage}) answered no verification as valid; its log ends:")
-        say(log_path.read_text(errors="replace")[-3000:])
+        say((workdir / f"{name}.log").read_text(errors="replace")[-3000:])
     rate = parsed["requests_per_second"]
     say(
         f"lean ceiling, {stage}: {round(rate)}/s ({valid} valid of {parsed['requests']}), "

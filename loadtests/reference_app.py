@@ -22,19 +22,25 @@ async def healthz() -> dict[str, str]:
     return {"status": "alive"}
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m loadtests.reference_app", description=__doc__)
-    parser.add_argument("--port", type=int, required=True)
-    args = parser.parse_args(argv)
+def serve(asgi_app: FastAPI, port: int) -> None:
+    """Serve `asgi_app` as `python -m gateway` serves the gateway (one worker, no log config, no access log, no
+    server header): the reference and the bench's other bare apps all run this way."""
     uvicorn.run(
-        app,
+        asgi_app,
         host="127.0.0.1",
-        port=args.port,
+        port=port,
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=10,
         server_header=False,
     )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m loadtests.reference_app", description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    serve(app, args.port)
 
 
 if __name__ == "__main__":

@@ -22,11 +22,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI
 from pydantic import BaseModel
 from redis.asyncio import Redis
 
+from loadtests.reference_app import serve
 from services.kernel.sdjwt import PresentationRefused, SignatureMemo, key_from_jwk, verify_presentation
 
 
@@ -79,16 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--redis", required=True)
     parser.add_argument("--stage", choices=STAGES, default="spend")
     args = parser.parse_args(argv)
-    app = build(json.loads(args.jwks.read_text()), args.audience, args.redis, args.stage)
-    uvicorn.run(
-        app,
-        host="127.0.0.1",
-        port=args.port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=10,
-        server_header=False,
-    )
+    serve(build(json.loads(args.jwks.read_text()), args.audience, args.redis, args.stage), args.port)
 
 
 if __name__ == "__main__":

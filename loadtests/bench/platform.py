@@ -322,11 +322,20 @@ async def clear_redis_namespace(url: str, namespace: str) -> None:
 @contextmanager
 def reference_app(workdir: Path, timeout: float) -> Iterator[tuple[str, int]]:
     """The bare FastAPI app, in its own process; yields its base URL and pid."""
+    with served_app(workdir, timeout, "reference", "loadtests.reference_app", [], REFERENCE_PATH) as served:
+        yield served
+
+
+@contextmanager
+def served_app(
+    workdir: Path, timeout: float, name: str, module: str, args: list[str], probe_path: str
+) -> Iterator[tuple[str, int]]:
+    """`python -m module --port P *args` in its own process (its output in `<name>.log`), once `probe_path`
+    answers; yields its base URL and pid, and stops it after."""
     (port,) = free_ports(1)
-    log_path = workdir / "reference.log"
-    with log_path.open("wb") as log:
+    with (workdir / f"{name}.log").open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "loadtests.reference_app", "--port", str(port)],
+            [sys.executable, "-m", module, "--port", str(port), *args],
             cwd=ROOT,
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -336,11 +345,8 @@ def reference_app(workdir: Path, timeout: float) -> Iterator[tuple[str, int]]:
     try:
         base_url = f"http://{LOOPBACK}:{port}"
         wait_until_ok(
-            f"{base_url}{REFERENCE_PATH}",
-            timeout=timeout,
-            alive=lambda: process.poll() is None,
-            what="reference",
+            f"{base_url}{probe_path}", timeout=timeout, alive=lambda: process.poll() is None, what=name
         )
         yield base_url, process.pid
     finally:
-        stop_process(process, signal.SIGINT, 20, "the reference")
+        stop_process(process, signal.SIGINT, 20, f"the {name}")

@@ -191,8 +191,8 @@ def _rows(compiled: Compiled, raw: Sequence[Any]) -> list[Any]:
 
 
 class Change:
-    """An UPDATE or DELETE with named bind parameters (`bindparam("name")`), compiled once per dialect; run in a
-    transaction with `change_in`. Its parameters are bound with their types' processors, like a `Read`'s."""
+    """An INSERT, UPDATE or DELETE with named bind parameters (`bindparam("name")`), compiled once per dialect; run
+    in a transaction with `change_in`. Its parameters are bound with their types' processors, like a `Read`'s."""
 
     __slots__ = ("_compiled", "statement")
 

@@ -104,11 +104,10 @@ def jws_parts(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]
 
 def jws_header(token: str) -> dict[str, Any]:
     """The header alone of a compact JWS (its `kid`, say), unverified; {} when it is not one."""
-    head, dot, _ = token.partition(".")
-    if not dot or _COMPACT_JWS.fullmatch(token) is None:
+    if _COMPACT_JWS.fullmatch(token) is None:
         return {}
     try:
-        header = orjson.loads(b64url_decode(head))
+        header = orjson.loads(b64url_decode(token.partition(".")[0]))
     except (ValueError, UnicodeDecodeError):
         return {}
     return header if isinstance(header, dict) else {}
