@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import DateTime, TypeDecorator
 
 from services.kernel.errors import DomainError
-from services.kernel.reads import Reader
+from services.kernel.reads import TX_CONNECTION, Reader
 from services.kernel.sqlite_inline import WalCheckpointer, inline_creator
 
 NAMING_CONVENTION = {
@@ -81,8 +81,10 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 def _on_sqlite_begin(conn: Any) -> None:
     # Writers take the write lock at BEGIN, so two writers queue on busy_timeout instead of failing when a
     # read transaction tries to upgrade; readers begin deferred and never block anyone (WAL).
+    # Sent on the `sqlite3` connection itself: through `exec_driver_sql` it was a whole statement execution of
+    # SQLAlchemy's (context, cursor, events) for a statement with no parameters and no result.
     immediate = conn.get_execution_options().get("sqlite_immediate", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    conn.connection.driver_connection.sqlite.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -197,8 +199,10 @@ class Database:
         async with self._writer or nullcontext(), self.sessions() as session:
             try:
                 await session.begin()
-                if self.sqlite:
-                    await session.connection(execution_options={"sqlite_immediate": True})
+                # the transaction's one connection (BEGIN IMMEDIATE on SQLite), kept for `connection_of`
+                session.info[TX_CONNECTION] = await session.connection(
+                    execution_options={"sqlite_immediate": True} if self.sqlite else None
+                )
                 try:
                     yield session
                 except DomainError as error:
@@ -214,6 +218,7 @@ class Database:
                 await session.commit()
                 committed = True
             finally:
+                session.info.pop(TX_CONNECTION, None)
                 for callback in session.info.pop(AFTER_TRANSACTION, ()):
                     callback(committed)
         if self._checkpointer is not None:

@@ -31,6 +31,7 @@ from services.kernel.background import reraise_if_cancelling, stop_task
 from services.kernel.db import Database, UTCDateTime, utcnow
 from services.kernel.logging import request_id_var
 from services.kernel.reads import Change, Read, execute_in, read_in
+from services.kernel.rows import add_row
 
 log = logging.getLogger("bst.events")
 
@@ -131,15 +132,15 @@ class Outbox:
         self, session: AsyncSession, *, event_type: str, aggregate_id: str, payload: dict[str, Any]
     ) -> str:
         event_id = new_event_id()
-        session.add(
-            self.model(
-                event_id=event_id,
-                event_type=event_type,
-                aggregate_id=aggregate_id,  # type: ignore[call-arg]
-                payload=json.dumps(payload, ensure_ascii=False),
-                request_id=request_id_var.get(),
-                created_at=utcnow(),
-            )
+        add_row(
+            session,
+            self.model,
+            event_id=event_id,
+            event_type=event_type,
+            aggregate_id=aggregate_id,
+            payload=json.dumps(payload, ensure_ascii=False),
+            request_id=request_id_var.get(),
+            created_at=utcnow(),
         )
         return event_id
 

@@ -160,8 +160,7 @@ async def read_in(connection: AsyncConnection, read: Read, **params: Any) -> lis
     compiled = read.compiled(connection.dialect)
     values = compiled.values(params)
     if connection.dialect.name == "sqlite":
-        driver: Any = (await connection.get_raw_connection()).driver_connection
-        raw = driver.sqlite.execute(compiled.sql, values).fetchall()
+        raw = sqlite_of(connection).execute(compiled.sql, values).fetchall()
     else:
         raw = (await connection.exec_driver_sql(compiled.sql, values)).fetchall()
     return _rows(compiled, raw)
@@ -171,10 +170,8 @@ async def execute_in(connection: AsyncConnection, sql: str, rows: Sequence[tuple
     """A driver statement (already compiled for this dialect, parameters already bound) inside the transaction,
     once per row (executemany when more than one); the rows it changed."""
     if connection.dialect.name == "sqlite":
-        driver: Any = (await connection.get_raw_connection()).driver_connection
-        cursor = (
-            driver.sqlite.executemany(sql, rows) if len(rows) > 1 else driver.sqlite.execute(sql, rows[0])
-        )
+        sqlite = sqlite_of(connection)
+        cursor = sqlite.executemany(sql, rows) if len(rows) > 1 else sqlite.execute(sql, rows[0])
         return int(cursor.rowcount)
     result = await connection.exec_driver_sql(sql, list(rows) if len(rows) > 1 else rows[0])
     return int(result.rowcount)
@@ -222,9 +219,23 @@ async def change_in(connection: AsyncConnection, change: Change, **params: Any) 
     return await execute_in(connection, sql, [values])
 
 
+def sqlite_of(connection: AsyncConnection) -> Any:
+    """The `sqlite3` connection under a started connection of an inline SQLite engine (services.kernel.sqlite_inline),
+    reached through plain attributes: `get_raw_connection()` would cost a greenlet hop for the same object."""
+    sync = connection.sync_connection
+    if sync is None:
+        raise RuntimeError("the connection has not started")
+    return sync.connection.driver_connection.sqlite  # type: ignore[union-attr]
+
+
+TX_CONNECTION = "bst.tx_connection"  # session.info: the connection of `Database.transaction()`'s transaction
+
+
 async def connection_of(session: AsyncSession) -> AsyncConnection:
     """The session's transaction connection for `read_in`/`change_in`, after anything the session still holds has
-    been flushed (what an ORM query would have done first)."""
+    been flushed (what an ORM query would have done first). Inside `Database.transaction()` it is the one that
+    transaction began on, kept in the session's info (asking the session again costs two greenlet hops)."""
     if session.new or session.dirty or session.deleted:
         await session.flush()
-    return await session.connection()
+    found: AsyncConnection | None = session.info.get(TX_CONNECTION)
+    return found if found is not None else await session.connection()

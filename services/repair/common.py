@@ -26,6 +26,7 @@ from services.kernel.errors import (
     invalid_input_from,
 )
 from services.kernel.events import Outbox
+from services.kernel.rows import add_row
 from services.kernel.rpc import Runtime
 from services.kernel.storage import BlobStore, LocalDiskStore
 from services.kernel.validators import is_mobile
@@ -153,15 +154,15 @@ def transition(ticket: Ticket, action: str, to: TicketStatus) -> None:
 
 
 def add_timeline(session: AsyncSession, ticket: Ticket, action: str, actor: str, note: str = "") -> None:
-    session.add(
-        TicketEvent(
-            ticket_no=ticket.ticket_no,
-            at=utcnow(),
-            action=action,
-            actor=actor,
-            note=note,
-            status=ticket.status,
-        )
+    add_row(
+        session,
+        TicketEvent,
+        ticket_no=ticket.ticket_no,
+        at=utcnow(),
+        action=action,
+        actor=actor,
+        note=note,
+        status=ticket.status,
     )
 
 
@@ -172,10 +173,14 @@ def notify(session: AsyncSession, ticket: Ticket, kind: str, text: str, *, staff
     if staff:
         recipients |= {f"region:{ticket.county}", f"region:{ticket.county[:4]}"}
     for recipient in sorted(recipients):  # type: ignore[type-var]
-        session.add(
-            Notification(
-                recipient=recipient, ticket_no=ticket.ticket_no, kind=kind, text=text, created_at=utcnow()
-            )
+        add_row(
+            session,
+            Notification,
+            recipient=recipient,
+            ticket_no=ticket.ticket_no,
+            kind=kind,
+            text=text,
+            created_at=utcnow(),
         )
     session.info.setdefault("notices", {})[ticket.ticket_no] = text
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.errors import FieldError, InvalidInput
 from services.kernel.reads import Read, connection_of, read_in
+from services.kernel.rows import add_row
 from services.repair.common import VILLAGE_CIRCLE_KM
 from services.repair.dispatch import great_circle_km
 from services.repair.grassroots_models import TicketPlace
@@ -86,6 +87,10 @@ async def place_ticket(session: AsyncSession, ticket: Ticket, *, chosen_outlet_i
     village = await village_point_of(
         session, county=ticket.county, point=ticket.point, lat=ticket.lat, lng=ticket.lng
     )
-    session.add(
-        TicketPlace(ticket_no=ticket.ticket_no, village_point_id=village, chosen_outlet_id=chosen_outlet_id)
+    add_row(
+        session,
+        TicketPlace,
+        ticket_no=ticket.ticket_no,
+        village_point_id=village,
+        chosen_outlet_id=chosen_outlet_id,
     )

@@ -26,7 +26,8 @@ from sqlalchemy import Column, Table, bindparam, insert, inspect, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.kernel.reads import Read, execute_in, read_in
+from services.kernel.reads import Read, connection_of, execute_in, read_in
+from services.kernel.rows import NewRow
 from services.repair.common import rfc3339
 from services.repair.models import Evidence, Outlet, Ticket, TicketEvent
 from services.repair.schemas import AssigneeRead, TicketRead, TimelineRead
@@ -34,6 +35,8 @@ from services.repair.ticket_reads import ticket_read_from
 
 Processor = Callable[[Any], Any] | None
 
+# session.info: outlet id → (name, phone) of the outlets the dispatch chose in this transaction (it read them)
+OUTLET_CONTACTS = "bst.repair.outlet_contacts"
 OUTLET_CONTACT = Read(select(Outlet.name, Outlet.phone).where(Outlet.outlet_id == bindparam("outlet_id")))
 
 
@@ -69,6 +72,13 @@ class RowInsert:
             bind = tuple(compiled.binds[name].type._cached_bind_processor(dialect) for name in names)
             found = self._compiled[dialect.name] = _Compiled(sql=str(compiled), bind=bind)
         return found
+
+    def row_values(self, values: dict[str, Any]) -> list[Any]:
+        """A `NewRow`'s values in column order, each column's default where the rules set none."""
+        return [
+            values[key] if key in values else _default(column)
+            for key, column in zip(self.attributes, self.columns, strict=True)
+        ]
 
     def values(self, entity: Any) -> list[Any]:
         """The entity's column values, each column's default where the rules set none (and set on the entity,
@@ -112,7 +122,8 @@ def _insert_of(entity: type[Any]) -> RowInsert:
 
 
 class _Collecting:
-    """The session the filing rules see: `add` collects, everything else is the real session's."""
+    """The session the filing rules see: `add` and `collect_row` (services.kernel.rows.add_row) collect, everything
+    else is the real session's."""
 
     __slots__ = ("_session", "added")
 
@@ -125,6 +136,9 @@ class _Collecting:
 
     def add_all(self, entities: Any) -> None:
         self.added.extend(entities)
+
+    def collect_row(self, row: NewRow) -> None:
+        self.added.append(row)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._session, name)
@@ -150,13 +164,16 @@ class TicketWrites:
         table's rows keep their order, so timeline and outbox ids follow the rules' order)."""
         by_entity: dict[type[Any], list[Any]] = {}
         for entity in self._collecting.added:
+            if type(entity) is NewRow:
+                by_entity.setdefault(entity.model, []).append(entity)
+                continue
             if inspect(entity).key is not None:  # a row that exists already (changed, not new): the ORM's
                 self._real.add(entity)
                 continue
             by_entity.setdefault(type(entity), []).append(entity)
         if not by_entity:
             return
-        connection = await self._real.connection()
+        connection = await connection_of(self._real)
         dialect = connection.dialect
         if dialect.name == "postgresql":
             await self._write_at_once(connection, by_entity)
@@ -165,7 +182,7 @@ class TicketWrites:
             row_insert = _insert_of(entity_type)
             compiled = row_insert.compiled(dialect)
             await execute_in(
-                connection, compiled.sql, [_bound(compiled.bind, row_insert.values(e)) for e in entities]
+                connection, compiled.sql, [_bound(compiled.bind, _values_of(row_insert, e)) for e in entities]
             )
 
     async def _write_at_once(self, connection: Any, by_entity: dict[type[Any], list[Any]]) -> None:
@@ -179,7 +196,7 @@ class TicketWrites:
             row_insert = _insert_of(entity_type)
             bind = row_insert.compiled(connection.dialect).bind
             for entity in entities:
-                values.extend(_bound(bind, row_insert.values(entity)))
+                values.extend(_bound(bind, _values_of(row_insert, entity)))
         tickets = [e for e in by_entity.get(Ticket, ()) if e.assignee_outlet_id]
         values.append(tickets[0].assignee_outlet_id if tickets else None)
         rows = (await connection.exec_driver_sql(sql, tuple(values))).fetchall()
@@ -193,8 +210,10 @@ class TicketWrites:
         if ticket.assignee_outlet_id:
             contact = self._contact
             if not self._contact_read:
+                contact = self._real.info.get(OUTLET_CONTACTS, {}).get(ticket.assignee_outlet_id)
+            if contact is None:
                 found = await read_in(
-                    await self._real.connection(), OUTLET_CONTACT, outlet_id=ticket.assignee_outlet_id
+                    await connection_of(self._real), OUTLET_CONTACT, outlet_id=ticket.assignee_outlet_id
                 )
                 contact = (found[0].name, found[0].phone) if found else None
             if contact:
@@ -207,7 +226,7 @@ class TicketWrites:
         events = [
             TimelineRead(at=rfc3339(e.at) or "", action=e.action, actor=e.actor, note=e.note, status=e.status)
             for e in self._collecting.added
-            if isinstance(e, TicketEvent) and e.ticket_no == ticket.ticket_no
+            if (e.model if type(e) is NewRow else type(e)) is TicketEvent and e.ticket_no == ticket.ticket_no
         ]
         attached: list[Evidence] = []
         for evidence in self._real.identity_map.values():
@@ -242,6 +261,10 @@ def _combined_sql(shape: tuple[tuple[type[Any], int], ...], dialect: Dialect) ->
     if len(_COMBINED) < 256:  # a handful of shapes in practice (with or without an agent, queued or not)
         _COMBINED[shape] = sql
     return sql
+
+
+def _values_of(row_insert: RowInsert, entity: Any) -> list[Any]:
+    return row_insert.row_values(entity.values) if type(entity) is NewRow else row_insert.values(entity)
 
 
 def _bound(processors: Sequence[Processor], values: list[Any]) -> tuple[Any, ...]:

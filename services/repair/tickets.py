@@ -19,6 +19,7 @@ from services.kernel.errors import (
     WrongState,
 )
 from services.kernel.reads import Read, connection_of, read_in
+from services.kernel.rows import add_row
 from services.repair.circles import set_accept_due
 from services.repair.common import (
     CHINA,
@@ -60,7 +61,7 @@ from services.repair.schemas import (
     TicketStatus,
 )
 from services.repair.ticket_reads import get_ticket_for
-from services.repair.ticket_writes import TicketWrites
+from services.repair.ticket_writes import OUTLET_CONTACTS, TicketWrites
 
 
 async def next_ticket_no(session: AsyncSession, ctx: RepairContext, county: str, now: dt.datetime) -> str:
@@ -221,14 +222,14 @@ def tell_resident_of_filing(session: AsyncSession, ticket: Ticket) -> None:
         f"村级代办员已代您提交广电报修单{ticket.ticket_no}（{get_county(ticket.county).name}）。"
         "如非您本人同意，请拨打12345反映。"
     )
-    session.add(
-        Notification(
-            recipient=ticket.reporter_id,
-            ticket_no=ticket.ticket_no,
-            kind="filed_for_you",
-            text=text,
-            created_at=utcnow(),
-        )
+    add_row(
+        session,
+        Notification,
+        recipient=ticket.reporter_id,
+        ticket_no=ticket.ticket_no,
+        kind="filed_for_you",
+        text=text,
+        created_at=utcnow(),
     )
     notices = session.info.setdefault("notices", {})
     earlier = notices.get(ticket.ticket_no)
@@ -324,17 +325,17 @@ async def dispatch(
         if choice.outlet is None or await take_capacity(session, choice.outlet.outlet_id, db=ctx.db):
             break
         excluded.add(choice.outlet.outlet_id)  # filled up by a concurrent dispatch; take the next one
-    session.add(
-        DispatchDecision(
-            ticket_no=ticket.ticket_no,
-            at=utcnow(),
-            reason=reason,
-            chosen_outlet_id=choice.outlet.outlet_id if choice.outlet else None,
-            origin="report" if known else "county_centre",
-            origin_lat=lat,
-            origin_lng=lng,  # type: ignore[arg-type]
-            candidates=[c.as_dict() for c in choice.candidates],
-        )
+    add_row(
+        session,
+        DispatchDecision,
+        ticket_no=ticket.ticket_no,
+        at=utcnow(),
+        reason=reason,
+        chosen_outlet_id=choice.outlet.outlet_id if choice.outlet else None,
+        origin="report" if known else "county_centre",
+        origin_lat=lat,
+        origin_lng=lng,
+        candidates=[c.as_dict() for c in choice.candidates],
     )
     if choice.outlet is None:
         ticket.status = TicketStatus.PENDING_DISPATCH.value
@@ -346,6 +347,11 @@ async def dispatch(
         return
     transition(ticket, "dispatch", TicketStatus.DISPATCHED)
     ticket.assignee_outlet_id = choice.outlet.outlet_id
+    # the answer's assignee contact, from the row the rule read (ticket_writes.TicketWrites.answer)
+    session.info.setdefault(OUTLET_CONTACTS, {})[choice.outlet.outlet_id] = (
+        choice.outlet.name,
+        choice.outlet.phone,
+    )
     ticket.assignee_distance_km = round(choice.distance_km or 0.0, 3)
     ticket.dispatched_at = utcnow()
     await set_accept_due(session, ctx, ticket)

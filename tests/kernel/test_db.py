@@ -8,7 +8,7 @@ import secrets
 import sys
 
 import pytest
-from sqlalchemy import Integer, String, select, text
+from sqlalchemy import Integer, String, bindparam, select, text, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.kernel.db import Database, new_metadata
@@ -132,4 +132,34 @@ async def test_the_write_ahead_log_is_checkpointed_off_the_loop(backend):
     await asyncio.sleep(0.2)
     busy, frames, done = db._checkpointer.checkpoint()
     assert busy == 0 and done == frames  # everything written so far is in the database file
+    await db.dispose()
+
+
+async def test_lean_statements_in_a_transaction_run_on_its_own_connection_and_are_rolled_back_with_it(
+    backend,
+):
+    """`connection_of` hands out the connection the transaction began on (kept in the session's info, not asked of
+    the session again), flushes what the session holds first, and forgets it when the transaction ends."""
+    from services.kernel.reads import TX_CONNECTION, Change, Read, change_in, connection_of, read_in
+
+    db = await fresh(backend)
+    value = Read(select(Counter.value).where(Counter.name == bindparam("name")))
+    bump = Change(update(Counter).where(Counter.name == bindparam("name")).values(value=Counter.value + 1))
+
+    class Stop(Exception):
+        pass
+
+    with pytest.raises(Stop):
+        async with db.transaction() as session:
+            connection = await connection_of(session)
+            assert connection is session.info[TX_CONNECTION] and connection is await session.connection()
+            session.add(Counter(name="m", value=7))  # pending: flushed before the lean read sees the table
+            assert [r.value for r in await read_in(await connection_of(session), value, name="m")] == [7]
+            assert await change_in(await connection_of(session), bump, name="n") == 1
+            assert [r.value for r in await read_in(connection, value, name="n")] == [1]
+            raise Stop
+    assert TX_CONNECTION not in session.info
+    async with db.reader() as session:
+        assert (await session.scalars(select(Counter.name))).all() == ["n"]
+        assert await session.scalar(select(Counter.value)) == 0
     await db.dispose()
