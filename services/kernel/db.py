@@ -60,6 +60,22 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
             return None
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
+    def bind_processor(self, dialect: Any) -> Any:
+        """On SQLite one function where SQLAlchemy chains two (this type's conversion to UTC, then the dialect's
+        text format, field by field): the same text, `2026-11-30 05:30:00.000000` (every write of a report
+        binds several of these)."""
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value: dt.datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to a UTC column")
+            return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+        return process
+
 
 SQLITE_BUSY_SECONDS = 5.0  # how long BEGIN IMMEDIATE waits for another process's write transaction
 

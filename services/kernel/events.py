@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import BigInteger, Integer, String, Text, bindparam, delete, select, update
@@ -31,6 +32,7 @@ from services.kernel.background import reraise_if_cancelling, stop_task
 from services.kernel.db import Database, UTCDateTime, utcnow
 from services.kernel.logging import request_id_var
 from services.kernel.reads import Change, Read, execute_in, read_in
+from services.kernel.redis_lean import LeanRedis
 from services.kernel.rows import add_row
 
 log = logging.getLogger("bst.events")
@@ -92,7 +94,7 @@ class Event:
             "event_id": self.event_id,
             "event_type": self.event_type,
             "aggregate_id": self.aggregate_id,
-            "payload": json.dumps(self.payload, ensure_ascii=False),
+            "payload": encode_payload(self.payload),
             "occurred_at": self.occurred_at,
             "source": self.source,
             "request_id": self.request_id,
@@ -110,6 +112,12 @@ class Event:
             source=text["source"],
             request_id=text.get("request_id", "-"),
         )
+
+
+def encode_payload(payload: dict[str, Any]) -> str:
+    """An event's payload as stored and published: compact JSON, Chinese text as is (orjson; keys that are not
+    text become text, as `json.dumps` makes them)."""
+    return orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def new_event_id() -> str:
@@ -138,7 +146,7 @@ class Outbox:
             event_id=event_id,
             event_type=event_type,
             aggregate_id=aggregate_id,
-            payload=json.dumps(payload, ensure_ascii=False),
+            payload=encode_payload(payload),
             request_id=request_id_var.get(),
             created_at=utcnow(),
         )
@@ -160,10 +168,12 @@ class OutboxRelay:
         batch: int = 100,
         retention: dt.timedelta = dt.timedelta(days=7),
         stream_maxlen: int = 1_000_000,
+        lean: LeanRedis | None = None,
     ) -> None:
         self.db = db
         self.model = model
         self.redis = redis
+        self.lean = lean  # publishes through this lean client when given (services/kernel/redis_lean.py)
         self.stream = stream_name(namespace, service)
         self.service = service
         self.poll_seconds = poll_seconds
@@ -229,18 +239,32 @@ class OutboxRelay:
         return len(rows)
 
     async def _publish(self, rows: Sequence[Any]) -> None:
+        """One XADD per row, in one pipeline. The payload goes as stored: `Outbox.add` wrote it the way
+        `Event.to_fields` would (`encode_payload`), so there is nothing to decode and encode again."""
+        fields = [
+            {
+                "event_id": row.event_id,
+                "event_type": row.event_type,
+                "aggregate_id": row.aggregate_id,
+                "payload": row.payload,
+                "occurred_at": row.created_at.isoformat(),
+                "source": self.service,
+                "request_id": row.request_id,
+            }
+            for row in rows
+        ]
+        if self.lean is not None:
+            commands: list[list[str | bytes | int]] = []
+            for entry in fields:
+                command: list[str | bytes | int] = ["XADD", self.stream, "*"]
+                for name, value in entry.items():
+                    command += (name, value)
+                commands.append(command)
+            await self.lean.pipeline(commands)
+            return
         async with self.redis.pipeline(transaction=False) as pipe:
-            for row in rows:
-                event = Event(
-                    event_id=row.event_id,
-                    event_type=row.event_type,
-                    aggregate_id=row.aggregate_id,
-                    payload=json.loads(row.payload),
-                    occurred_at=row.created_at.isoformat(),
-                    source=self.service,
-                    request_id=row.request_id,
-                )
-                pipe.xadd(self.stream, event.to_fields())  # type: ignore[arg-type]
+            for entry in fields:
+                pipe.xadd(self.stream, entry)  # type: ignore[arg-type]
             await pipe.execute()
 
     async def _mark(self, session: AsyncSession, rows: Sequence[Any]) -> None:

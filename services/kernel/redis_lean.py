@@ -1,7 +1,8 @@
-"""A lean Redis client for one hot call: scripts (EVALSHA) sent over one pipelined connection.
+"""A lean Redis client for hot calls: scripts (EVALSHA) and plain command pipelines over one pipelined connection.
 
 redis-py's asyncio client spends ~100 µs of CPU on a script call (its connection pool, retry wrapper, argument
-encoder and response callbacks); the online license verification makes one per request and has ~300 µs in all.
+encoder and response callbacks); the online license verification makes one per request and has ~300 µs in all, and
+the outbox relay publishes every committed event with a pipeline of XADDs.
 This client writes the RESP command itself, reads the replies with hiredis in order (Redis answers a connection's
 commands in the order sent, so many requests share the connection without waiting for each other), and
 reconnects after a failure. Anything it cannot serve (a `rediss://` URL, say) stays with redis-py: `connect_lean`
@@ -63,12 +64,20 @@ class _Protocol(asyncio.Protocol):
         self._fail(RedisConnectionError(f"Redis connection lost: {exc or 'closed'}"))
 
     def send(self, command: bytes) -> asyncio.Future[object]:
+        return self.send_many([command])[0]
+
+    def send_many(self, commands: Sequence[bytes]) -> list[asyncio.Future[object]]:
+        """The commands in one write; a future per reply, in order."""
         if self.lost is not None or self.transport is None or self.transport.is_closing():
             raise self.lost or RedisConnectionError("Redis connection closed")
-        future: asyncio.Future[object] = self.loop.create_future()
-        self.waiting.append((future, self.loop.time() + self.timeout))
-        self.transport.write(command)
-        return future
+        due = self.loop.time() + self.timeout
+        futures: list[asyncio.Future[object]] = []
+        for _ in commands:
+            future: asyncio.Future[object] = self.loop.create_future()
+            self.waiting.append((future, due))
+            futures.append(future)
+        self.transport.write(b"".join(commands))
+        return futures
 
     def _watch(self) -> None:
         if self.waiting and self.waiting[0][1] < self.loop.time():
@@ -90,8 +99,9 @@ class _Protocol(asyncio.Protocol):
                 future.set_exception(self.lost)
 
 
-class LeanScripts:
-    """Scripts run by SHA over one pipelined connection, loaded on first use and after a NOSCRIPT."""
+class LeanRedis:
+    """Scripts run by SHA (loaded on first use and after a NOSCRIPT) and command pipelines, over one pipelined
+    connection."""
 
     def __init__(self, url: str, timeout: float = 5.0) -> None:
         parts = urlsplit(url)
@@ -116,6 +126,28 @@ class LeanScripts:
         if isinstance(reply, hiredis.ReplyError):
             raise ResponseError(str(reply))
         return reply
+
+    async def pipeline(self, commands: Sequence[Sequence[Arg]]) -> list[object]:
+        """The commands sent in one write, their replies in order; a ResponseError for the first command Redis
+        refused, once every reply has come (the others were carried out: a pipeline is not a transaction)."""
+        if not commands:
+            return []
+        protocol = self._protocol
+        if protocol is None or protocol.lost is not None:
+            protocol = await self._connect()
+        replies: list[object] = []
+        lost: Exception | None = None
+        for future in protocol.send_many([_encode(c) for c in commands]):
+            try:  # a lost connection fails them all: each is awaited, so none is left with an unread error
+                replies.append(await future)
+            except Exception as exc:
+                lost = lost or exc
+        if lost is not None:
+            raise lost
+        for reply in replies:
+            if isinstance(reply, hiredis.ReplyError):
+                raise ResponseError(str(reply))
+        return replies
 
     async def _call(self, command: bytes) -> object:
         protocol = self._protocol
@@ -160,7 +192,7 @@ class LeanScripts:
         self._protocol = None
 
 
-def connect_lean(url: str, timeout: float = 5.0) -> LeanScripts | None:
-    """A LeanScripts for `url`, or None when it is not a plain `redis://` or `unix://` URL."""
+def connect_lean(url: str, timeout: float = 5.0) -> LeanRedis | None:
+    """A LeanRedis for `url`, or None when it is not a plain `redis://` or `unix://` URL."""
     scheme = urlsplit(url).scheme
-    return LeanScripts(url, timeout) if scheme in ("redis", "unix") else None
+    return LeanRedis(url, timeout) if scheme in ("redis", "unix") else None

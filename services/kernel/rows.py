@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.instrumentation import manager_of_class
 
 
 class NewRow:
@@ -39,3 +40,12 @@ def add_row(session: AsyncSession, model: type[Any], **values: Any) -> None:
         collect(NewRow(model, values))
     else:
         session.add(model(**values))
+
+
+def new_entity(model: type[Any], **values: Any) -> Any:
+    """An instance of `model` holding `values`, made without the mapped constructor (which fires an attribute event
+    per value): for a new row that a collecting session inserts itself, and that the rules still read and change
+    as an entity (changes made afterwards are ordinary attribute sets)."""
+    instance = manager_of_class(model).new_instance()
+    instance.__dict__.update(values)
+    return instance

@@ -36,6 +36,7 @@ from services.kernel.events import Outbox, OutboxMixin, OutboxRelay, ProcessedEv
 from services.kernel.leader import LeaderElected
 from services.kernel.logging import new_request_id, request_id_var
 from services.kernel.redis import RedisHandle
+from services.kernel.redis_lean import connect_lean
 from services.kernel.revocation import RevocationList
 from services.kernel.settings import Settings
 
@@ -88,11 +89,14 @@ class Runtime:
             is_revoked=self.revocations.is_revoked,
         )
         self.outbox = Outbox(spec.outbox_model) if spec.outbox_model else None
+        # the relay publishes every committed event: through the lean client where the URL allows one
+        self.lean_redis = connect_lean(self.redis.url) if spec.outbox_model else None
         self.relay = (
             OutboxRelay(
                 db=self.db,
                 model=spec.outbox_model,
                 redis=self.redis.client,
+                lean=self.lean_redis,
                 namespace=settings.redis_namespace,
                 service=spec.name,
                 poll_seconds=settings.outbox_poll_seconds,
@@ -145,6 +149,8 @@ class Runtime:
         await self.revocations.stop()
         if self.relay:
             await self.relay.stop()
+        if self.lean_redis is not None:
+            await self.lean_redis.close()
         for consumer in self.consumers:
             await consumer.stop()
         await self.db.dispose()

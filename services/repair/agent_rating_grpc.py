@@ -11,7 +11,7 @@ from services.kernel.auth import current_principal
 from services.kernel.rpc import Runtime
 from services.repair.agent_rating import confirm_rating
 from services.repair.common import make_context
-from services.repair.put_right_grpc import ticket_message
+from services.repair.ticket_reads import read_message as ticket_message
 
 Context: TypeAlias = grpc.aio.ServicerContext  # type: ignore[type-arg]
 

@@ -40,6 +40,7 @@ from services.repair.schemas import (
     TicketRead,
 )
 from services.repair.ticket_reads import get_ticket_message
+from services.repair.ticket_reads import read_message as ticket_message
 from services.repair.timers import run_timers
 
 Context: TypeAlias = grpc.aio.ServicerContext  # type: ignore[type-arg]
@@ -51,10 +52,6 @@ def outlet_message(outlet: OutletRead) -> repair_pb2.Outlet:
 
 def point_message(point: ServicePointRead) -> repair_pb2.ServicePoint:
     return repair_pb2.ServicePoint(**point.model_dump(mode="json"))
-
-
-def ticket_message(ticket: TicketRead) -> repair_pb2.Ticket:
-    return repair_pb2.Ticket(**ticket.model_dump(mode="json", exclude_none=True))
 
 
 def present(message: Message, *fields: str) -> dict[str, Any]:
@@ -273,7 +270,7 @@ class RepairServicer(repair_pb2_grpc.RepairServiceServicer):
         }
         ticket_in = service.parse_model(TicketCreate, data)
         async with self.db.transaction() as session:
-            ticket = await service.create_ticket(
+            answer = await service.file_ticket(
                 session=session,
                 ctx=self.ctx,
                 principal=current_principal.get(),
@@ -281,7 +278,7 @@ class RepairServicer(repair_pb2_grpc.RepairServiceServicer):
                 idempotency_key=request.idempotency_key,
             )
         self._published()
-        return ticket_message(ticket)
+        return answer.message()
 
     async def GetTicket(
         self, request: repair_pb2.GetTicketRequest, context: grpc.aio.ServicerContext

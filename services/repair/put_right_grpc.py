@@ -14,13 +14,10 @@ from services.repair.circles import ResponseSettings, get_response_settings, set
 from services.repair.common import make_context, parse_model
 from services.repair.put_right_schemas import DispatchIn, ResponseSettingsIn
 from services.repair.schemas import TicketRead
+from services.repair.ticket_reads import read_message as ticket_message
 from services.repair.ticket_steps import arrive_ticket, contact_ticket, dispatch_by_hand
 
 Context: TypeAlias = grpc.aio.ServicerContext  # type: ignore[type-arg]
-
-
-def ticket_message(ticket: TicketRead) -> repair_pb2.Ticket:
-    return repair_pb2.Ticket(**ticket.model_dump(mode="json", exclude_none=True))
 
 
 def settings_message(settings: ResponseSettings) -> put_right_pb2.ResponseSettings:

@@ -133,6 +133,26 @@ def may_read(principal: Principal, ticket: Any) -> bool:
     return bool(principal.roles.intersection(STAFF_READERS)) and in_region(principal, ticket.county)
 
 
+def read_message(ticket: TicketRead) -> repair_pb2.Ticket:
+    """The proto of a ticket read as the API's shape."""
+    return repair_pb2.Ticket(**ticket.model_dump(mode="json", exclude_none=True))
+
+
+class ReplayedTicket:
+    """The answer to a repeated report (its Idempotency-Key seen before): the first report's ticket, read back."""
+
+    __slots__ = ("_read", "ticket_no")
+
+    def __init__(self, read: TicketRead) -> None:
+        self._read, self.ticket_no = read, read.ticket_no
+
+    def read(self) -> TicketRead:
+        return self._read
+
+    def message(self) -> repair_pb2.Ticket:
+        return read_message(self._read)
+
+
 def ticket_message(row: Any, timeline: Sequence[Any]) -> repair_pb2.Ticket:
     """The proto of a ticket from its `TICKET` row and its `TIMELINE` rows."""
     message = repair_pb2.Ticket(

@@ -20,18 +20,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Column, Table, bindparam, insert, inspect, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bst.repair.v1 import repair_pb2
 from services.kernel.reads import Read, connection_of, execute_in, read_in
 from services.kernel.rows import NewRow
 from services.repair.common import rfc3339
 from services.repair.models import Evidence, Outlet, Ticket, TicketEvent
 from services.repair.schemas import AssigneeRead, TicketRead, TimelineRead
-from services.repair.ticket_reads import ticket_read_from
+from services.repair.ticket_reads import ticket_message, ticket_read_from
 
 Processor = Callable[[Any], Any] | None
 
@@ -81,7 +82,7 @@ class RowInsert:
         ]
 
     def values(self, entity: Any) -> list[Any]:
-        """The entity's column values, each column's default where the rules set none (and set on the entity,
+        """The entity's column values, each column's default where the rules set none (and kept on the entity,
         as a flush would, so the answer sees what was stored)."""
         state = entity.__dict__
         row = []
@@ -89,8 +90,7 @@ class RowInsert:
             if key in state:
                 value = state[key]
             else:
-                value = _default(column)
-                setattr(entity, key, value)
+                value = state[key] = _default(column)
             row.append(value)
         return row
 
@@ -203,10 +203,11 @@ class TicketWrites:
         self._contact = (rows[0][0], rows[0][1]) if rows else None
         self._contact_read = True
 
-    async def answer(self, ticket: Ticket) -> TicketRead:
-        """The new ticket as `ticket_read` would read it back, from the values just written (the assignee's name
-        and phone with one lean read; the evidence, in upload order, from the rows the rules attached)."""
-        assignee = None
+    async def answer(self, ticket: Ticket) -> FiledTicket:
+        """The new ticket as it would be read back, from the values just written: the assignee's name and phone
+        as the dispatch read them (one lean read otherwise), the timeline from the rows the rules added, the
+        evidence, in upload order, from the rows the rules attached."""
+        contact = None
         if ticket.assignee_outlet_id:
             contact = self._contact
             if not self._contact_read:
@@ -216,15 +217,8 @@ class TicketWrites:
                     await connection_of(self._real), OUTLET_CONTACT, outlet_id=ticket.assignee_outlet_id
                 )
                 contact = (found[0].name, found[0].phone) if found else None
-            if contact:
-                assignee = AssigneeRead(
-                    outlet_id=ticket.assignee_outlet_id,
-                    name=contact[0],
-                    phone=contact[1],
-                    distance_km=ticket.assignee_distance_km or 0.0,
-                )
         events = [
-            TimelineRead(at=rfc3339(e.at) or "", action=e.action, actor=e.actor, note=e.note, status=e.status)
+            e
             for e in self._collecting.added
             if (e.model if type(e) is NewRow else type(e)) is TicketEvent and e.ticket_no == ticket.ticket_no
         ]
@@ -233,7 +227,70 @@ class TicketWrites:
             if isinstance(evidence, Evidence) and evidence.ticket_no == ticket.ticket_no:
                 attached.append(evidence)
         evidence_ids = [e.evidence_id for e in sorted(attached, key=lambda e: e.created_at)]
-        return ticket_read_from(ticket, assignee, events, evidence_ids)
+        return FiledTicket(ticket, contact, events, evidence_ids)
+
+
+class FiledTicket:
+    """A new ticket's answer, built from what was written: the API's shape (`read`) or, for the transport, its
+    proto straight from the same values (`message`: no pydantic model on the way)."""
+
+    __slots__ = ("contact", "events", "evidence_ids", "ticket", "ticket_no")
+
+    def __init__(
+        self, ticket: Ticket, contact: tuple[str, str] | None, events: list[Any], evidence_ids: list[str]
+    ) -> None:
+        self.ticket, self.contact, self.events, self.evidence_ids = ticket, contact, events, evidence_ids
+        self.ticket_no = ticket.ticket_no
+
+    def read(self) -> TicketRead:
+        ticket, contact = self.ticket, self.contact
+        assignee = (
+            AssigneeRead(
+                outlet_id=ticket.assignee_outlet_id,
+                name=contact[0],
+                phone=contact[1],
+                distance_km=ticket.assignee_distance_km or 0.0,
+            )
+            if ticket.assignee_outlet_id and contact
+            else None
+        )
+        timeline = [
+            TimelineRead(at=rfc3339(e.at) or "", action=e.action, actor=e.actor, note=e.note, status=e.status)
+            for e in self.events
+        ]
+        return ticket_read_from(ticket, assignee, timeline, self.evidence_ids)
+
+    def message(self) -> repair_pb2.Ticket:
+        name, phone = self.contact or (None, None)
+        row = _NewTicketRow(self.ticket, name, phone)
+        timeline = [_Entry(0, e.at, e.action, e.actor, e.note, e.status) for e in self.events] + [
+            _Entry(1, None, evidence_id, "", "", "") for evidence_id in self.evidence_ids
+        ]
+        return ticket_message(row, timeline)
+
+
+class _Entry(NamedTuple):
+    """A `ticket_reads.TIMELINE` row: kind 0 a timeline entry, kind 1 an evidence id (in `action`)."""
+
+    kind: int
+    at: Any
+    action: str
+    actor: str
+    note: str
+    status: str
+
+
+class _NewTicketRow:
+    """A new ticket as a `ticket_reads.TICKET` row: its columns, its assignee's name and phone, no rating yet."""
+
+    __slots__ = ("_ticket", "outlet_name", "outlet_phone")
+    pending_level = None
+
+    def __init__(self, ticket: Ticket, outlet_name: str | None, outlet_phone: str | None) -> None:
+        self._ticket, self.outlet_name, self.outlet_phone = ticket, outlet_name, outlet_phone
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ticket, name)
 
 
 _COMBINED: dict[tuple[tuple[type[Any], int], ...], str] = {}

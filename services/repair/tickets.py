@@ -19,7 +19,7 @@ from services.kernel.errors import (
     WrongState,
 )
 from services.kernel.reads import Read, connection_of, read_in
-from services.kernel.rows import add_row
+from services.kernel.rows import add_row, new_entity
 from services.repair.circles import set_accept_due
 from services.repair.common import (
     CHINA,
@@ -60,8 +60,8 @@ from services.repair.schemas import (
     TicketRead,
     TicketStatus,
 )
-from services.repair.ticket_reads import get_ticket_for
-from services.repair.ticket_writes import OUTLET_CONTACTS, TicketWrites
+from services.repair.ticket_reads import ReplayedTicket, get_ticket_for
+from services.repair.ticket_writes import OUTLET_CONTACTS, FiledTicket, TicketWrites
 
 
 async def next_ticket_no(session: AsyncSession, ctx: RepairContext, county: str, now: dt.datetime) -> str:
@@ -132,12 +132,30 @@ async def create_ticket(
     idempotency_key: str = "",
 ) -> TicketRead:
     """报修: file a fault and dispatch it at once to the nearest qualifying outlet (or the county's queue)."""
+    answer = await file_ticket(
+        session=session, ctx=ctx, principal=principal, ticket_in=ticket_in, idempotency_key=idempotency_key
+    )
+    return answer.read()
+
+
+async def file_ticket(
+    *,
+    session: AsyncSession,
+    ctx: RepairContext,
+    principal: Principal,
+    ticket_in: TicketCreate,
+    idempotency_key: str = "",
+) -> FiledTicket | ReplayedTicket:
+    """`create_ticket`, answered as the API's shape (`read()`) or as the proto (`message()`, what the transport
+    sends: built from the written values, with no pydantic model on the way)."""
     reporter, agent, channel = _reporter_of(principal, ticket_in.channel, bool(ticket_in.qr))
     claim: IdempotencyKey | None = None
     if idempotency_key:
         claim, replay = await _claim_idempotency_key(session, principal, idempotency_key, ticket_in)
         if replay is not None:
-            return await get_ticket_for(session=session, principal=principal, ticket_no=replay)
+            return ReplayedTicket(
+                await get_ticket_for(session=session, principal=principal, ticket_no=replay)
+            )
     county, point = ticket_in.county or "", ""
     if ticket_in.qr:
         county_of_code, point = await read_qr(session=session, ctx=ctx, qr=ticket_in.qr)
@@ -168,7 +186,8 @@ async def create_ticket(
     writes = TicketWrites(session)  # the new rows are collected, then inserted on Core (ticket_writes.py)
     session = writes.session
     now = utcnow()
-    ticket = Ticket(
+    ticket: Ticket = new_entity(
+        Ticket,
         ticket_no=await next_ticket_no(session, ctx, county, now),
         status=TicketStatus.PENDING_DISPATCH.value,
         county=county,

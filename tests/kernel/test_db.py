@@ -163,3 +163,29 @@ async def test_lean_statements_in_a_transaction_run_on_its_own_connection_and_ar
         assert (await session.scalars(select(Counter.name))).all() == ["n"]
         assert await session.scalar(select(Counter.value)) == 0
     await db.dispose()
+
+
+def test_a_utc_timestamp_is_bound_on_sqlite_as_sqlalchemy_would_bind_it():
+    """`UTCDateTime`'s one-step SQLite processor writes the text SQLAlchemy's two steps wrote (so rows written
+    before and after compare and sort alike), and still refuses a naive value."""
+    import datetime as dt
+
+    from sqlalchemy.dialects import sqlite
+    from sqlalchemy.types import DateTime
+
+    from services.kernel.db import UTCDateTime
+
+    dialect = sqlite.dialect()
+    ours = UTCDateTime()._cached_bind_processor(dialect)
+    theirs = DateTime(timezone=True)._cached_bind_processor(dialect)
+    china, west = dt.timezone(dt.timedelta(hours=8)), dt.timezone(dt.timedelta(hours=-5))
+    for value in (
+        dt.datetime(2026, 11, 30, 5, 30, tzinfo=dt.UTC),
+        dt.datetime(2026, 1, 1, 0, 0, 0, 123, tzinfo=west),
+        dt.datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=china),
+        dt.datetime.now(dt.UTC),
+    ):
+        assert ours(value) == theirs(value.astimezone(dt.UTC))
+    assert ours(None) is None
+    with pytest.raises(ValueError):
+        ours(dt.datetime(2026, 11, 30))

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from sqlalchemy import func, select, update
@@ -26,6 +26,7 @@ from services.kernel.events import (
     stream_name,
 )
 from services.kernel.migrations import upgrade
+from services.kernel.redis_lean import LeanRedis
 from services.repair.models import OutboxEvent, ProcessedEvent
 
 
@@ -35,8 +36,13 @@ class Bus:
     url: str
     redis: object
     namespace: str
+    lean_url: str | None = None  # the relay publishes through the lean client (as services do) when set
+    leans: list[LeanRedis] = field(default_factory=list)
 
     def relay(self) -> OutboxRelay:
+        lean = LeanRedis(self.lean_url) if self.lean_url else None
+        if lean is not None:
+            self.leans.append(lean)
         return OutboxRelay(
             db=self.db,
             model=OutboxEvent,
@@ -44,6 +50,7 @@ class Bus:
             namespace=self.namespace,
             service="repair",
             poll_seconds=0.05,
+            lean=lean,
         )
 
     def stream(self) -> str:
@@ -57,8 +64,8 @@ async def scratch_url(backend) -> str:
     return url
 
 
-@pytest.fixture
-async def bus(scratch_url, redis_handle, backend) -> AsyncIterator[Bus]:
+@pytest.fixture(params=["redis-py", "lean"])
+async def bus(request, scratch_url, redis_handle, backend) -> AsyncIterator[Bus]:
     db = Database(scratch_url)
     async with (
         db.transaction() as session
@@ -67,7 +74,11 @@ async def bus(scratch_url, redis_handle, backend) -> AsyncIterator[Bus]:
             update(OutboxEvent).where(OutboxEvent.published_at.is_(None)).values(published_at=utcnow())
         )
     namespace = f"bsttest{backend.token}:{uuid.uuid4().hex[:8]}"
-    yield Bus(db, scratch_url, redis_handle.client, namespace)
+    lean_url = redis_handle.url if request.param == "lean" else None
+    bus = Bus(db, scratch_url, redis_handle.client, namespace, lean_url)
+    yield bus
+    for lean in bus.leans:
+        await lean.close()
     await db.dispose()
 
 
@@ -131,6 +142,9 @@ async def test_committed_event_is_published_once_with_its_payload(bus):
     assert len(mine) == 1
     assert mine[0].payload == {"ticket_no": "T-100", "note": "已修复"}
     assert mine[0].source == "repair" and mine[0].event_type == "repair.ticket.resolved"
+    # the entry's fields, byte for byte, are what `Event.to_fields` makes of the event (either client)
+    [fields] = [f for _, f in entries if f[b"event_id"] == event_id.encode()]
+    assert {k.decode(): v.decode() for k, v in fields.items()} == mine[0].to_fields()
 
 
 async def test_rolled_back_change_publishes_nothing(bus):
@@ -252,10 +266,11 @@ async def test_process_killed_between_commit_and_publish_loses_no_event(bus):
 
 
 async def test_event_payload_is_json_with_chinese_text_as_is(bus):
-    await add_event(bus, "T-中文", ticket_no="T-中文")
+    aggregate = f"T-中文-{uuid.uuid4().hex[:8]}"  # the database is the module's: this test's row alone
+    await add_event(bus, aggregate, ticket_no=aggregate)
     async with bus.db.reader() as session:
-        row = (await session.scalars(select(OutboxEvent).where(OutboxEvent.aggregate_id == "T-中文"))).one()
-    assert json.loads(row.payload) == {"ticket_no": "T-中文"}
+        row = (await session.scalars(select(OutboxEvent).where(OutboxEvent.aggregate_id == aggregate))).one()
+    assert json.loads(row.payload) == {"ticket_no": aggregate}
     assert "中文" in row.payload
 
 

@@ -1,5 +1,5 @@
-"""The lean script client answers exactly as redis-py does, in order under concurrency, and survives a lost
-connection and a flushed script cache."""
+"""The lean client answers exactly as redis-py does (scripts and pipelines), in order under concurrency, and
+survives a lost connection and a flushed script cache."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
-from services.kernel.redis_lean import LeanScripts, connect_lean
+from services.kernel.redis_lean import LeanRedis, connect_lean
 
 ECHO = "return {ARGV[1], #KEYS, tonumber(ARGV[2]) * 2}"
 COUNT = "return redis.call('INCR', KEYS[1])"
@@ -18,7 +18,7 @@ FAILS = "return redis.call('NO-SUCH-COMMAND')"
 
 
 async def test_a_script_answers_as_with_redis_py(redis_handle) -> None:
-    lean = LeanScripts(redis_handle.url)
+    lean = LeanRedis(redis_handle.url)
     try:
         expected = await redis_handle.client.register_script(ECHO)(keys=["a", "b"], args=["x", 21])
         assert await lean.evalsha(ECHO, ["a", "b"], ["x", 21]) == expected == [b"x", 2, 42]
@@ -27,7 +27,7 @@ async def test_a_script_answers_as_with_redis_py(redis_handle) -> None:
 
 
 async def test_concurrent_calls_each_get_their_own_answer(redis_handle) -> None:
-    lean = LeanScripts(redis_handle.url)
+    lean = LeanRedis(redis_handle.url)
     try:
         answers = await asyncio.gather(*(lean.evalsha(ECHO, [], [f"n{i}", i]) for i in range(300)))
         assert answers == [[f"n{i}".encode(), 0, 2 * i] for i in range(300)]
@@ -36,7 +36,7 @@ async def test_concurrent_calls_each_get_their_own_answer(redis_handle) -> None:
 
 
 async def test_a_flushed_script_is_loaded_again(redis_handle) -> None:
-    lean = LeanScripts(redis_handle.url)
+    lean = LeanRedis(redis_handle.url)
     key = f"leantest:{uuid.uuid4().hex}"
     try:
         assert await lean.evalsha(COUNT, [key], []) == 1
@@ -48,7 +48,7 @@ async def test_a_flushed_script_is_loaded_again(redis_handle) -> None:
 
 
 async def test_a_script_error_is_a_response_error_and_the_connection_goes_on(redis_handle) -> None:
-    lean = LeanScripts(redis_handle.url)
+    lean = LeanRedis(redis_handle.url)
     try:
         with pytest.raises(ResponseError):
             await lean.evalsha(FAILS, [], [])
@@ -58,7 +58,7 @@ async def test_a_script_error_is_a_response_error_and_the_connection_goes_on(red
 
 
 async def test_a_lost_connection_fails_its_calls_and_the_next_call_reconnects(redis_handle) -> None:
-    lean = LeanScripts(redis_handle.url)
+    lean = LeanRedis(redis_handle.url)
     try:
         assert await lean.evalsha(ECHO, [], ["a", 1]) == [b"a", 0, 2]
         protocol = lean._protocol
@@ -74,13 +74,13 @@ async def test_a_lost_connection_fails_its_calls_and_the_next_call_reconnects(re
 
 
 async def test_an_unreachable_server_is_a_connection_error() -> None:
-    lean = LeanScripts("unix:///nonexistent/redis.sock")
+    lean = LeanRedis("unix:///nonexistent/redis.sock")
     with pytest.raises(RedisConnectionError):
         await lean.evalsha(ECHO, [], ["a", 1])
 
 
 def test_urls() -> None:
-    tcp = LeanScripts("redis://user:p%40ss@cache.internal:6380/3")
+    tcp = LeanRedis("redis://user:p%40ss@cache.internal:6380/3")
     assert (tcp.host, tcp.port, tcp.username, tcp.password, tcp.db, tcp.unix) == (
         "cache.internal",
         6380,
@@ -89,7 +89,7 @@ def test_urls() -> None:
         3,
         None,
     )
-    unix = LeanScripts("unix:///run/redis/redis.sock?db=2")
+    unix = LeanRedis("unix:///run/redis/redis.sock?db=2")
     assert (unix.unix, unix.db, unix.password) == ("/run/redis/redis.sock", 2, None)
     assert connect_lean("rediss://cache.internal:6380/0") is None  # TLS stays with redis-py
     assert connect_lean("redis://127.0.0.1:6379/0") is not None
@@ -103,7 +103,7 @@ async def test_a_server_that_does_not_answer_fails_the_call_after_the_timeout(tm
 
     path = tmp_path / "silent.sock"
     server = await asyncio.start_unix_server(silent, path=str(path))
-    lean = LeanScripts(f"unix://{path}", timeout=0.2)
+    lean = LeanRedis(f"unix://{path}", timeout=0.2)
     try:
         started = asyncio.get_running_loop().time()
         calls = [asyncio.ensure_future(lean.evalsha(ECHO, [], ["a", 1])) for _ in range(3)]
@@ -119,3 +119,24 @@ async def test_a_server_that_does_not_answer_fails_the_call_after_the_timeout(tm
         server.close()
         for writer in accepted:
             writer.close()
+
+
+async def test_a_pipeline_answers_in_order_and_a_refused_command_fails_it_after_the_rest_ran(
+    redis_handle,
+) -> None:
+    lean = LeanRedis(redis_handle.url)
+    key, stream = f"leantest:{uuid.uuid4().hex}", f"leantest:{uuid.uuid4().hex}"
+    try:
+        assert await lean.pipeline([]) == []
+        replies = await lean.pipeline(
+            [["INCR", key], ["INCRBY", key, 5], ["XADD", stream, "*", "payload", "到了"], ["GET", key]]
+        )
+        assert replies[:2] == [1, 6] and replies[3] == b"6"
+        [(entry_id, fields)] = await redis_handle.client.xrange(stream)
+        assert replies[2] == entry_id and fields == {b"payload": "到了".encode()}
+        with pytest.raises(ResponseError):
+            await lean.pipeline([["INCR", key], ["HSET", key, "f", "v"], ["INCR", key]])
+        assert await redis_handle.client.get(key) == b"8"  # not a transaction: the others ran
+    finally:
+        await redis_handle.client.delete(key, stream)
+        await lean.close()

@@ -7,9 +7,10 @@ import json
 
 from sqlalchemy import select
 
+from services.kernel.reads import read_in
 from services.repair import service
 from services.repair.models import DispatchDecision, Notification, OutboxEvent, Outlet, Ticket, TicketEvent
-from tests.services.repair.factories import agent_for, citizen, context, file, outlet
+from tests.services.repair.factories import agent_for, citizen, context, file, outlet, report
 
 
 async def _events(session, ticket_no: str) -> list[tuple[str, dict]]:
@@ -106,3 +107,21 @@ async def test_attached_evidence_is_in_the_answer_in_upload_order(session, tmp_p
     read_back = await service.get_ticket_for(session=session, principal=reporter, ticket_no=answer.ticket_no)
     assert answer.evidence_ids == read_back.evidence_ids
     assert sorted(answer.evidence_ids) == sorted(ids)
+
+
+async def test_the_proto_answered_at_filing_is_the_proto_read_back(session, tmp_path):
+    """The transport answers a new ticket with `FiledTicket.message()`, built from the written values: it must be
+    the message the hot read (`get_ticket_message`) gives for the same ticket, field for field."""
+    from services.repair.ticket_reads import TICKET, TIMELINE, ticket_message
+    from services.repair.tickets import file_ticket
+
+    await outlet(session, north_km=0.3)
+    ctx, resident = context(tmp_path), citizen()
+    filer = agent_for(resident)
+    for fields in ({"lat": 25.0436, "lng": 102.7073}, {}):
+        answer = await file_ticket(session=session, ctx=ctx, principal=filer, ticket_in=report(**fields))
+        connection = await session.connection()
+        row = (await read_in(connection, TICKET, ticket_no=answer.ticket_no))[0]
+        timeline = await read_in(connection, TIMELINE, ticket_no=answer.ticket_no)
+        assert answer.message() == ticket_message(row, timeline)
+        assert answer.message().HasField("assignee")
