@@ -10,6 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from loadtests.bench.ceiling import measure_ceiling
 from loadtests.bench.measure import Row, measure
 from loadtests.bench.platform import Fixtures, Platform, reference_app
 from loadtests.bench.procfs import RSS_SETTLE_SECONDS, rss_after_run, rss_note
@@ -55,6 +56,9 @@ def run(
                 )
                 reference_rps[threads] = row.requests_per_second
                 rows.append(row)
+
+        if config.ceiling:
+            rows.append(measure_ceiling(config, wrk, workdir, reference_rps.get(config.wrk_threads, 0.0)))
 
         fixtures = Fixtures(platform_)
         fixtures.prepare()

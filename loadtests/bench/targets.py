@@ -163,6 +163,8 @@ class Config:
     profile: bool = (
         False  # BENCH_PROFILE=1: py-spy samples the gateway and the service during each measured run
     )
+    # BENCH_CEILING=1: the lean ceiling of filing (loadtests/filing_ceiling_app.py), right after the reference
+    ceiling: bool = False
     ready_timeout_seconds: float = 240.0
     stop_timeout_seconds: float = 30.0
 
@@ -184,6 +186,7 @@ class Config:
             replicas=_int_env("BENCH_REPLICAS", 1, 1, 4),
             only=tuple(p.strip() for p in os.environ.get("BENCH_ONLY", "").split(",") if p.strip()),
             profile=os.environ.get("BENCH_PROFILE", "") not in ("", "0"),
+            ceiling=os.environ.get("BENCH_CEILING", "") not in ("", "0"),
         )
 
     def wants(self, target: Target) -> bool:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import DateTime, TypeDecorator
 
 from services.kernel.errors import DomainError
-from services.kernel.reads import TX_CONNECTION, Reader
+from services.kernel.reads import TX_CONNECTION, Reader, begin_on_driver
 from services.kernel.sqlite_inline import WalCheckpointer, inline_creator
 
 NAMING_CONVENTION = {
@@ -216,9 +216,11 @@ class Database:
             try:
                 await session.begin()
                 # the transaction's one connection (BEGIN IMMEDIATE on SQLite), kept for `connection_of`
-                session.info[TX_CONNECTION] = await session.connection(
+                connection = session.info[TX_CONNECTION] = await session.connection(
                     execution_options={"sqlite_immediate": True} if self.sqlite else None
                 )
+                if not self.sqlite:
+                    await begin_on_driver(connection)
                 try:
                     yield session
                 except DomainError as error:

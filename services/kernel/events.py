@@ -24,14 +24,15 @@ from typing import Any
 import orjson
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import BigInteger, Integer, String, Text, bindparam, delete, select, update
+from sqlalchemy import BigInteger, Integer, String, Text, bindparam, delete, func, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.kernel.background import reraise_if_cancelling, stop_task
 from services.kernel.db import Database, UTCDateTime, utcnow
 from services.kernel.logging import request_id_var
-from services.kernel.reads import Change, Read, execute_in, read_in
+from services.kernel.reads import Change, Read, change_in, execute_in, read_in
 from services.kernel.redis_lean import LeanRedis
 from services.kernel.rows import add_row
 
@@ -202,6 +203,12 @@ class OutboxRelay:
         self._published = Change(
             update(model).where(model.id == bindparam("row_id")).values(published_at=bindparam("at"))
         )
+        # PostgreSQL: a batch marked with one statement (one per row was most of the relay's round trips)
+        self._published_all = Change(
+            update(model)
+            .where(model.id == func.any(bindparam("row_ids", type_=postgresql.ARRAY(BigInteger()))))
+            .values(published_at=bindparam("at"))
+        )
         self._since_trim = 0
 
     def wake(self) -> None:
@@ -270,6 +277,9 @@ class OutboxRelay:
     async def _mark(self, session: AsyncSession, rows: Sequence[Any]) -> None:
         connection = await session.connection()
         now = utcnow()
+        if connection.dialect.name == "postgresql":
+            await change_in(connection, self._published_all, row_ids=[r.id for r in rows], at=now)
+            return
         bound = [self._published.bound(connection.dialect, {"row_id": r.id, "at": now}) for r in rows]
         await execute_in(connection, bound[0][0], [values for _, values in bound])
 

@@ -7,6 +7,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -57,35 +60,62 @@ async def check_outlet_choice(
         )
 
 
+# A county's service points, as rows (every report asks, for its response target and its village point; entities
+# cost ~0.2 ms even when there are none).
+COUNTY_POINTS = Read(
+    select(ServicePoint.point_id, ServicePoint.level, ServicePoint.lat, ServicePoint.lng).where(
+        ServicePoint.county == bindparam("county")
+    )
+)
+
+
+async def county_points(session: AsyncSession, county: str) -> list[Any]:
+    """The county's service points (`COUNTY_POINTS` rows: point_id, level, lat, lng)."""
+    return await read_in(await connection_of(session), COUNTY_POINTS, county=county)
+
+
 async def village_point_of(
-    session: AsyncSession, *, county: str, point: str, lat: float | None, lng: float | None
+    session: AsyncSession,
+    *,
+    county: str,
+    point: str,
+    lat: float | None,
+    lng: float | None,
+    points: Sequence[Any] | None = None,
 ) -> str | None:
     """The village service point a report belongs to: the point of a village code it was scanned from, else the
-    nearest village point whose 1-hour circle holds the report's place."""
+    nearest village point whose 1-hour circle holds the report's place. `points`: the county's, when the caller
+    has read them already."""
     if point:
-        found = await session.get(ServicePoint, point)
-        if found is not None and found.level == PointLevel.VILLAGE.value:
-            return found.point_id
+        mine = [p for p in points if p.point_id == point] if points is not None else []
+        if mine:
+            if mine[0].level == PointLevel.VILLAGE.value:
+                return point
+        else:  # not among the points given (or none given): the point the code names, wherever it is
+            found = await session.get(ServicePoint, point)
+            if found is not None and found.level == PointLevel.VILLAGE.value:
+                return found.point_id
     if lat is None or lng is None:
         return None
-    villages = await read_in(await connection_of(session), _VILLAGES, county=county)
+    if points is None:
+        points = await county_points(session, county)
+    villages = [p for p in points if p.level == PointLevel.VILLAGE.value]
     near = [(great_circle_km(lat, lng, p.lat, p.lng), p.point_id) for p in villages]
     near = [pair for pair in near if pair[0] <= VILLAGE_CIRCLE_KM]
     return min(near)[1] if near else None
 
 
-# The village points of a county, as rows (every report asks; entities cost ~0.2 ms even when there are none).
-_VILLAGES = Read(
-    select(ServicePoint.point_id, ServicePoint.lat, ServicePoint.lng).where(
-        ServicePoint.county == bindparam("county"), ServicePoint.level == PointLevel.VILLAGE.value
-    )
-)
-
-
-async def place_ticket(session: AsyncSession, ticket: Ticket, *, chosen_outlet_id: str | None) -> None:
-    """Record the new ticket's village point and the reporter's outlet choice (shown on its timeline too)."""
+async def place_ticket(
+    session: AsyncSession,
+    ticket: Ticket,
+    *,
+    chosen_outlet_id: str | None,
+    points: Sequence[Any] | None = None,
+) -> None:
+    """Record the new ticket's village point and the reporter's outlet choice (shown on its timeline too).
+    `points`: the county's service points, when the caller has read them already."""
     village = await village_point_of(
-        session, county=ticket.county, point=ticket.point, lat=ticket.lat, lng=ticket.lng
+        session, county=ticket.county, point=ticket.point, lat=ticket.lat, lng=ticket.lng, points=points
     )
     add_row(
         session,

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bst.repair.v1 import repair_pb2
-from services.kernel.reads import Read, connection_of, execute_in, read_in
+from services.kernel.reads import Read, asyncpg_of, connection_of, execute_in, read_in
 from services.kernel.rows import NewRow
 from services.repair.common import rfc3339
 from services.repair.models import Evidence, Outlet, Ticket, TicketEvent
@@ -199,7 +199,11 @@ class TicketWrites:
                 values.extend(_bound(bind, _values_of(row_insert, entity)))
         tickets = [e for e in by_entity.get(Ticket, ()) if e.assignee_outlet_id]
         values.append(tickets[0].assignee_outlet_id if tickets else None)
-        rows = (await connection.exec_driver_sql(sql, tuple(values))).fetchall()
+        driver = asyncpg_of(connection)
+        if driver is not None:
+            rows = await driver.fetch(sql, *values)
+        else:
+            rows = (await connection.exec_driver_sql(sql, tuple(values))).fetchall()
         self._contact = (rows[0][0], rows[0][1]) if rows else None
         self._contact_read = True
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +20,6 @@ from services.kernel.errors import (
     NotFound,
     WrongState,
 )
-from services.kernel.reads import Read, connection_of, read_in
 from services.kernel.rows import add_row, new_entity
 from services.repair.circles import set_accept_due
 from services.repair.common import (
@@ -41,12 +42,11 @@ from services.repair.dispatch import (
     take_capacity,
 )
 from services.repair.evidence import attach_evidence
-from services.repair.intake_hooks import check_outlet_choice, place_ticket
+from services.repair.intake_hooks import check_outlet_choice, county_points, place_ticket
 from services.repair.models import (
     DispatchDecision,
     IdempotencyKey,
     Notification,
-    ServicePoint,
     Ticket,
 )
 from services.repair.network import check_point_in_county
@@ -183,6 +183,9 @@ async def file_ticket(
     # alerted and the county's operator urged (county_queue.py); staff then dispatch it by hand
     served = await county_serves(session, county=county, category=category)
     await check_outlet_choice(session, county=county, category=category, outlet_id=ticket_in.outlet_id)
+    # the county's service points, read once: for the response target and the village point (when it has a place)
+    located = ticket_in.lat is not None and ticket_in.lng is not None
+    points = await county_points(session, county) if located or point else []
     writes = TicketWrites(session)  # the new rows are collected, then inserted on Core (ticket_writes.py)
     session = writes.session
     now = utcnow()
@@ -207,7 +210,7 @@ async def file_ticket(
         due_at=now + dt.timedelta(hours=RESTORE_HOURS),
         created_at=now,
         overdue=False,
-        response_target_hours=await _response_target(session, county, ticket_in.lat, ticket_in.lng),
+        response_target_hours=_response_target(points, ticket_in.lat, ticket_in.lng),
     )
     session.add(ticket)
     add_timeline(
@@ -224,7 +227,7 @@ async def file_ticket(
         )
     else:
         await take_unserved(session=session, ctx=ctx, ticket=ticket)
-    await place_ticket(session, ticket, chosen_outlet_id=ticket_in.outlet_id)
+    await place_ticket(session, ticket, chosen_outlet_id=ticket_in.outlet_id, points=points)
     if agent is not None:
         tell_resident_of_filing(session, ticket)
     publish(session, ctx, ticket, "repair.ticket.created")
@@ -295,20 +298,11 @@ async def _claim_idempotency_key(
     raise WrongState("the same report is being filed right now; try again", code="idempotency_in_flight")
 
 
-_POINTS = Read(
-    select(ServicePoint.level, ServicePoint.lat, ServicePoint.lng).where(
-        ServicePoint.county == bindparam("county")
-    )
-)
-
-
-async def _response_target(
-    session: AsyncSession, county: str, lat: float | None, lng: float | None
-) -> float | None:
-    """1 hour when the report lies in a village point's circle, 3 hours in a township's; None when unknown."""
+def _response_target(points: Sequence[Any], lat: float | None, lng: float | None) -> float | None:
+    """1 hour when the report lies in a village point's circle, 3 hours in a township's; None when unknown.
+    `points`: the county's service points (`intake_hooks.county_points`)."""
     if lat is None or lng is None:
         return None
-    points = await read_in(await connection_of(session), _POINTS, county=county)
     if not points:
         return 3.0
     nearest = min(points, key=lambda p: great_circle_km(lat, lng, p.lat, p.lng))

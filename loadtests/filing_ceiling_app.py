@@ -1,0 +1,304 @@
+"""The lean ceiling of filing a ticket: the stripped prototype of `POST /api/v1/repair/tickets` on this architecture.
+
+Two processes, as the platform has: a bare FastAPI front (`--role front`) that reads the JSON body into its model,
+makes the request proto and calls a bare grpc.aio service (`--role service`) over one channel, then answers the
+ticket proto as JSON with the gateway's own conversion (`gateway.convert.ticket_answer`, rendered by orjson). The
+service, per call, in one transaction on the repair schema (migrated as `bst migrate` does, so every table has its
+real indexes): takes a slot of the outlet's capacity (one UPDATE), inserts the ticket, its two timeline entries and
+its two outbox events (statements compiled once: `services.repair.ticket_writes.RowInsert`), commits, and answers
+the ticket proto built from the values it wrote. On SQLite: one `sqlite3` connection inline on the loop, WAL,
+`BEGIN IMMEDIATE` … `COMMIT`, the platform's pragmas. On PostgreSQL: an asyncpg pool of 10; BEGIN, the UPDATE, all
+the rows in one statement (`WITH … INSERT`), COMMIT: four round trips.
+
+What it leaves out, all of which the platform does: the caller's token, the filing rules (the county's service points
+and response settings, the nearest qualifying outlet, the ticket number block, the reporter's outlet choice, the
+Idempotency-Key), the dispatch decision, notifications and the village place, the access log, metrics, rate limits,
+the server interceptor, the outbox relay to Redis and the consumers of the events. So its rate is an upper bound for
+the platform's filing on the same machine in the same run: `BENCH_CEILING=1 make bench` measures it right after the
+reference (loadtests/bench/ceiling.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import sqlite3
+from typing import Any
+from urllib.parse import urlsplit
+
+import grpc
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+
+from bst.repair.v1 import repair_pb2
+from gateway.convert import ticket_answer
+from loadtests.reference_app import serve
+from services.kernel.events import new_event_id
+from services.kernel.rows import new_entity
+from services.repair.models import OutboxEvent, Ticket, TicketEvent
+from services.repair.schemas import TicketCreate
+from services.repair.ticket_writes import RowInsert
+
+SERVICE = "bst.ceiling.v1.Filing"
+METHOD = f"/{SERVICE}/Create"
+OUTLET = "OUT-CEILING-01"
+COUNTY = "530102"
+CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
+# -- the service ------------------------------------------------------------------------------------------------
+
+
+class Writes:
+    """The rows of one report, with each table's INSERT compiled once."""
+
+    def __init__(self, dialect: Any) -> None:
+        self.dialect = dialect
+        self.inserts: dict[type[Any], RowInsert] = {
+            m: RowInsert(m) for m in (Ticket, TicketEvent, OutboxEvent)
+        }
+        self.number = 0
+
+    def rows(self, request: repair_pb2.CreateTicketRequest) -> tuple[Any, list[tuple[Any, list[Any]]]]:
+        self.number += 1
+        now = dt.datetime.now(dt.UTC)
+        ticket = new_entity(
+            Ticket,
+            ticket_no=f"BX{COUNTY}{now.astimezone(CHINA):%y%m%d}{self.number:06d}",
+            status="dispatched",
+            county=request.county,
+            category=request.category,
+            description=request.description,
+            channel=request.channel or "window",
+            reporter_id="ceiling",
+            agent_id=None,
+            filed_by="ceiling",
+            contact_name=request.contact_name,
+            contact_phone=request.contact_phone,
+            lat=request.lat,
+            lng=request.lng,
+            address=request.address,
+            point="",
+            excluded_outlets=[],
+            due_at=now + dt.timedelta(hours=48),
+            created_at=now,
+            overdue=False,
+            assignee_outlet_id=OUTLET,
+            assignee_distance_km=0.5,
+            dispatched_at=now,
+            accept_due_at=now + dt.timedelta(hours=2),
+            response_target_hours=3.0,
+        )
+        events = [
+            new_entity(
+                TicketEvent, ticket_no=ticket.ticket_no, at=now, action=a, actor="ceiling", note="", status=s
+            )
+            for a, s in (("reported", "pending_dispatch"), ("dispatched", "dispatched"))
+        ]
+        outbox = [
+            new_entity(
+                OutboxEvent,
+                event_id=new_event_id(),
+                event_type=kind,
+                aggregate_id=ticket.ticket_no,
+                payload=orjson.dumps({"ticket_no": ticket.ticket_no, "county": ticket.county}).decode(),
+                request_id="-",
+                created_at=now,
+            )
+            for kind in ("repair.ticket.dispatched", "repair.ticket.created")
+        ]
+        bound = []
+        for model, entities in ((Ticket, [ticket]), (TicketEvent, events), (OutboxEvent, outbox)):
+            insert = self.inserts[model]
+            binds = insert.compiled(self.dialect).bind
+            bound.append(
+                (
+                    model,
+                    [
+                        tuple(v if p is None else p(v) for p, v in zip(binds, insert.values(e), strict=True))
+                        for e in entities
+                    ],
+                )
+            )
+        return (ticket, events), bound
+
+
+def answer(ticket: Any, events: list[Any]) -> repair_pb2.Ticket:
+    def text(value: dt.datetime) -> str:
+        return value.astimezone(CHINA).isoformat(timespec="seconds")
+
+    message = repair_pb2.Ticket(
+        ticket_no=ticket.ticket_no,
+        status=ticket.status,
+        county=ticket.county,
+        category=ticket.category,
+        description=ticket.description,
+        channel=ticket.channel,
+        reporter_id=ticket.reporter_id,
+        contact_name=ticket.contact_name,
+        contact_phone=ticket.contact_phone,
+        address=ticket.address,
+        due_at=text(ticket.due_at),
+        created_at=text(ticket.created_at),
+        timeline=[
+            repair_pb2.TimelineEntry(
+                at=text(e.at), action=e.action, actor=e.actor, note=e.note, status=e.status
+            )
+            for e in events
+        ],
+    )
+    message.lat, message.lng = ticket.lat, ticket.lng
+    message.assignee.CopyFrom(
+        repair_pb2.Assignee(outlet_id=OUTLET, name="天顶广电维修点", phone="0871-1234567", distance_km=0.5)
+    )
+    return message
+
+
+class SqliteFiling:
+    def __init__(self, path: str) -> None:
+        from sqlalchemy.dialects.sqlite import pysqlite
+
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=5000"):
+            self.db.execute(f"PRAGMA {pragma}")
+        self.writes = Writes(pysqlite.dialect())
+        self.sql = {m: i.compiled(self.writes.dialect).sql for m, i in self.writes.inserts.items()}
+
+    async def create(self, request: repair_pb2.CreateTicketRequest) -> repair_pb2.Ticket:
+        (ticket, events), bound = self.writes.rows(request)
+        db = (
+            self.db
+        )  # inline on the loop: nothing awaited between BEGIN and COMMIT, so writers never interleave
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute(
+                "UPDATE outlets SET open_tickets = open_tickets + 1 WHERE outlet_id = ? AND open_tickets < capacity",
+                (OUTLET,),
+            )
+            for model, rows in bound:
+                db.executemany(self.sql[model], rows) if len(rows) > 1 else db.execute(
+                    self.sql[model], rows[0]
+                )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return answer(ticket, events)
+
+
+class PostgresFiling:
+    def __init__(self, url: str) -> None:
+        from sqlalchemy.dialects.postgresql import asyncpg as pg
+
+        self.url = url
+        self.writes = Writes(pg.dialect())
+        self.pool: Any = None
+        self.sql: str = ""
+
+    async def start(self) -> None:
+        import asyncpg
+
+        self.pool = await asyncpg.create_pool(self.url, min_size=10, max_size=10)
+        parts, number = [], 0
+        for i, (model, count) in enumerate(((Ticket, 1), (TicketEvent, 2), (OutboxEvent, 2))):
+            insert = self.writes.inserts[model]
+            width = len(insert.columns)
+            values = []
+            for _ in range(count):
+                values.append("(" + ", ".join(f"${number + k + 1}" for k in range(width)) + ")")
+                number += width
+            columns = ", ".join(f'"{c.name}"' for c in insert.columns)
+            parts.append(f"i{i} AS (INSERT INTO {insert.table.name} ({columns}) VALUES {', '.join(values)})")
+        self.sql = f"WITH {', '.join(parts[:-1])} " + parts[-1].split(" AS (", 1)[1][:-1]
+
+    async def create(self, request: repair_pb2.CreateTicketRequest) -> repair_pb2.Ticket:
+        (ticket, events), bound = self.writes.rows(request)
+        values = [value for _, rows in bound for row in rows for value in row]
+        async with self.pool.acquire() as connection, connection.transaction():
+            await connection.execute(
+                "UPDATE outlets SET open_tickets = open_tickets + 1 WHERE outlet_id = $1 AND open_tickets < capacity",
+                OUTLET,
+            )
+            await connection.execute(self.sql, *values)
+        return answer(ticket, events)
+
+
+async def run_service(port: int, database: str) -> None:
+    filing: Any
+    if urlsplit(database).scheme.startswith("postgresql"):
+        filing = PostgresFiling(database.replace("+asyncpg", ""))
+        await filing.start()
+    else:
+        filing = SqliteFiling(database)
+
+    async def create(request: repair_pb2.CreateTicketRequest, context: Any) -> repair_pb2.Ticket:
+        return await filing.create(request)
+
+    server = grpc.aio.server()
+    handler = grpc.unary_unary_rpc_method_handler(
+        create,
+        request_deserializer=repair_pb2.CreateTicketRequest.FromString,
+        response_serializer=repair_pb2.Ticket.SerializeToString,
+    )
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, {"Create": handler}),))
+    server.add_insecure_port(f"127.0.0.1:{port}")
+    await server.start()
+    await server.wait_for_termination()
+
+
+# -- the front ----------------------------------------------------------------------------------------------------
+
+
+def build_front(target: str) -> FastAPI:
+    app = FastAPI(title="filing ceiling")
+    state: dict[str, Any] = {}
+
+    @app.on_event("startup")
+    async def connect() -> None:
+        channel = grpc.aio.insecure_channel(target)
+        await asyncio.wait_for(channel.channel_ready(), 30)
+        state["call"] = channel.unary_unary(
+            METHOD,
+            request_serializer=repair_pb2.CreateTicketRequest.SerializeToString,
+            response_deserializer=repair_pb2.Ticket.FromString,
+        )
+
+    @app.post("/t", status_code=201)
+    async def file(request: Request) -> Response:
+        body = TicketCreate.model_validate_json(await request.body())
+        message = repair_pb2.CreateTicketRequest(
+            county=body.county or "",
+            category=body.category.value,
+            description=body.description,
+            contact_name=body.contact_name,
+            contact_phone=body.contact_phone,
+            address=body.address,
+            channel=body.channel.value if body.channel else "",
+        )
+        if body.lat is not None and body.lng is not None:
+            message.lat, message.lng = body.lat, body.lng
+        reply = await state["call"](message, timeout=5)
+        return Response(orjson.dumps(ticket_answer(reply)), status_code=201, media_type="application/json")
+
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m loadtests.filing_ceiling_app", description=__doc__)
+    parser.add_argument("--port", type=int, required=True, help="front: HTTP port; service: gRPC port")
+    parser.add_argument("--role", choices=("front", "service"), required=True)
+    parser.add_argument("--grpc", help="front: the service's address, host:port")
+    parser.add_argument(
+        "--database", help="service: the migrated repair database: a SQLite file or a PostgreSQL URL"
+    )
+    args = parser.parse_args(argv)
+    if args.role == "service":
+        asyncio.run(run_service(args.port, args.database))
+    else:
+        serve(build_front(args.grpc), args.port)
+
+
+if __name__ == "__main__":
+    main()
