@@ -39,7 +39,7 @@ from services.kernel.events import new_event_id
 from services.kernel.rows import new_entity
 from services.repair.models import OutboxEvent, Ticket, TicketEvent
 from services.repair.schemas import TicketCreate
-from services.repair.ticket_writes import RowInsert
+from services.repair.ticket_writes import FiledTicket, RowInsert
 
 SERVICE = "bst.ceiling.v1.Filing"
 METHOD = f"/{SERVICE}/Create"
@@ -126,34 +126,8 @@ class Writes:
 
 
 def answer(ticket: Any, events: list[Any]) -> repair_pb2.Ticket:
-    def text(value: dt.datetime) -> str:
-        return value.astimezone(CHINA).isoformat(timespec="seconds")
-
-    message = repair_pb2.Ticket(
-        ticket_no=ticket.ticket_no,
-        status=ticket.status,
-        county=ticket.county,
-        category=ticket.category,
-        description=ticket.description,
-        channel=ticket.channel,
-        reporter_id=ticket.reporter_id,
-        contact_name=ticket.contact_name,
-        contact_phone=ticket.contact_phone,
-        address=ticket.address,
-        due_at=text(ticket.due_at),
-        created_at=text(ticket.created_at),
-        timeline=[
-            repair_pb2.TimelineEntry(
-                at=text(e.at), action=e.action, actor=e.actor, note=e.note, status=e.status
-            )
-            for e in events
-        ],
-    )
-    message.lat, message.lng = ticket.lat, ticket.lng
-    message.assignee.CopyFrom(
-        repair_pb2.Assignee(outlet_id=OUTLET, name="天顶广电维修点", phone="0871-1234567", distance_km=0.5)
-    )
-    return message
+    """The ticket proto from the written values, as the platform builds it (`ticket_writes.FiledTicket`)."""
+    return FiledTicket(ticket, ("天顶广电维修点", "0871-1234567"), events, []).message()
 
 
 class SqliteFiling:
