@@ -39,7 +39,7 @@ from services.kernel.events import new_event_id
 from services.kernel.rows import new_entity
 from services.repair.models import OutboxEvent, Ticket, TicketEvent
 from services.repair.schemas import TicketCreate
-from services.repair.ticket_writes import FiledTicket, RowInsert
+from services.repair.ticket_writes import FiledTicket, RowInsert, combined_sql
 
 SERVICE = "bst.ceiling.v1.Filing"
 METHOD = f"/{SERVICE}/Create"
@@ -175,17 +175,8 @@ class PostgresFiling:
         import asyncpg
 
         self.pool = await asyncpg.create_pool(self.url, min_size=10, max_size=10)
-        parts, number = [], 0
-        for i, (model, count) in enumerate(((Ticket, 1), (TicketEvent, 2), (OutboxEvent, 2))):
-            insert = self.writes.inserts[model]
-            width = len(insert.columns)
-            values = []
-            for _ in range(count):
-                values.append("(" + ", ".join(f"${number + k + 1}" for k in range(width)) + ")")
-                number += width
-            columns = ", ".join(f'"{c.name}"' for c in insert.columns)
-            parts.append(f"i{i} AS (INSERT INTO {insert.table.name} ({columns}) VALUES {', '.join(values)})")
-        self.sql = f"WITH {', '.join(parts[:-1])} " + parts[-1].split(" AS (", 1)[1][:-1]
+        # the platform's own one-statement write of a report's rows (and its assignee's name and phone)
+        self.sql = combined_sql(((Ticket, 1), (TicketEvent, 2), (OutboxEvent, 2)), self.writes.dialect)
 
     async def create(self, request: repair_pb2.CreateTicketRequest) -> repair_pb2.Ticket:
         (ticket, events), bound = self.writes.rows(request)
@@ -195,7 +186,7 @@ class PostgresFiling:
                 "UPDATE outlets SET open_tickets = open_tickets + 1 WHERE outlet_id = $1 AND open_tickets < capacity",
                 OUTLET,
             )
-            await connection.execute(self.sql, *values)
+            await connection.fetch(self.sql, *values, OUTLET)
         return answer(ticket, events)
 
 

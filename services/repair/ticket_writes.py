@@ -190,7 +190,7 @@ class TicketWrites:
         ...`; the server runs each data-modifying part exactly once), whose own query reads the assignee's name and
         phone for the answer."""
         shape = tuple((entity_type, len(entities)) for entity_type, entities in by_entity.items())
-        sql = _combined_sql(shape, connection.dialect)
+        sql = combined_sql(shape, connection.dialect)
         values: list[Any] = []
         for entity_type, entities in by_entity.items():
             row_insert = _insert_of(entity_type)
@@ -300,7 +300,7 @@ class _NewTicketRow:
 _COMBINED: dict[tuple[tuple[type[Any], int], ...], str] = {}
 
 
-def _combined_sql(shape: tuple[tuple[type[Any], int], ...], dialect: Dialect) -> str:
+def combined_sql(shape: tuple[tuple[type[Any], int], ...], dialect: Dialect) -> str:
     """The one statement of `_write_at_once` for this many rows of each table (built once per shape)."""
     found = _COMBINED.get(shape)
     if found is not None:
