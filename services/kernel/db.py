@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -103,6 +104,11 @@ def _on_sqlite_begin(conn: Any) -> None:
     conn.connection.driver_connection.sqlite.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+# How long a request waits for a pooled PostgreSQL connection before it fails (with a 503, as the database being
+# unavailable): longer than any request's deadline, so a busy pool only queues.
+POOL_WAIT_SECONDS = 30.0
+
+
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     """An engine with the pragmas and pool that suit the backend."""
     if is_sqlite(url):
@@ -119,7 +125,12 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         return engine
     # No pre-ping per checkout (a round trip on every read): connections are recycled after half an hour, and one
     # that the server dropped is invalidated on its first error (SQLAlchemy for sessions, `Reader` for lean reads).
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    # No overflow: past `pool_size` a request waits for a connection. An overflow connection is closed as soon as
+    # it is given back, so under a steady burst each request paid PostgreSQL a new backend (a fork, its caches
+    # warmed again): 40 a second, a third of the machine, in the filing bench (loadtests/README.md).
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=0, pool_timeout=POOL_WAIT_SECONDS, pool_recycle=1800
+    )
 
 
 # asyncpg's errors of a connection the server dropped or refused (a restart, a failover, "shutting down"), by name:
@@ -165,7 +176,9 @@ def connection_lost(error: BaseException) -> bool:
         error,
         lambda e: (
             bool(getattr(e, "connection_invalidated", False))
-            or isinstance(e, ConnectionError | TimeoutError)
+            or isinstance(
+                e, ConnectionError | TimeoutError | PoolTimeout
+            )  # PoolTimeout: the pool stayed busy
             or _LOST(e)
         ),
     )
@@ -197,6 +210,7 @@ class Database:
         self.url = url
         self.sqlite = is_sqlite(url)
         self.engine = create_engine(url, pool_size=pool_size)
+        self.side_pool_size = max(2, pool_size // 2)  # autonomous(): one statement each, half the main pool
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=Session)
         # Lean reads for hot paths: `async with db.reads() as reads: await reads.first(READ, key=...)`.
         self.reads = Reader(self.engine, sqlite=self.sqlite)
@@ -252,7 +266,12 @@ class Database:
             raise RuntimeError("SQLite writers take turns; use the request's own transaction")
         if self._side is None:
             self._side = create_async_engine(
-                self.url, pool_size=4, max_overflow=4, pool_recycle=1800, isolation_level="AUTOCOMMIT"
+                self.url,
+                pool_size=self.side_pool_size,
+                max_overflow=0,  # as the main pool (create_engine)
+                pool_timeout=POOL_WAIT_SECONDS,
+                pool_recycle=1800,
+                isolation_level="AUTOCOMMIT",
             )
         async with self._side.connect() as conn:
             yield conn

@@ -189,3 +189,37 @@ def test_a_utc_timestamp_is_bound_on_sqlite_as_sqlalchemy_would_bind_it():
     assert ours(None) is None
     with pytest.raises(ValueError):
         ours(dt.datetime(2026, 11, 30))
+
+
+async def test_a_busy_postgres_pool_queues_requests_on_its_own_connections_and_opens_no_more(backend):
+    """A burst larger than the pool waits for pooled connections: no connection is opened past `pool_size` (each
+    would be a new PostgreSQL backend, closed again as soon as it was given back)."""
+    if backend.name != "postgres":
+        pytest.skip("SQLite runs inline on the loop, without a pool of server connections")
+    db = await fresh(backend)
+    small = Database(db.url, pool_size=2)
+    backends: set[int] = set()
+    side_backends: set[int] = set()
+
+    async def report() -> None:
+        async with small.transaction() as session:
+            backends.add(await session.scalar(text("SELECT pg_backend_pid()")))
+            await asyncio.sleep(0.01)
+            async with small.autonomous() as conn:
+                side_backends.add(await conn.scalar(text("SELECT pg_backend_pid()")))
+            await session.execute(update(Counter).values(value=Counter.value + 1))
+
+    await asyncio.gather(*(report() for _ in range(24)))
+    assert len(backends) <= 2 and len(side_backends) <= small.side_pool_size == 2
+    async with small.reader() as session:
+        assert await session.scalar(select(Counter.value)) == 24
+    await small.dispose()
+    await db.dispose()
+
+
+def test_a_request_that_waited_out_the_pool_is_answered_as_the_database_being_unavailable():
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from services.kernel.db import connection_lost
+
+    assert connection_lost(PoolTimeout("QueuePool limit of size 2 overflow 0 reached"))
