@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +22,8 @@ from services.kernel.validators import is_mobile
 log = logging.getLogger("bst.notify")
 OPEN311_LOOKUPS = 30
 OPEN311_LOOKUP_PAUSE = 0.1
+PHONES = "bst.notify.phones"  # session.info: the batch's phones by account id (CaseSms.prepare)
+TEXTS = "bst.notify.texts"  # session.info: the batch's (phone, text) to send at its end (CaseSms.finish)
 
 
 def recipients_of(event: Event) -> list[str]:
@@ -46,28 +49,38 @@ class CaseSms(EventConsumer):
     def wants(self, event: Event) -> bool:
         return bool(event.payload.get("notice"))
 
+    async def prepare(self, session: AsyncSession, events: Sequence[Event]) -> None:
+        """The phones of everyone the batch's notices name, in one read; the texts wait in `session.info` for
+        `finish`, which sends them in one go."""
+        named = [
+            account for event in events if event.payload.get("notice") for account in recipients_of(event)
+        ]
+        session.info[PHONES] = await self.identity.phones_of_ids(session, named)
+        session.info[TEXTS] = []
+
+    async def finish(self, session: AsyncSession) -> None:
+        await self.identity.sms.send_many(session, session.info.pop(TEXTS, []))
+
     async def handle(self, session: AsyncSession, event: Event) -> None:
         notice = event.payload.get("notice")
         escalation = event.payload.get("escalate_notice")
         if not notice and not escalation:
             return
+        texts: list[tuple[str, str]] = session.info[TEXTS]
         extra = await self.open311_phones(session, event) if notice else []  # first: it may ask for a retry
-        named = (
-            [await self.identity.phone_of_id(session, account_id) for account_id in recipients_of(event)]
-            if notice
-            else []
-        )
+        known: dict[str, str] = session.info[PHONES]
+        named = [known.get(account_id) for account_id in recipients_of(event)] if notice else []
         phones: set[str] = set()
         for phone in named:
             if phone and phone not in phones:
                 phones.add(phone)
-                await self.identity.sms.send(session, phone=phone, text=f"【办事通】{notice}")
+                texts.append((phone, f"【办事通】{notice}"))
         extra_phones = event.payload.get("notify_phones") if notice and event.source == "repair" else None
         for phone in [*extra, *(extra_phones if isinstance(extra_phones, list) else [])]:
             # a resident reached only by the number they gave (an Open311, phone or walk-in report): mobiles only
             if isinstance(phone, str) and is_mobile(phone) and phone not in phones:
                 phones.add(phone)
-                await self.identity.sms.send(session, phone=phone, text=f"【办事通】{notice}")
+                texts.append((phone, f"【办事通】{notice}"))
         await self._escalate(session, event, phones)
 
     async def open311_phones(self, session: AsyncSession, event: Event) -> list[str]:
@@ -96,7 +109,7 @@ class CaseSms(EventConsumer):
                 phone = self.identity.phone_of(supervisor)
                 if phone and phone not in phones:
                     phones.add(phone)
-                    await self.identity.sms.send(session, phone=phone, text=f"【办事通】{escalation}")
+                    session.info[TEXTS].append((phone, f"【办事通】{escalation}"))
 
 
 async def supervisors_of(session: AsyncSession, region: str) -> list[Account]:

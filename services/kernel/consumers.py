@@ -6,7 +6,6 @@ and moves what keeps failing to its dead-letter stream. The outbox and the relay
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import socket
 import uuid
@@ -15,14 +14,14 @@ from typing import ClassVar
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.background import reraise_if_cancelling, stop_task
 from services.kernel.db import Database, utcnow
 from services.kernel.events import Event, ProcessedEventMixin, dead_letter_stream, stream_name
 from services.kernel.logging import request_id_var
-from services.kernel.reads import Change, change_in, connection_of
 
 log = logging.getLogger("bst.events")
 
@@ -62,6 +61,14 @@ class EventConsumer:
         """Apply the event inside `session`'s transaction. Raise to have it retried later."""
         raise NotImplementedError
 
+    async def prepare(self, session: AsyncSession, events: Sequence[Event]) -> None:
+        """Before the events of one transaction are handled: read at once what their handlers will each need (one
+        statement for the batch instead of one per event), keeping it in `session.info`. Default: nothing."""
+
+    async def finish(self, session: AsyncSession) -> None:
+        """After the transaction's events are handled, before it commits: write at once what the handlers left in
+        `session.info` to write. Default: nothing."""
+
     def wants(self, event: Event) -> bool:
         """False for an event `handle` would do nothing with: it is acknowledged without a transaction (nothing
         to apply, so nothing to remember as applied)."""
@@ -88,32 +95,22 @@ class EventConsumer:
         if not self.wants(event):
             await self.redis.xack(stream, self.group, message_id)
             return True
-        token = request_id_var.set(event.request_id)
-        try:
-            async with self.db.transaction() as session:
-                seen = await session.get(self.processed_model, (self.group, event.event_id))
-                if seen is None:
-                    await self.handle(session, event)
-                    await self._mark_processed(session, event)
-        except Exception:
-            log.exception(
-                "event handler failed; it will be retried",
-                extra={"event_type": event.event_type, "event_id": event.event_id, "group": self.group},
-            )
+        if not await self._apply_alone(event):
             return False
-        finally:
-            request_id_var.reset(token)
         await self.redis.xack(stream, self.group, message_id)
         return True
 
     async def process_batch(self, stream: str, messages: Sequence[tuple[bytes, dict[bytes, bytes]]]) -> int:
-        """Apply the messages of one read at most once each: the wanted events in ONE transaction, a savepoint each
-        (an event whose handler fails is rolled back alone and stays pending, to be retried), then ONE
-        acknowledgement of everything done. The number acknowledged.
+        """Apply the messages of one read at most once each, in ONE transaction, then acknowledge them with ONE
+        XACK; the number acknowledged. If any handler fails, that transaction is rolled back whole and each event
+        is applied again in a transaction of its own: the one that fails stays pending, to be retried, and the
+        others are applied.
 
         One transaction and one XACK per read instead of per event: on the ticket-filing bench the gateway's SMS
-        consumer cost more CPU than the request itself. A failure of the transaction itself (the commit)
-        acknowledges none of them: they are all delivered again and, having left no processed row, applied then."""
+        consumer cost more CPU than the request itself. Its statements are per batch too: the events are claimed
+        with one insert of their processed rows (`_claim`), the handlers' reads are made at once (`prepare`) and
+        their writes (`finish`), with no savepoint per event. A failure of the commit itself acknowledges none of
+        them: they are all delivered again and, having left no processed row, applied then."""
         if len(messages) == 1:
             return int(await self.process(stream, *messages[0]))
         done: list[bytes] = []
@@ -140,59 +137,76 @@ class EventConsumer:
             await self.redis.xack(stream, self.group, *done)
         return dead + len(done)
 
-    async def _mark_processed(self, session: AsyncSession, event: Event) -> None:
-        """The event's processed row, on a Core insert compiled once (after what the handler left to flush), in the
-        handler's transaction (and savepoint): an entity here cost a unit-of-work flush per event."""
-        await change_in(
-            await connection_of(session),
-            _processed_insert(self.processed_model),
-            consumer=self.group,
-            event_id=event.event_id,
-            processed_at=utcnow(),
+    async def _claim(self, session: AsyncSession, event_ids: Sequence[str]) -> set[str]:
+        """Insert the processed rows of these events first, in the transaction that applies them; the ids that had
+        none (the events to apply now). A concurrent consumer claiming the same event (one delivered again after a
+        stall) waits on this insert on PostgreSQL, and then finds the row: the event is applied once."""
+        table = self.processed_model.__table__  # type: ignore[attr-defined]
+        make = sqlite_insert if self.db.sqlite else postgresql_insert
+        now = utcnow()
+        statement = (
+            make(table)
+            .values(
+                [
+                    {"consumer": self.group, "event_id": i, "processed_at": now}
+                    for i in dict.fromkeys(event_ids)
+                ]
+            )
+            .on_conflict_do_nothing()
+            .returning(table.c.event_id)
         )
+        return set((await session.execute(statement)).scalars())
 
     async def _apply_together(self, wanted: list[tuple[bytes, Event]]) -> list[bytes]:
-        applied: list[bytes] = []
-        model = self.processed_model
         try:
             async with self.db.transaction() as session:
-                seen = set(
-                    await session.scalars(
-                        select(model.event_id).where(
-                            model.consumer == self.group,
-                            model.event_id.in_({event.event_id for _, event in wanted}),
-                        )
-                    )
+                fresh = await self._claim(session, [event.event_id for _, event in wanted])
+                events = [event for _, event in wanted if event.event_id in fresh]
+                events = list({event.event_id: event for event in events}.values())  # delivered twice: once
+                if events:
+                    await self.prepare(session, events)
+                    for event in events:
+                        token = request_id_var.set(event.request_id)
+                        try:
+                            await self.handle(session, event)
+                        finally:
+                            request_id_var.reset(token)
+                    await self.finish(session)
+        except Exception:
+            reraise_if_cancelling()
+            if len(wanted) == 1:
+                log.exception(
+                    "event handler failed; it will be retried",
+                    extra={"event_type": wanted[0][1].event_type, "event_id": wanted[0][1].event_id},
                 )
-                for message_id, event in wanted:
-                    token = request_id_var.set(event.request_id)
-                    try:
-                        if event.event_id not in seen:
-                            async with session.begin_nested():
-                                await self.handle(session, event)
-                                await self._mark_processed(session, event)
-                            seen.add(event.event_id)  # delivered twice in one read: applied once
-                        applied.append(message_id)
-                    except Exception:
-                        reraise_if_cancelling()
-                        log.exception(
-                            "event handler failed; it will be retried",
-                            extra={
-                                "event_type": event.event_type,
-                                "event_id": event.event_id,
-                                "group": self.group,
-                            },
-                        )
-                    finally:
-                        request_id_var.reset(token)
+                return []
+            log.warning(
+                "a batch of events failed; applying them one by one",
+                exc_info=True,
+                extra={"group": self.group, "events": len(wanted)},
+            )
+            return [message_id for message_id, event in wanted if await self._apply_alone(event)]
+        return [message_id for message_id, _ in wanted]
+
+    async def _apply_alone(self, event: Event) -> bool:
+        """One event in a transaction of its own; False when it failed (it stays pending, to be retried)."""
+        token = request_id_var.set(event.request_id)
+        try:
+            async with self.db.transaction() as session:
+                if await self._claim(session, [event.event_id]):
+                    await self.prepare(session, [event])
+                    await self.handle(session, event)
+                    await self.finish(session)
         except Exception:
             reraise_if_cancelling()
             log.exception(
-                "a batch of events failed to commit; they will be retried",
-                extra={"group": self.group, "events": len(wanted)},
+                "event handler failed; it will be retried",
+                extra={"event_type": event.event_type, "event_id": event.event_id, "group": self.group},
             )
-            return []
-        return applied
+            return False
+        finally:
+            request_id_var.reset(token)
+        return True
 
     async def poll_once(self, *, block_ms: int | None = None) -> int:
         """Read and process new messages once; the number processed."""
@@ -269,15 +283,3 @@ class EventConsumer:
     async def stop(self) -> None:
         await stop_task(self._task)
         self._task = None
-
-
-@functools.cache
-def _processed_insert(model: type[ProcessedEventMixin]) -> Change:
-    table = model.__table__  # type: ignore[attr-defined]
-    return Change(
-        insert(table).values(
-            consumer=bindparam("consumer"),
-            event_id=bindparam("event_id"),
-            processed_at=bindparam("processed_at"),
-        )
-    )

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 
 from services.cli import COMPONENTS
 from services.kernel.consumers import EventConsumer
-from services.kernel.db import Database, utcnow
+from services.kernel.db import Database, after_transaction, utcnow
 from services.kernel.events import (
     Event,
     Outbox,
@@ -98,7 +98,11 @@ class Recorder(EventConsumer):
         self.attempts[event.event_id] = self.attempts.get(event.event_id, 0) + 1
         if self.attempts[event.event_id] <= self.fail_times:
             raise RuntimeError("downstream not ready")
-        self.applied.append(event.event_id)
+        self.record(session, event)
+
+    def record(self, session, event: Event) -> None:
+        """`applied` holds what was committed: a handler's work rolled back with its transaction is not."""
+        after_transaction(session, lambda committed: committed and self.applied.append(event.event_id))
 
 
 def recorder(bus: Bus, **kwargs) -> Recorder:
@@ -324,7 +328,7 @@ class FailsOne(Recorder):
             session.add(ProcessedEvent(consumer="written-by-a-failed-handler", event_id=event.event_id))
             await session.flush()
             raise RuntimeError("this one is refused")
-        self.applied.append(event.event_id)
+        self.record(session, event)
 
 
 async def test_one_read_is_applied_in_one_transaction_and_a_failing_event_alone_stays_pending(bus):
@@ -343,6 +347,8 @@ async def test_one_read_is_applied_in_one_transaction_and_a_failing_event_alone_
     ]
     await bus.relay().publish_pending()
     assert await consumer.poll_once() == 2
+    # the read's one transaction is rolled back at the refused event (the first one's work with it), then each
+    # event is applied alone: the first and third are, the refused one is not
     assert consumer.applied == [ids[0], ids[2]]
     pending = await bus.redis.xpending_range(bus.stream(), consumer.group, min="-", max="+", count=10)
     assert len(pending) == 1  # the refused one, to be retried (and dead-lettered in the end)
@@ -350,7 +356,7 @@ async def test_one_read_is_applied_in_one_transaction_and_a_failing_event_alone_
         rows = set(
             await session.scalars(select(ProcessedEvent.event_id).where(ProcessedEvent.event_id.in_(ids)))
         )
-    assert rows == {ids[0], ids[2]}  # the failed handler's own write was rolled back with its savepoint
+    assert rows == {ids[0], ids[2]}  # the failed handler's own write was rolled back with its transaction
 
 
 def test_event_ids_are_distinct_version_4_uuids() -> None:

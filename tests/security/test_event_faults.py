@@ -82,7 +82,8 @@ async def test_a_consumer_killed_between_its_effect_and_xack_applies_the_effect_
 
 
 async def test_trimming_never_drops_an_unacknowledged_entry(bus):
-    reader = consumer(bus, fail_times=1)  # every event fails once: it stays pending, unacknowledged
+    # every event fails twice: in its read's transaction and alone right after; it stays pending, unacknowledged
+    reader = consumer(bus, fail_times=2)
     await reader.ensure_groups()
     relay = bus.relay()
     relay.stream_maxlen = 10
