@@ -149,7 +149,7 @@ async def scanned(db: Any, lat: float, lng: float, boxes: int) -> tuple[int, int
         for _ in range(boxes):
             low_lat, high_lat, low_lng, high_lng = _box(lat, lng, radius)
             query = (
-                dispatch._serving(Category.SATELLITE, Outlet.outlet_id)
+                dispatch.serving(Category.SATELLITE, Outlet.outlet_id)
                 .where(Outlet.lat.between(low_lat, high_lat), Outlet.lng.between(low_lng, high_lng))
                 .params(county=COUNTY)
             )
@@ -255,7 +255,7 @@ async def query_plan(db: Any) -> list[str]:
     assert centre is not None
     low_lat, high_lat, low_lng, high_lng = _box(centre.lat, centre.lng, dispatch.FIRST_RADIUS_KM)
     query = (
-        dispatch._serving(Category.SATELLITE, *dispatch.OUTLET_COLUMNS)
+        dispatch.serving(Category.SATELLITE, *dispatch.OUTLET_COLUMNS)
         .where(Outlet.lat.between(low_lat, high_lat), Outlet.lng.between(low_lng, high_lng))
         .params(county=COUNTY)
     )

@@ -6,6 +6,7 @@ and moves what keeps failing to its dead-letter stream. The outbox and the relay
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import socket
 import uuid
@@ -14,14 +15,17 @@ from typing import ClassVar
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
+from sqlalchemy import String, bindparam, func, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.background import reraise_if_cancelling, stop_task
-from services.kernel.db import Database, utcnow
+from services.kernel.db import Database, UTCDateTime, utcnow
 from services.kernel.events import Event, ProcessedEventMixin, dead_letter_stream, stream_name
 from services.kernel.logging import request_id_var
+from services.kernel.reads import Change, connection_of, returning_in
 
 log = logging.getLogger("bst.events")
 
@@ -141,21 +145,18 @@ class EventConsumer:
         """Insert the processed rows of these events first, in the transaction that applies them; the ids that had
         none (the events to apply now). A concurrent consumer claiming the same event (one delivered again after a
         stall) waits on this insert on PostgreSQL, and then finds the row: the event is applied once."""
-        table = self.processed_model.__table__  # type: ignore[attr-defined]
-        make = sqlite_insert if self.db.sqlite else postgresql_insert
-        now = utcnow()
-        statement = (
-            make(table)
-            .values(
-                [
-                    {"consumer": self.group, "event_id": i, "processed_at": now}
-                    for i in dict.fromkeys(event_ids)
-                ]
-            )
-            .on_conflict_do_nothing()
-            .returning(table.c.event_id)
-        )
-        return set((await session.execute(statement)).scalars())
+        connection, now = await connection_of(session), utcnow()
+        ids = list(dict.fromkeys(event_ids))
+        every, one = _claims(self.processed_model)
+        if self.db.sqlite:  # inline: a statement per event costs no round trip
+            rows = [
+                row
+                for event_id in ids
+                for row in await returning_in(connection, one, consumer=self.group, event_id=event_id, at=now)
+            ]
+        else:
+            rows = await returning_in(connection, every, consumer=self.group, event_ids=ids, at=now)
+        return {row[0] for row in rows}
 
     async def _apply_together(self, wanted: list[tuple[bytes, Event]]) -> list[bytes]:
         try:
@@ -283,3 +284,31 @@ class EventConsumer:
     async def stop(self) -> None:
         await stop_task(self._task)
         self._task = None
+
+
+@functools.cache
+def _claims(model: type[ProcessedEventMixin]) -> tuple[Change, Change]:
+    """The claims of `EventConsumer._claim`, compiled once: every id of a read at once (PostgreSQL, an array), and
+    one id (SQLite)."""
+    table = model.__table__  # type: ignore[attr-defined]
+    columns = ("consumer", "event_id", "processed_at")
+    every = (
+        postgresql_insert(table)
+        .from_select(
+            columns,
+            select(
+                bindparam("consumer", type_=String()),
+                func.unnest(bindparam("event_ids", type_=postgresql.ARRAY(String()))),
+                bindparam("at", type_=UTCDateTime()),
+            ),
+        )
+        .on_conflict_do_nothing()
+        .returning(table.c.event_id)
+    )
+    one = (
+        sqlite_insert(table)
+        .values(consumer=bindparam("consumer"), event_id=bindparam("event_id"), processed_at=bindparam("at"))
+        .on_conflict_do_nothing()
+        .returning(table.c.event_id)
+    )
+    return Change(every), Change(one)

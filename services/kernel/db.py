@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import DateTime, TypeDecorator
 
 from services.kernel.errors import DomainError
-from services.kernel.reads import TX_CONNECTION, Reader, begin_on_driver
+from services.kernel.reads import DEFERRED, TX_CONNECTION, WROTE_ALONE, Reader, begin_on_driver
 from services.kernel.sqlite_inline import WalCheckpointer, inline_creator
 
 NAMING_CONVENTION = {
@@ -222,9 +222,16 @@ class Database:
         self._checkpointer = WalCheckpointer(database) if database and database != ":memory:" else None
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
+    async def transaction(self, *, deferred: bool = False) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on success, rolled back on any error except a DomainError
-        raised with `commit_anyway` (a refusal whose bookkeeping must be kept)."""
+        raised with `commit_anyway` (a refusal whose bookkeeping must be kept).
+
+        `deferred` (PostgreSQL; SQLite ignores it): BEGIN is not sent up front. Until the first write, the lean
+        reads (`read_in`) run each on its own, as they would in a READ COMMITTED transaction (each statement its
+        own snapshot); the first write begins the transaction: an ORM flush or savepoint, `change_in`,
+        `execute_in`, `returning_in`. A request whose one write is a single statement sent before anything began
+        (`ticket_writes`) runs it alone: atomic by itself, committed by the server, with no BEGIN and no COMMIT
+        round trip. For requests that read a little and then write once: filing a ticket."""
         committed = False
         async with self._writer or nullcontext(), self.sessions() as session:
             try:
@@ -233,10 +240,19 @@ class Database:
                 connection = session.info[TX_CONNECTION] = await session.connection(
                     execution_options={"sqlite_immediate": True} if self.sqlite else None
                 )
-                if not self.sqlite:
+                # the connection's info outlives this checkout: the mark is taken off before the connection can
+                # go back to the pool (commit, rollback)
+                marked = connection.sync_connection.info if deferred and not self.sqlite else None  # type: ignore[union-attr]
+                if marked is not None:
+                    marked[DEFERRED] = True
+                elif not self.sqlite:
                     await begin_on_driver(connection)
                 try:
-                    yield session
+                    try:
+                        yield session
+                    finally:
+                        if marked is not None:
+                            marked.pop(DEFERRED, None)
                 except DomainError as error:
                     if error.commit_anyway:
                         await session.commit()
@@ -247,6 +263,12 @@ class Database:
                 except BaseException:
                     await session.rollback()
                     raise
+                if session.info.pop(WROTE_ALONE, False) and (session.new or session.dirty or session.deleted):
+                    # what is left would be committed apart from the write that already was: not one transaction
+                    await session.rollback()
+                    raise RuntimeError(
+                        "a deferred transaction changed rows after its one write had run alone"
+                    )
                 await session.commit()
                 committed = True
             finally:

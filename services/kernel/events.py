@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import json
 import logging
 import os
 from collections.abc import Sequence
@@ -103,12 +102,15 @@ class Event:
 
     @classmethod
     def from_fields(cls, fields: dict[bytes, bytes]) -> Event:
-        text = {k.decode(): v.decode() for k, v in fields.items()}
+        text = {k.decode(): v.decode() for k, v in fields.items() if k != b"payload"}
+        payload = orjson.loads(fields[b"payload"])  # bytes as they came (orjson checks the UTF-8 itself)
+        if not isinstance(payload, dict):
+            raise ValueError("an event's payload is a JSON object")
         return cls(
             event_id=text["event_id"],
             event_type=text["event_type"],
             aggregate_id=text["aggregate_id"],
-            payload=json.loads(text["payload"]),
+            payload=payload,
             occurred_at=text["occurred_at"],
             source=text["source"],
             request_id=text.get("request_id", "-"),

@@ -175,6 +175,8 @@ async def execute_in(connection: AsyncConnection, sql: str, rows: Sequence[tuple
         sqlite = sqlite_of(connection)
         cursor = sqlite.executemany(sql, rows) if len(rows) > 1 else sqlite.execute(sql, rows[0])
         return int(cursor.rowcount)
+    if outside_transaction(connection):
+        await begin_on_driver(connection)  # a write begins a deferred transaction
     if (driver := asyncpg_of(connection)) is not None:
         if len(rows) > 1:
             await driver.executemany(sql, rows)
@@ -232,6 +234,19 @@ async def change_in(connection: AsyncConnection, change: Change, **params: Any) 
     return await execute_in(connection, sql, [values])
 
 
+async def returning_in(connection: AsyncConnection, change: Change, **params: Any) -> list[tuple[Any, ...]]:
+    """Run a `Change` with a RETURNING clause inside the transaction of `connection`; the rows it returned, as
+    the driver gives them (no result processors)."""
+    sql, values = change.bound(connection.dialect, params)
+    if connection.dialect.name == "sqlite":
+        return list(sqlite_of(connection).execute(sql, values).fetchall())
+    if outside_transaction(connection):
+        await begin_on_driver(connection)  # a write begins a deferred transaction
+    if (driver := asyncpg_of(connection)) is not None:
+        return [tuple(row) for row in await driver.fetch(sql, *values)]
+    return [tuple(row) for row in (await connection.exec_driver_sql(sql, values)).fetchall()]
+
+
 def sqlite_of(connection: AsyncConnection) -> Any:
     """The `sqlite3` connection under a started connection of an inline SQLite engine (services.kernel.sqlite_inline),
     reached through plain attributes: `get_raw_connection()` would cost a greenlet hop for the same object."""
@@ -239,6 +254,33 @@ def sqlite_of(connection: AsyncConnection) -> Any:
     if sync is None:
         raise RuntimeError("the connection has not started")
     return sync.connection.driver_connection.sqlite  # type: ignore[union-attr]
+
+
+DEFERRED = "bst.deferred"  # the connection's info: its transaction is deferred (`Database.transaction(deferred=...)`)
+
+
+def outside_transaction(connection: AsyncConnection) -> bool:
+    """PostgreSQL, in a deferred transaction that has not begun yet: a statement sent now runs alone, committed by
+    itself (no BEGIN has gone out)."""
+    sync = connection.sync_connection
+    if sync is None or not sync.info.get(DEFERRED):
+        return False
+    return getattr(sync.connection.dbapi_connection, "_transaction", False) is None
+
+
+WROTE_ALONE = "bst.wrote_alone"  # session.info: a write of this deferred transaction ran alone (committed)
+
+
+async def change_alone(connection: AsyncConnection, change: Change, **params: Any) -> int:
+    """Run a `Change` on its own, committed at once, while `outside_transaction(connection)`: a counter that must
+    not stay locked for the rest of a request (the caller gives back what it took if the request fails)."""
+    if not outside_transaction(connection):
+        raise RuntimeError("a statement runs alone only before its deferred transaction has begun")
+    sql, values = change.bound(connection.dialect, params)
+    driver = asyncpg_of(connection)
+    if driver is None:
+        raise RuntimeError("a statement runs alone only on asyncpg")
+    return _changed(await driver.execute(sql, *values))
 
 
 def asyncpg_of(connection: AsyncConnection) -> Any | None:
@@ -249,7 +291,11 @@ def asyncpg_of(connection: AsyncConnection) -> Any | None:
     when the adapter is not one this knows, and the caller goes through SQLAlchemy."""
     sync = connection.sync_connection
     adapter = sync.connection.dbapi_connection if sync is not None else None
-    if getattr(adapter, "_transaction", None) is None and getattr(adapter, "autocommit", False) is not True:
+    if (
+        getattr(adapter, "_transaction", None) is None
+        and getattr(adapter, "autocommit", False) is not True
+        and not (sync is not None and sync.info.get(DEFERRED))
+    ):
         return None
     return getattr(adapter, "driver_connection", None)
 

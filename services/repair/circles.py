@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,11 +33,24 @@ class ResponseSettings:
     updated_at: str | None = None
 
 
+# session.info: county → ResponseSettings already read in this transaction (a report reads them with the rest of
+# its county's facts: county_facts.py)
+COUNTY_SETTINGS = "bst.repair.county_settings"
+
+
 async def response_settings(session: AsyncSession, county: str) -> ResponseSettings:
     """The county's acceptance timeouts (the defaults when it has set none), with one compiled read: every
-    dispatch asks."""
+    dispatch asks (unless its transaction read them already: `COUNTY_SETTINGS`)."""
+    known: ResponseSettings | None = session.info.get(COUNTY_SETTINGS, {}).get(county)
+    if known is not None:
+        return known
     rows = await read_in(await connection_of(session), _SETTINGS, county=county)
-    row = rows[0] if rows else None
+    return settings_of(county, rows[0] if rows else None)
+
+
+def settings_of(county: str, row: Any | None) -> ResponseSettings:
+    """The settings from the county's row (village_accept_minutes, township_accept_minutes, updated_at), the
+    defaults when it has none."""
     if row is None:
         return ResponseSettings(
             county, DEFAULT_VILLAGE_ACCEPT_MINUTES, DEFAULT_TOWNSHIP_ACCEPT_MINUTES, False
@@ -85,6 +99,9 @@ async def set_response_settings(
     row.village_accept_minutes, row.township_accept_minutes = village, township
     row.updated_by, row.updated_at = principal.sub, utcnow()
     await session.flush()
+    session.info.get(COUNTY_SETTINGS, {}).pop(
+        county, None
+    )  # what this transaction read before is out of date
     return await response_settings(session, county)
 
 

@@ -18,7 +18,15 @@ from sqlalchemy import Float, String, and_, bindparam, literal_column, select, u
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.db import Database, UTCDateTime, after_transaction, utcnow
-from services.kernel.reads import Change, Read, change_in, connection_of, read_in
+from services.kernel.reads import (
+    Change,
+    Read,
+    change_alone,
+    change_in,
+    connection_of,
+    outside_transaction,
+    read_in,
+)
 from services.repair.models import Outlet, OutletCategory
 from services.repair.schemas import Category, kinds_serving
 
@@ -88,7 +96,7 @@ OUTLET_COLUMNS = (
 )
 
 
-def _serving(category: Category, *columns: Any) -> Any:
+def serving(category: Category, *columns: Any) -> Any:
     """The outlets of `:county` serving the category (with the right kind); statements built once per category."""
     kinds = sorted(k.value for k in kinds_serving(category))
     return (
@@ -112,10 +120,9 @@ class _Reads:
     """The dispatch rule's statements for one category, compiled once (`services.kernel.reads`)."""
 
     def __init__(self, category: Category) -> None:
-        self.any = Read(_serving(category, Outlet.outlet_id).limit(1))
-        self.one = Read(_serving(category, *OUTLET_COLUMNS).where(Outlet.outlet_id == bindparam("outlet_id")))
+        self.one = Read(serving(category, *OUTLET_COLUMNS).where(Outlet.outlet_id == bindparam("outlet_id")))
         self.box = Read(
-            _serving(category, *OUTLET_COLUMNS).where(
+            serving(category, *OUTLET_COLUMNS).where(
                 Outlet.lat.between(bindparam("lat_lo", type_=Float()), bindparam("lat_hi", type_=Float())),
                 Outlet.lng.between(bindparam("lng_lo", type_=Float()), bindparam("lng_hi", type_=Float())),
             )
@@ -130,11 +137,6 @@ def _reads(category: Category) -> _Reads:
     if found is None:
         found = _READS[category] = _Reads(category)
     return found
-
-
-async def county_serves(session: AsyncSession, *, county: str, category: Category) -> bool:
-    """Whether any outlet of the county (active or not) repairs this category."""
-    return bool(await read_in(await connection_of(session), _reads(category).any, county=county))
 
 
 async def nearest_qualifying_outlet(
@@ -210,14 +212,20 @@ _GIVING_BACK: set[asyncio.Task[None]] = set()
 async def take_capacity(session: AsyncSession, outlet_id: str, *, db: Database | None = None) -> bool:
     """Count one more open ticket on the outlet, only while it is below capacity (safe under concurrency).
 
-    With a PostgreSQL `db`, in a short transaction of its own (`Database.autonomous`): the outlet's row is locked
-    for one statement, not for the whole report, so the reports of a county do not queue on their nearest outlet;
-    if the report's transaction then does not commit, the slot is given back. (On SQLite every write transaction
+    With a PostgreSQL `db`, committed at once: alone on the report's own connection while its deferred transaction
+    has not begun (filing: `Database.transaction(deferred=True)`), else in a short transaction of its own
+    (`Database.autonomous`). The outlet's row is locked for one statement, not for the whole report, so the
+    reports of a county do not queue on their nearest outlet; if the report's transaction then does not commit,
+    the slot is given back. (On SQLite every write transaction
     of a process takes its turn anyway, and the take stays in the report's transaction.)"""
     if db is None or db.sqlite:
         return bool(await change_in(await connection_of(session), _TAKE, outlet_id=outlet_id, now=utcnow()))
-    async with db.autonomous() as conn:
-        taken = bool(await change_in(conn, _TAKE, outlet_id=outlet_id, now=utcnow()))
+    connection = await connection_of(session)
+    if outside_transaction(connection):  # a deferred transaction not begun yet: its own connection, alone
+        taken = bool(await change_alone(connection, _TAKE, outlet_id=outlet_id, now=utcnow()))
+    else:
+        async with db.autonomous() as conn:
+            taken = bool(await change_in(conn, _TAKE, outlet_id=outlet_id, now=utcnow()))
     if taken:
 
         def ended(committed: bool) -> None:

@@ -269,7 +269,8 @@ class RepairServicer(repair_pb2_grpc.RepairServiceServicer):
             **present(request, "lat", "lng"),
         }
         ticket_in = service.parse_model(TicketCreate, data)
-        async with self.db.transaction() as session:
+        # deferred: the reads go out on their own and the report's rows in one statement (ticket_writes)
+        async with self.db.transaction(deferred=True) as session:
             answer = await service.file_ticket(
                 session=session,
                 ctx=self.ctx,

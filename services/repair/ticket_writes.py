@@ -27,7 +27,15 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bst.repair.v1 import repair_pb2
-from services.kernel.reads import Read, asyncpg_of, connection_of, execute_in, read_in
+from services.kernel.reads import (
+    WROTE_ALONE,
+    Read,
+    asyncpg_of,
+    connection_of,
+    execute_in,
+    outside_transaction,
+    read_in,
+)
 from services.kernel.rows import NewRow
 from services.repair.common import rfc3339
 from services.repair.models import Evidence, Outlet, Ticket, TicketEvent
@@ -200,6 +208,10 @@ class TicketWrites:
         tickets = [e for e in by_entity.get(Ticket, ()) if e.assignee_outlet_id]
         values.append(tickets[0].assignee_outlet_id if tickets else None)
         driver = asyncpg_of(connection)
+        if driver is not None and outside_transaction(
+            connection
+        ):  # filing's deferred transaction: its one write
+            self._real.info[WROTE_ALONE] = True
         if driver is not None:
             rows = await driver.fetch(sql, *values)
         else:

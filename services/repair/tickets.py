@@ -33,16 +33,16 @@ from services.repair.common import (
     publish,
     transition,
 )
+from services.repair.county_facts import county_facts
 from services.repair.county_qr import read_qr
 from services.repair.county_queue import take_unserved
 from services.repair.dispatch import (
-    county_serves,
     great_circle_km,
     nearest_qualifying_outlet,
     take_capacity,
 )
 from services.repair.evidence import attach_evidence
-from services.repair.intake_hooks import check_outlet_choice, county_points, place_ticket
+from services.repair.intake_hooks import check_outlet_choice, place_ticket
 from services.repair.models import (
     DispatchDecision,
     IdempotencyKey,
@@ -181,11 +181,11 @@ async def file_ticket(
         check_point_in_county(county, ticket_in.lat, ticket_in.lng)
     # a category no outlet of the county serves is still taken: it waits on the county's queue, the county is
     # alerted and the county's operator urged (county_queue.py); staff then dispatch it by hand
-    served = await county_serves(session, county=county, category=category)
+    # whether the county serves the category, its service points (for the response target and the village point)
+    # and its acceptance timeouts (for the dispatch), in one read
+    facts = await county_facts(session, county=county, category=category)
+    served, points = facts.serves, facts.points
     await check_outlet_choice(session, county=county, category=category, outlet_id=ticket_in.outlet_id)
-    # the county's service points, read once: for the response target and the village point (when it has a place)
-    located = ticket_in.lat is not None and ticket_in.lng is not None
-    points = await county_points(session, county) if located or point else []
     writes = TicketWrites(session)  # the new rows are collected, then inserted on Core (ticket_writes.py)
     session = writes.session
     now = utcnow()
@@ -300,7 +300,7 @@ async def _claim_idempotency_key(
 
 def _response_target(points: Sequence[Any], lat: float | None, lng: float | None) -> float | None:
     """1 hour when the report lies in a village point's circle, 3 hours in a township's; None when unknown.
-    `points`: the county's service points (`intake_hooks.county_points`)."""
+    `points`: the county's service points (`county_facts.county_facts`)."""
     if lat is None or lng is None:
         return None
     if not points:

@@ -223,3 +223,75 @@ def test_a_request_that_waited_out_the_pool_is_answered_as_the_database_being_un
     from services.kernel.db import connection_lost
 
     assert connection_lost(PoolTimeout("QueuePool limit of size 2 overflow 0 reached"))
+
+
+async def test_a_deferred_postgres_transaction_begins_at_its_first_write_and_a_lone_write_commits_by_itself(
+    backend,
+):
+    """`transaction(deferred=True)`: reads go out on their own; `change_alone` commits at once whatever follows;
+    the first lean write begins the transaction, so an error after it rolls it back; a write after nothing began
+    runs alone (committed by itself), and rows left to the ORM after it are refused, not committed apart."""
+    if backend.name != "postgres":
+        pytest.skip("SQLite begins every write transaction up front (BEGIN IMMEDIATE)")
+    from services.kernel.reads import (
+        WROTE_ALONE,
+        Change,
+        Read,
+        change_alone,
+        change_in,
+        connection_of,
+        outside_transaction,
+        read_in,
+    )
+
+    db = await fresh(backend)
+    value = Read(select(Counter.value).where(Counter.name == bindparam("name")))
+    bump = Change(update(Counter).where(Counter.name == bindparam("name")).values(value=Counter.value + 1))
+
+    async def current() -> int:
+        async with db.reader() as session:
+            return int(await session.scalar(select(Counter.value).where(Counter.name == "n")) or 0)
+
+    class Stop(Exception):
+        pass
+
+    with pytest.raises(Stop):
+        async with db.transaction(deferred=True) as session:
+            connection = await connection_of(session)
+            assert [r.value for r in await read_in(connection, value, name="n")] == [0]
+            assert outside_transaction(connection)  # a read began nothing
+            assert await change_alone(connection, bump, name="n") == 1
+            assert await current() == 1  # committed already: another connection sees it
+            assert await change_in(connection, bump, name="n") == 1  # a write: the transaction begins
+            assert not outside_transaction(connection)
+            with pytest.raises(RuntimeError):
+                await change_alone(connection, bump, name="n")
+            raise Stop
+    assert await current() == 1  # the lone write stayed, the transaction's was rolled back
+
+    async with db.transaction(deferred=True) as session:
+        connection = await connection_of(session)
+        driver = connection.sync_connection.connection.dbapi_connection.driver_connection
+        await driver.execute(
+            "UPDATE counter SET value = value + 10 WHERE name = 'n'"
+        )  # as ticket_writes does
+        assert outside_transaction(connection) and await current() == 11
+    assert await current() == 11
+
+    with pytest.raises(RuntimeError, match="after its one write"):
+        async with db.transaction(deferred=True) as session:
+            session.info[WROTE_ALONE] = True
+            session.add(Counter(name="late", value=1))
+    async with db.reader() as session:
+        assert await session.scalar(select(Counter.value).where(Counter.name == "late")) is None
+
+    one = Database(db.url, pool_size=1)  # the mark does not outlive its transaction on the pooled connection
+    async with one.transaction(deferred=True) as session:
+        assert outside_transaction(await connection_of(session))
+    async with one.transaction() as session:
+        assert not outside_transaction(await connection_of(session))
+    async with one.reader() as session:
+        connection = await session.connection()
+        assert connection.sync_connection.info.get("bst.deferred") is None
+    await one.dispose()
+    await db.dispose()
