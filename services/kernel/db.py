@@ -203,6 +203,18 @@ def after_transaction(session: AsyncSession, callback: Callable[[bool], None]) -
     session.info.setdefault(AFTER_TRANSACTION, []).append(callback)
 
 
+async def _invalidate_if_closed(connection: AsyncConnection) -> None:
+    """A transaction that failed because the server went away (a restart, a failover) never hands its connection
+    back to the pool: a lean statement sent straight to asyncpg (`reads.asyncpg_of`) fails without SQLAlchemy
+    seeing it, and a deferred transaction that had not begun has no ROLLBACK to fail on either."""
+    sync = connection.sync_connection
+    driver = (
+        getattr(sync.connection.dbapi_connection, "driver_connection", None) if sync is not None else None
+    )
+    if driver is not None and driver.is_closed():
+        await connection.invalidate()
+
+
 class Database:
     """An engine and its session factory. The caller owns the transaction: `async with db.transaction() as s:`."""
 
@@ -246,7 +258,11 @@ class Database:
                 if marked is not None:
                     marked[DEFERRED] = True
                 elif not self.sqlite:
-                    await begin_on_driver(connection)
+                    try:
+                        await begin_on_driver(connection)
+                    except BaseException:
+                        await _invalidate_if_closed(connection)
+                        raise
                 try:
                     try:
                         yield session
@@ -261,6 +277,8 @@ class Database:
                         await session.rollback()
                     raise
                 except BaseException:
+                    if not self.sqlite:
+                        await _invalidate_if_closed(connection)
                     await session.rollback()
                     raise
                 if session.info.pop(WROTE_ALONE, False) and (session.new or session.dirty or session.deleted):
@@ -296,7 +314,11 @@ class Database:
                 isolation_level="AUTOCOMMIT",
             )
         async with self._side.connect() as conn:
-            yield conn
+            try:
+                yield conn
+            except BaseException:
+                await _invalidate_if_closed(conn)
+                raise
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncSession]:

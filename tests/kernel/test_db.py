@@ -295,3 +295,46 @@ async def test_a_deferred_postgres_transaction_begins_at_its_first_write_and_a_l
         assert connection.sync_connection.info.get("bst.deferred") is None
     await one.dispose()
     await db.dispose()
+
+
+@pytest.mark.parametrize("deferred", [True, False])
+async def test_a_connection_the_server_dropped_mid_transaction_is_not_handed_out_again(backend, deferred):
+    """A lean statement goes straight to asyncpg: when the server has dropped the connection, the transaction's
+    failure takes it out of the pool (a deferred transaction that had not begun has no ROLLBACK to fail on)."""
+    if backend.name != "postgres":
+        pytest.skip("SQLite runs inline, without a server to drop the connection")
+    from services.kernel.db import connection_lost
+    from services.kernel.reads import Change, Read, change_in, connection_of, read_in
+
+    db = await fresh(backend)
+    one = Database(db.url, pool_size=1)
+    value = Read(select(Counter.value).where(Counter.name == bindparam("name")))
+    async with one.transaction(deferred=deferred) as session:
+        pid = await session.scalar(text("SELECT pg_backend_pid()"))
+    async with db.transaction() as other:
+        await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    await asyncio.sleep(0.1)
+    with pytest.raises(Exception) as failed:
+        async with one.transaction(deferred=deferred) as session:
+            await read_in(await connection_of(session), value, name="n")
+    assert connection_lost(failed.value)
+    async with one.transaction(deferred=deferred) as session:  # a new connection, not the dropped one
+        assert [r.value for r in await read_in(await connection_of(session), value, name="n")] == [0]
+        assert await session.scalar(text("SELECT pg_backend_pid()")) != pid
+
+    async with one.autonomous() as conn:  # the same for the one-statement writes' own pool
+        side = await conn.scalar(text("SELECT pg_backend_pid()"))
+    async with db.transaction() as other:
+        await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": side})
+    await asyncio.sleep(0.1)
+    bump = Change(update(Counter).where(Counter.name == bindparam("name")).values(value=Counter.value + 1))
+    with pytest.raises(Exception) as failed:
+        for _ in range(one.side_pool_size):  # every pooled one, the dropped one among them
+            async with one.autonomous() as conn:
+                await change_in(conn, bump, name="n")
+    assert connection_lost(failed.value)
+    for _ in range(one.side_pool_size + 1):
+        async with one.autonomous() as conn:
+            assert await change_in(conn, bump, name="n") == 1
+    await one.dispose()
+    await db.dispose()
