@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -128,9 +129,34 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     # No overflow: past `pool_size` a request waits for a connection. An overflow connection is closed as soon as
     # it is given back, so under a steady burst each request paid PostgreSQL a new backend (a fork, its caches
     # warmed again): 40 a second, a third of the machine, in the filing bench (loadtests/README.md).
-    return create_async_engine(
+    engine = create_async_engine(
         url, pool_size=pool_size, max_overflow=0, pool_timeout=POOL_WAIT_SECONDS, pool_recycle=1800
     )
+    event.listen(engine.sync_engine, "checkout", _refuse_unsettled)
+    return engine
+
+
+def unsettled(adapter: Any) -> bool:
+    """Whether a pooled PostgreSQL connection (SQLAlchemy's asyncpg adapter) is in a state no one may use: closed,
+    or inside a transaction its adapter does not know of. A BEGIN cancelled while on the wire (a request timed out
+    or its server was stopped) leaves asyncpg holding that transaction as its top one, and the server may be in it:
+    the next `transaction()` on that connection would then be a SAVEPOINT inside it, and every "commit" after it a
+    RELEASE, never durable, its locks kept (the ticket counter's row: every report of the county waited)."""
+    driver = getattr(adapter, "driver_connection", None)
+    if driver is None:
+        return False
+    if driver.is_closed():
+        return True
+    if getattr(adapter, "_transaction", None) is not None:
+        return False
+    return getattr(driver, "_top_xact", None) is not None or bool(driver.is_in_transaction())
+
+
+def _refuse_unsettled(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """Pool checkout: an unsettled connection (`unsettled`) is discarded and another one is opened in its place
+    (SQLAlchemy's DisconnectionError protocol): attribute reads, no round trip."""
+    if unsettled(dbapi_connection):
+        raise DisconnectionError("the connection is closed or in a transaction of its own")
 
 
 # asyncpg's errors of a connection the server dropped or refused (a restart, a failover, "shutting down"), by name:
@@ -203,15 +229,15 @@ def after_transaction(session: AsyncSession, callback: Callable[[bool], None]) -
     session.info.setdefault(AFTER_TRANSACTION, []).append(callback)
 
 
-async def _invalidate_if_closed(connection: AsyncConnection) -> None:
-    """A transaction that failed because the server went away (a restart, a failover) never hands its connection
-    back to the pool: a lean statement sent straight to asyncpg (`reads.asyncpg_of`) fails without SQLAlchemy
-    seeing it, and a deferred transaction that had not begun has no ROLLBACK to fail on either."""
+async def _invalidate_if_unsettled(connection: AsyncConnection) -> None:
+    """A transaction that failed because the server went away (a restart, a failover), or was cancelled, never
+    hands its connection back to the pool as it is (`unsettled`): a lean statement sent straight to asyncpg
+    (`reads.asyncpg_of`) fails without SQLAlchemy seeing it, a deferred transaction that had not begun has no
+    ROLLBACK to fail on, and a cancelled BEGIN leaves a transaction its adapter does not know of."""
     sync = connection.sync_connection
-    driver = (
-        getattr(sync.connection.dbapi_connection, "driver_connection", None) if sync is not None else None
-    )
-    if driver is not None and driver.is_closed():
+    if sync is None or sync.invalidated or sync.closed:  # SQLAlchemy saw the loss itself (asking for
+        return  # `sync.connection` now would connect again)
+    if unsettled(sync.connection.dbapi_connection):
         await connection.invalidate()
 
 
@@ -261,7 +287,7 @@ class Database:
                     try:
                         await begin_on_driver(connection)
                     except BaseException:
-                        await _invalidate_if_closed(connection)
+                        await _invalidate_if_unsettled(connection)
                         raise
                 try:
                     try:
@@ -278,7 +304,7 @@ class Database:
                     raise
                 except BaseException:
                     if not self.sqlite:
-                        await _invalidate_if_closed(connection)
+                        await _invalidate_if_unsettled(connection)
                     await session.rollback()
                     raise
                 if session.info.pop(WROTE_ALONE, False) and (session.new or session.dirty or session.deleted):
@@ -313,11 +339,12 @@ class Database:
                 pool_recycle=1800,
                 isolation_level="AUTOCOMMIT",
             )
+            event.listen(self._side.sync_engine, "checkout", _refuse_unsettled)
         async with self._side.connect() as conn:
             try:
                 yield conn
             except BaseException:
-                await _invalidate_if_closed(conn)
+                await _invalidate_if_unsettled(conn)
                 raise
 
     @asynccontextmanager
