@@ -161,10 +161,9 @@ class IdentityBase:
 
 
 _PHONE_OF = Read(select(Account.id, Account.phone_enc).where(Account.id == bindparam("account_id")))
-_PHONES_OF = (
-    Read(  # PostgreSQL: one array parameter, so one statement prepared once whatever the number of ids
-        select(Account.id, Account.phone_enc).where(
-            Account.id == any_(bindparam("account_ids", type_=postgresql.ARRAY(String())))
-        )
+# PostgreSQL: one array parameter, so one statement prepared once whatever the number of ids
+_PHONES_OF = Read(
+    select(Account.id, Account.phone_enc).where(
+        Account.id == any_(bindparam("account_ids", type_=postgresql.ARRAY(String())))
     )
 )

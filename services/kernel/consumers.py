@@ -158,29 +158,31 @@ class EventConsumer:
             rows = await returning_in(connection, every, consumer=self.group, event_ids=ids, at=now)
         return {row[0] for row in rows}
 
+    async def _apply(self, session: AsyncSession, events: Sequence[Event]) -> None:
+        """Apply, in `session`'s transaction, the events not applied before (each once, even if delivered twice)."""
+        fresh = await self._claim(session, [event.event_id for event in events])
+        if not fresh:
+            return
+        await self.prepare(session, [event for event in events if event.event_id in fresh])
+        for event in events:
+            if event.event_id not in fresh:
+                continue
+            fresh.discard(event.event_id)
+            token = request_id_var.set(event.request_id)
+            try:
+                await self.handle(session, event)
+            finally:
+                request_id_var.reset(token)
+        await self.finish(session)
+
     async def _apply_together(self, wanted: list[tuple[bytes, Event]]) -> list[bytes]:
+        if len(wanted) == 1:
+            return [wanted[0][0]] if await self._apply_alone(wanted[0][1]) else []
         try:
             async with self.db.transaction() as session:
-                fresh = await self._claim(session, [event.event_id for _, event in wanted])
-                events = [event for _, event in wanted if event.event_id in fresh]
-                events = list({event.event_id: event for event in events}.values())  # delivered twice: once
-                if events:
-                    await self.prepare(session, events)
-                    for event in events:
-                        token = request_id_var.set(event.request_id)
-                        try:
-                            await self.handle(session, event)
-                        finally:
-                            request_id_var.reset(token)
-                    await self.finish(session)
+                await self._apply(session, [event for _, event in wanted])
         except Exception:
             reraise_if_cancelling()
-            if len(wanted) == 1:
-                log.exception(
-                    "event handler failed; it will be retried",
-                    extra={"event_type": wanted[0][1].event_type, "event_id": wanted[0][1].event_id},
-                )
-                return []
             log.warning(
                 "a batch of events failed; applying them one by one",
                 exc_info=True,
@@ -194,10 +196,7 @@ class EventConsumer:
         token = request_id_var.set(event.request_id)
         try:
             async with self.db.transaction() as session:
-                if await self._claim(session, [event.event_id]):
-                    await self.prepare(session, [event])
-                    await self.handle(session, event)
-                    await self.finish(session)
+                await self._apply(session, [event])
         except Exception:
             reraise_if_cancelling()
             log.exception(

@@ -280,7 +280,8 @@ class Database:
                 )
                 # the connection's info outlives this checkout: the mark is taken off before the connection can
                 # go back to the pool (commit, rollback)
-                marked = connection.sync_connection.info if deferred and not self.sqlite else None  # type: ignore[union-attr]
+                sync = connection.sync_connection
+                marked = sync.info if deferred and not self.sqlite and sync is not None else None
                 if marked is not None:
                     marked[DEFERRED] = True
                 elif not self.sqlite:

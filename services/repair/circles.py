@@ -99,9 +99,8 @@ async def set_response_settings(
     row.village_accept_minutes, row.township_accept_minutes = village, township
     row.updated_by, row.updated_at = principal.sub, utcnow()
     await session.flush()
-    session.info.get(COUNTY_SETTINGS, {}).pop(
-        county, None
-    )  # what this transaction read before is out of date
+    # what this transaction read before is out of date
+    session.info.get(COUNTY_SETTINGS, {}).pop(county, None)
     return await response_settings(session, county)
 
 

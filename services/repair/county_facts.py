@@ -40,42 +40,40 @@ class CountyFacts:
     settings: ResponseSettings
 
 
-def _nothing(type_: Any) -> Any:
-    return type_coerce(null(), type_)
+# Every row of the statement has these columns (after `part`); each part gives some, the rest are typed NULLs, so
+# that the first part's types (and their result processors) hold for all rows.
+_COLUMNS: dict[str, Any] = {
+    "point_id": String(),
+    "level": String(),
+    "lat": Float(),
+    "lng": Float(),
+    "village_accept_minutes": Integer(),
+    "township_accept_minutes": Integer(),
+    "updated_at": UTCDateTime(),
+}
+
+
+def _part(part: int, **given: Any) -> Any:
+    columns = (given.get(name, type_coerce(null(), type_)).label(name) for name, type_ in _COLUMNS.items())
+    return select(literal(part).label("part"), *columns)
 
 
 def _statement(category: Category) -> Read:
     county = bindparam("county", type_=String())
-    points = select(
-        literal(POINT).label("part"),
-        ServicePoint.point_id.label("point_id"),
-        ServicePoint.level.label("level"),
-        ServicePoint.lat.label("lat"),
-        ServicePoint.lng.label("lng"),
-        _nothing(Integer()).label("village_accept_minutes"),
-        _nothing(Integer()).label("township_accept_minutes"),
-        _nothing(UTCDateTime()).label("updated_at"),
+    points = _part(
+        POINT,
+        point_id=ServicePoint.point_id,
+        level=ServicePoint.level,
+        lat=ServicePoint.lat,
+        lng=ServicePoint.lng,
     ).where(ServicePoint.county == county)
-    settings = select(
-        literal(SETTINGS),
-        _nothing(String()),
-        _nothing(String()),
-        _nothing(Float()),
-        _nothing(Float()),
-        CountyResponseSettings.village_accept_minutes,
-        CountyResponseSettings.township_accept_minutes,
-        CountyResponseSettings.updated_at,
+    settings = _part(
+        SETTINGS,
+        village_accept_minutes=CountyResponseSettings.village_accept_minutes,
+        township_accept_minutes=CountyResponseSettings.township_accept_minutes,
+        updated_at=CountyResponseSettings.updated_at,
     ).where(CountyResponseSettings.county == county)
-    served = select(
-        literal(SERVED),
-        _nothing(String()),
-        _nothing(String()),
-        _nothing(Float()),
-        _nothing(Float()),
-        _nothing(Integer()),
-        _nothing(Integer()),
-        _nothing(UTCDateTime()),
-    ).where(exists(serving(category, Outlet.outlet_id)))
+    served = _part(SERVED).where(exists(serving(category, Outlet.outlet_id)))
     return Read(union_all(points, settings, served))
 
 

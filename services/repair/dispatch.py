@@ -216,8 +216,8 @@ async def take_capacity(session: AsyncSession, outlet_id: str, *, db: Database |
     has not begun (filing: `Database.transaction(deferred=True)`), else in a short transaction of its own
     (`Database.autonomous`). The outlet's row is locked for one statement, not for the whole report, so the
     reports of a county do not queue on their nearest outlet; if the report's transaction then does not commit,
-    the slot is given back. (On SQLite every write transaction
-    of a process takes its turn anyway, and the take stays in the report's transaction.)"""
+    the slot is given back. (On SQLite every write transaction of a process takes its turn anyway, and the take
+    stays in the report's transaction.)"""
     if db is None or db.sqlite:
         return bool(await change_in(await connection_of(session), _TAKE, outlet_id=outlet_id, now=utcnow()))
     connection = await connection_of(session)

@@ -208,10 +208,8 @@ class TicketWrites:
         tickets = [e for e in by_entity.get(Ticket, ()) if e.assignee_outlet_id]
         values.append(tickets[0].assignee_outlet_id if tickets else None)
         driver = asyncpg_of(connection)
-        if driver is not None and outside_transaction(
-            connection
-        ):  # filing's deferred transaction: its one write
-            self._real.info[WROTE_ALONE] = True
+        if driver is not None and outside_transaction(connection):
+            self._real.info[WROTE_ALONE] = True  # filing's deferred transaction: this is its one write
         if driver is not None:
             rows = await driver.fetch(sql, *values)
         else:
