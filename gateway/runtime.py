@@ -64,6 +64,7 @@ class GatewayRuntime:
             namespace=settings.redis_namespace,
             retry_after_seconds=settings.event_retry_after_seconds,
             max_deliveries=settings.event_max_deliveries,
+            linger_seconds=settings.event_linger_seconds,
         )
         self.sms_consumer.identity = self.identity
         self.registry = Registry(

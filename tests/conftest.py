@@ -70,6 +70,7 @@ class Backend:
             "secret_key": "test-secret-" + "x" * 40,
             "log_format": "text",
             "outbox_poll_seconds": 0.05,
+            "event_linger_seconds": 0.01,
             "event_retry_after_seconds": 0.2,
             "event_max_deliveries": 3,
             "shutdown_grace_seconds": 2.0,

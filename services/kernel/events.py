@@ -172,6 +172,7 @@ class OutboxRelay:
         retention: dt.timedelta = dt.timedelta(days=7),
         stream_maxlen: int = 1_000_000,
         lean: LeanRedis | None = None,
+        linger_seconds: float = 0.0,
     ) -> None:
         self.db = db
         self.model = model
@@ -180,6 +181,7 @@ class OutboxRelay:
         self.stream = stream_name(namespace, service)
         self.service = service
         self.poll_seconds = poll_seconds
+        self.linger_seconds = linger_seconds
         self.batch = batch
         self.retention = retention
         self.stream_maxlen = stream_maxlen
@@ -307,11 +309,17 @@ class OutboxRelay:
             await session.execute(delete(self.model).where(self.model.published_at < cutoff))
 
     async def run(self) -> None:
+        """Publish what is pending, then wait for a wake (a commit) or the next poll. A round that published
+        something is followed by `linger_seconds` of waiting, so that under load a round publishes the events of
+        many commits in one transaction and one pipeline instead of one commit's each; after a quiet spell the
+        first commit's events go at once."""
         rounds = 0
         while True:
+            published = 0
             try:
-                while await self.publish_pending() == self.batch:
-                    pass
+                while (count := await self.publish_pending()) == self.batch:
+                    published += count
+                published += count
                 rounds += 1
                 if rounds % 10_000 == 0:
                     await self.purge_published()
@@ -321,6 +329,8 @@ class OutboxRelay:
             except Exception:
                 reraise_if_cancelling()
                 log.exception("outbox relay failed; will retry")
+            if published and self.linger_seconds:
+                await asyncio.sleep(self.linger_seconds)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
             self._wake.clear()

@@ -100,6 +100,7 @@ class Runtime:
                 namespace=settings.redis_namespace,
                 service=spec.name,
                 poll_seconds=settings.outbox_poll_seconds,
+                linger_seconds=settings.event_linger_seconds,
             )
             if spec.outbox_model
             else None
@@ -112,6 +113,7 @@ class Runtime:
                 namespace=settings.redis_namespace,
                 retry_after_seconds=settings.event_retry_after_seconds,
                 max_deliveries=settings.event_max_deliveries,
+                linger_seconds=settings.event_linger_seconds,
             )
             for consumer in spec.consumers
         ]

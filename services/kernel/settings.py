@@ -149,6 +149,13 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     event_retry_after_seconds: float = Field(default=30.0, gt=0)
     event_max_deliveries: int = Field(default=5, ge=1)
+    event_linger_seconds: float = Field(
+        default=0.05,
+        ge=0,
+        description="after publishing or applying some events, wait this long before the next round, so that "
+        "under load a round takes many events (one transaction and one Redis round trip for all) rather than "
+        "one or two; the first event after a quiet spell goes at once. 0: no wait",
+    )
 
     @model_validator(mode="after")
     def _tests_probe_nothing_unless_asked(self) -> Settings:

@@ -369,3 +369,85 @@ def test_event_ids_are_distinct_version_4_uuids() -> None:
     for text in ids[:200]:
         parsed = uuid.UUID(text)
         assert str(parsed) == text and parsed.version == 4 and parsed.variant == uuid.RFC_4122
+
+
+class CountsTransactions(Recorder):
+    """Records how many events each transaction applied (`prepare` runs once per transaction)."""
+
+    group = "counts-transactions"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.transactions: list[int] = []
+
+    async def prepare(self, session, events) -> None:
+        self.transactions.append(len(events))
+
+
+async def wait_for(condition, seconds: float = 5.0) -> None:
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("not reached in time")
+
+
+async def test_a_lingering_consumer_applies_what_arrived_while_it_waited_in_one_transaction(bus):
+    consumer = CountsTransactions(
+        db=bus.db,
+        processed_model=ProcessedEvent,
+        redis=bus.redis,
+        namespace=bus.namespace,
+        block_ms=10,
+        linger_seconds=0.5,
+    )
+    relay = bus.relay()
+    consumer.start()
+    try:
+        first = await add_event(bus, "T-L0")
+        await relay.publish_pending()
+        await wait_for(lambda: first in consumer.applied)  # the first after a quiet spell goes at once
+        later = []
+        for i in range(1, 6):  # published one by one while the consumer lingers
+            later.append(await add_event(bus, f"T-L{i}"))
+            await relay.publish_pending()
+        await wait_for(lambda: set(later) <= set(consumer.applied))
+    finally:
+        await consumer.stop()
+    assert consumer.transactions == [1, 5]
+    assert consumer.applied == [first, *later]
+
+
+async def test_a_lingering_relay_publishes_the_events_of_several_commits_in_one_round(bus):
+    relay = OutboxRelay(
+        db=bus.db,
+        model=OutboxEvent,
+        redis=bus.redis,
+        namespace=bus.namespace,
+        service="repair",
+        poll_seconds=5.0,
+        linger_seconds=0.5,
+    )
+    rounds: list[int] = []
+    publish = relay._publish
+
+    async def counted(rows) -> None:
+        rounds.append(len(rows))
+        await publish(rows)
+
+    relay._publish = counted  # type: ignore[method-assign]
+    relay.start()
+    try:
+        first = await add_event(bus, "T-R0")
+        relay.wake()
+        await wait_for(lambda: rounds == [1])  # the first after a quiet spell goes at once
+        later = []
+        for i in range(1, 4):  # three commits, each waking the relay while it lingers
+            later.append(await add_event(bus, f"T-R{i}"))
+            relay.wake()
+        await wait_for(lambda: sum(rounds) == 4)
+    finally:
+        await relay.stop()
+    assert rounds == [1, 3]
+    published = [fields[b"event_id"].decode() for _, fields in await bus.redis.xrange(bus.stream())]
+    assert published == [first, *later]
