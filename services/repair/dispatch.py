@@ -131,6 +131,32 @@ class _Reads:
 
 _READS: dict[Category, _Reads] = {}
 
+# (county, category) → the radius its latest search settled at: where the next one starts (one read instead of
+# one per radius while the county's outlets lie a few radii from its reports). A hint only: it changes no choice.
+_SETTLED: dict[tuple[str, Category], float] = {}
+
+
+def _box(lat: float, lng: float, radius: float) -> dict[str, float]:
+    """The bounding box of a search radius around the point (the `box` read's parameters)."""
+    dlat = radius / 111.32
+    dlng = radius / (111.32 * max(0.1, math.cos(math.radians(lat))))
+    return {"lat_lo": lat - dlat, "lat_hi": lat + dlat, "lng_lo": lng - dlng, "lng_hi": lng + dlng}
+
+
+def _in_box(outlet: Any, box: dict[str, float]) -> bool:
+    """What the `box` read's BETWEENs select, in Python."""
+    return bool(box["lat_lo"] <= outlet.lat <= box["lat_hi"] and box["lng_lo"] <= outlet.lng <= box["lng_hi"])
+
+
+def _qualifying(seen: dict[str, tuple[float, Any]], radius: float, excluded: set[str]) -> list[Any]:
+    """(distance, open tickets, id, outlet) of the outlets seen that can take the ticket and lie within the radius:
+    only those are certain to be nearer than anything outside the box."""
+    return [
+        (d, o.open_tickets, o.outlet_id, o)
+        for d, o in seen.values()
+        if d <= radius and _qualifies(o, excluded) is None
+    ]
+
 
 def _reads(category: Category) -> _Reads:
     found = _READS.get(category)
@@ -160,23 +186,33 @@ async def nearest_qualifying_outlet(
                 outlet.outlet_id, outlet.name, distance, outlet.open_tickets, outlet.capacity, "chosen"
             )
             return Choice(outlet, distance, [chosen])
-    radius = FIRST_RADIUS_KM
+    key = (county, category)
+    radius = _SETTLED.get(key, FIRST_RADIUS_KM)
     seen: dict[str, tuple[float, Any]] = {}
     while True:
-        dlat = radius / 111.32
-        dlng = radius / (111.32 * max(0.1, math.cos(math.radians(lat))))
-        box = {"lat_lo": lat - dlat, "lat_hi": lat + dlat, "lng_lo": lng - dlng, "lng_hi": lng + dlng}
-        for outlet in await read_in(connection, reads.box, county=county, **box):
+        for outlet in await read_in(connection, reads.box, county=county, **_box(lat, lng, radius)):
             if outlet.outlet_id not in seen:
                 seen[outlet.outlet_id] = (great_circle_km(lat, lng, outlet.lat, outlet.lng), outlet)
-        # Only what lies within the radius is certain to be nearer than anything outside the box.
-        within = [(d, o) for d, o in seen.values() if d <= radius]
-        qualifying = [
-            (d, o.open_tickets, o.outlet_id, o) for d, o in within if _qualifies(o, excluded) is None
-        ]
+        qualifying = _qualifying(seen, radius, excluded)
         if qualifying or radius >= LAST_RADIUS_KM:
             break
         radius *= 2
+    # Started past the first radius (where the county's last search settled), narrow what was found to where a
+    # search from the first radius would have stopped: the choice and its record are the same either way, and the
+    # search takes one read where the outlets lie a few radii away (it took one per radius: 2, 4, 8 km ...).
+    narrower = FIRST_RADIUS_KM
+    while qualifying and narrower < radius:
+        box = _box(lat, lng, narrower)
+        inside = {k: (d, o) for k, (d, o) in seen.items() if _in_box(o, box)}
+        found = _qualifying(inside, narrower, excluded)
+        if found:
+            seen, qualifying, radius = inside, found, narrower
+            break
+        narrower *= 2
+    if qualifying:
+        _SETTLED[key] = radius
+    else:  # nothing can take it anywhere: the next search starts small again, not over the whole county
+        _SETTLED.pop(key, None)
     ranked = sorted(seen.values(), key=lambda pair: (pair[0], pair[1].open_tickets))
     best = min(qualifying)[3] if qualifying else None
     candidates = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from services.repair import dispatch
 from services.repair.dispatch import great_circle_km, nearest_qualifying_outlet
 from services.repair.schemas import Category
 from tests.services.repair.factories import COUNTY, LAT, LNG, outlet
@@ -61,3 +62,32 @@ async def test_a_reporters_choice_wins_only_when_it_qualifies(session):
     full = await outlet(session, north_km=6, capacity=1, open_tickets=1)
     assert (await choose(session, preferred=chosen)).outlet.outlet_id == chosen
     assert (await choose(session, preferred=full)).outlet.outlet_id == nearest
+
+
+async def test_a_search_started_where_the_countys_last_one_settled_chooses_and_records_the_same(
+    session, monkeypatch
+):
+    await outlet(session, north_km=1.5, capacity=1, open_tickets=1)  # full, within the first radius
+    await outlet(session, north_km=3)  # the nearest that qualifies: a search from 2 km settles at 4 km
+    await outlet(session, north_km=-6)  # seen only by a search of 8 km or more
+    await outlet(session, north_km=30)
+    dispatch._SETTLED.pop((COUNTY, Category.SATELLITE), None)
+    reads = 0
+    read_in = dispatch.read_in
+
+    async def counted(*args, **kwargs):
+        nonlocal reads
+        reads += 1
+        return await read_in(*args, **kwargs)
+
+    monkeypatch.setattr(dispatch, "read_in", counted)
+    fresh = await choose(session)
+    fresh_reads, reads = reads, 0
+    again = await choose(session)  # starts at 4 km: one read
+    again_reads, reads = reads, 0
+    dispatch._SETTLED[(COUNTY, Category.SATELLITE)] = 64.0  # as if the last report came from far away
+    wide = await choose(session)
+    wide_reads = reads
+    assert (fresh_reads, again_reads, wide_reads) == (2, 1, 1)
+    assert fresh == again == wide  # the same choice, distance and candidates with their verdicts
+    assert [c.verdict for c in fresh.candidates] == ["at_capacity", "chosen"]  # nothing past 4 km recorded
