@@ -271,10 +271,10 @@ class Database:
         (`ticket_writes`) runs it alone: atomic by itself, committed by the server, with no BEGIN and no COMMIT
         round trip. For requests that read a little and then write once: filing a ticket."""
         committed = False
-        async with self._writer or nullcontext(), self.sessions() as session:
+        async with self._writer or nullcontext(), self._session() as session:
             try:
-                await session.begin()
-                # the transaction's one connection (BEGIN IMMEDIATE on SQLite), kept for `connection_of`
+                # the transaction's one connection (BEGIN IMMEDIATE on SQLite), kept for `connection_of`; asking
+                # for it begins the session's transaction
                 connection = session.info[TX_CONNECTION] = await session.connection(
                     execution_options={"sqlite_immediate": True} if self.sqlite else None
                 )
@@ -351,8 +351,23 @@ class Database:
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncSession]:
         """A session for reads only."""
-        async with self.sessions() as session:
+        async with self._session() as session:
             yield session
+
+    @asynccontextmanager
+    async def _session(self) -> AsyncIterator[AsyncSession]:
+        """A new session, closed at the end. One that holds no transaction any more (committed or rolled back) has
+        no connection to give back: it is closed there and then, without the task, the shield and the greenlet of
+        `AsyncSession.close` (one of each per request on the filing bench); one still in a transaction is closed
+        by SQLAlchemy, which gives its connection back even if the caller is being cancelled."""
+        session = self.sessions()
+        try:
+            yield session
+        finally:
+            if session.sync_session.in_transaction():
+                await session.__aexit__(None, None, None)
+            else:
+                session.sync_session.close()
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
