@@ -3,7 +3,9 @@ are below capacity, the one with the least great-circle distance to the report's
 ties go to the fewer open tickets; a reporter's own choice wins when that outlet qualifies.
 
 The search grows a bounding box around the point (2, 4, 8, ... km) over the (county, lat, lng) index, so the cost
-follows the outlets near the point, not the outlets in the county.
+follows the outlets near the point, not the outlets in the county. It starts at the radius where the county's last
+search settled and narrows what it found to where a search from 2 km would have stopped: one read where a county's
+outlets lie a few radii from its villages, and the same choice and record as a search from 2 km.
 """
 
 from __future__ import annotations
