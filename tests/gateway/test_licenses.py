@@ -8,6 +8,7 @@ import base64
 import io
 import json
 import secrets
+import time
 import uuid
 from dataclasses import replace
 
@@ -19,6 +20,7 @@ from sqlalchemy import func, select
 from services.kernel.db import Database
 from services.kernel.events import Event, stream_name
 from services.kernel.license_cache import ready_key
+from services.kernel.sdjwt import jws_header
 from services.kernel.sdjwt_offline import OfflineVerifier
 from services.licenses.models import License
 from tests.helpers import admin_token, create_staff, password_tokens, sms_tokens, staff_token
@@ -57,8 +59,10 @@ async def offline_verifier(platform) -> OfflineVerifier:
     return verifier
 
 
-async def answering_itself(platform):  # type: ignore[no-untyped-def]
-    """The gateway's own verifier, once the licenses service has marked its status cache ready."""
+async def answering_itself(platform, presentation: str | None = None):  # type: ignore[no-untyped-def]
+    """The gateway's own verifier, once the licenses service has marked its status cache ready and, given a
+    presentation, once the gateway knows the key it was issued under (it reads the issuer keys again at most once
+    a second: a key newer than its last read is handed to the service until then)."""
     redis = platform.redis.client
     for _ in range(100):
         if await redis.exists(ready_key(platform.settings.redis_namespace)):
@@ -66,7 +70,16 @@ async def answering_itself(platform):  # type: ignore[no-untyped-def]
         await asyncio.sleep(0.05)
     else:
         raise AssertionError("the licenses status cache never became ready")
-    return platform.app.state.runtime.license_verifier
+    verifier = platform.app.state.runtime.license_verifier
+    if presentation is not None:
+        kid = jws_header(presentation.split("~", 1)[0]).get("kid")
+        for _ in range(60):
+            if await verifier._ensure_key(kid, time.time()):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError(f"the gateway never learnt the issuer key {kid}")
+    return verifier
 
 
 async def test_issue_bind_present_verify_revoke_and_the_use_record(platform, monkeypatch) -> None:
@@ -119,7 +132,7 @@ async def test_issue_bind_present_verify_revoke_and_the_use_record(platform, mon
     assert (reference["name"], reference["class"]) == ("张三", "C1") and "id_number" not in reference
 
     body = {"presentation": text, "nonce": "checkpoint-nonce-0", "audience": AUDIENCE}
-    gateway = await answering_itself(platform)
+    gateway = await answering_itself(platform, text)
     answered = gateway.answered
     async with platform.client() as client:
         online = (await client.post("/api/v1/licenses/verify", json=body)).json()

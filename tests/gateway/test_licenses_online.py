@@ -55,7 +55,7 @@ async def change(platform, license_id: str, action: str) -> None:  # type: ignor
 
 async def test_a_suspension_and_a_reinstatement_count_online_at_once(platform) -> None:
     license_id, _, shown = await issued_and_shown(platform, 3)
-    gateway = await answering_itself(platform)
+    gateway = await answering_itself(platform, shown[0]["presentation"])
     answered = gateway.answered
     await change(platform, license_id, "suspend")
     suspended = await verify(platform, shown[0])
@@ -76,7 +76,7 @@ async def test_a_suspension_and_a_reinstatement_count_online_at_once(platform) -
 
 async def test_without_a_ready_status_cache_the_service_answers_the_same(platform, monkeypatch) -> None:
     license_id, citizen, shown = await issued_and_shown(platform, 3)
-    gateway = await answering_itself(platform)
+    gateway = await answering_itself(platform, shown[0]["presentation"])
     handed_over = gateway.handed_over
     monkeypatch.setattr(gateway, "ready", f"{gateway.ready}:absent")  # as if Redis lost its data
     valid = await verify(platform, shown[0])
@@ -94,7 +94,7 @@ async def test_without_a_ready_status_cache_the_service_answers_the_same(platfor
 
 async def test_a_reconciliation_restores_a_lost_status(platform) -> None:
     license_id, _, shown = await issued_and_shown(platform, 1)
-    gateway = await answering_itself(platform)
+    gateway = await answering_itself(platform, shown[0]["presentation"])
     await change(platform, license_id, "revoke")
     ref = jws_parts(shown[0]["presentation"].split("~", 1)[0])[1]["status"]["status_list"]
     list_id = int(ref["uri"].rsplit("/", 1)[1])
@@ -111,7 +111,7 @@ async def test_a_reconciliation_restores_a_lost_status(platform) -> None:
 
 async def test_each_verification_is_in_the_use_record_once(platform) -> None:
     license_id, citizen, shown = await issued_and_shown(platform, 1)
-    await answering_itself(platform)
+    await answering_itself(platform, shown[0]["presentation"])
     staff = issuer_token(platform)
     body = {"presentation": shown[0]["presentation"], "nonce": shown[0]["nonce"], "audience": AUDIENCE}
     async with platform.client(staff) as client:
@@ -150,7 +150,7 @@ async def test_each_verification_is_in_the_use_record_once(platform) -> None:
 
 async def test_valid_presentations_count_against_the_network_limit_too(platform) -> None:
     _, _, shown = await issued_and_shown(platform, 3)
-    gateway = await answering_itself(platform)
+    gateway = await answering_itself(platform, shown[0]["presentation"])
     answered = gateway.answered
     crowded = network()
     with limits(platform, license_verify_limit_per_network=2):
