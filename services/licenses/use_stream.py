@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bst.licenses")
 GROUP_SIZE = 500
-LINGER_SECONDS = 0.05  # a use record waits at most this long more (reading the record drains the stream)
 
 
 class LicenseUses(EventConsumer):
@@ -45,13 +44,6 @@ class LicenseUses(EventConsumer):
         """One read's events written in one transaction (`_write`), under the lock `drain` takes too."""
         async with self._lock:
             return await self._write(stream, messages)
-
-    async def poll_once(self, *, block_ms: int | None = None) -> int:
-        """Read the next group of events (waiting up to `block_ms` for one) and write it in one transaction."""
-        done = await super().poll_once(block_ms=block_ms)
-        if 0 < done < self.batch:  # let the next group gather: fewer, larger transactions under load
-            await asyncio.sleep(LINGER_SECONDS)
-        return done
 
     async def drain(self) -> None:
         """Write every event appended so far (and wait for a group being written): read-your-writes."""
