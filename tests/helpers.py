@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import re
+from collections.abc import Callable
 from typing import Any
 
 from gateway.identity.tokens import issue_access_token
@@ -189,3 +191,11 @@ async def listed_mini_app(
         )
     assert approved.status_code == 200, approved.text
     return {**registered, "reviewer": reviewer}
+
+
+async def wait_for(condition: Callable[[], object], timeout: float = 10.0) -> None:
+    """Until `condition()` is true (background tasks work asynchronously), at most `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)

@@ -60,7 +60,6 @@ class EventConsumer:
         self.block_ms = block_ms
         self.batch = batch
         self.linger_seconds = linger_seconds
-        self.last_read = 0  # messages the latest `poll_once` read
         self.consumer_name = f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
         self._task: asyncio.Task[None] | None = None
 
@@ -220,9 +219,8 @@ class EventConsumer:
             count=self.batch,
             block=block_ms if block_ms is not None else self.block_ms,
         )
-        done = self.last_read = 0
+        done = 0
         for stream, messages in response or []:
-            self.last_read += len(messages)
             done += await self.process_batch(stream.decode(), messages)
         return done
 
@@ -266,7 +264,7 @@ class EventConsumer:
         )
 
     async def run(self) -> None:
-        """Read, apply, acknowledge, over and over. A read that found some messages but fewer than a batch is
+        """Read, apply, acknowledge, over and over. A read that took some messages but fewer than a batch is
         followed by `linger_seconds` of waiting: under load the next read then takes many events, applied in one
         transaction (on the filing bench, reads of one or two events each cost the gateway's SMS consumer a
         transaction per report); after a quiet spell the first event is applied at once."""
@@ -274,7 +272,7 @@ class EventConsumer:
         loops = 0
         while True:
             try:
-                await self.poll_once()
+                done = await self.poll_once()
                 loops += 1
                 if loops % 10 == 0:
                     await self.retry_stale()
@@ -285,7 +283,7 @@ class EventConsumer:
                 )
                 await asyncio.sleep(1.0)
                 continue
-            if self.linger_seconds and 0 < self.last_read < self.batch:
+            if self.linger_seconds and 0 < done < self.batch:
                 await asyncio.sleep(self.linger_seconds)
 
     def start(self) -> None:

@@ -28,6 +28,7 @@ from services.kernel.events import (
 from services.kernel.migrations import upgrade
 from services.kernel.redis_lean import LeanRedis
 from services.repair.models import OutboxEvent, ProcessedEvent
+from tests.helpers import wait_for
 
 
 @dataclass
@@ -39,7 +40,7 @@ class Bus:
     lean_url: str | None = None  # the relay publishes through the lean client (as services do) when set
     leans: list[LeanRedis] = field(default_factory=list)
 
-    def relay(self) -> OutboxRelay:
+    def relay(self, **options) -> OutboxRelay:
         lean = LeanRedis(self.lean_url) if self.lean_url else None
         if lean is not None:
             self.leans.append(lean)
@@ -49,8 +50,8 @@ class Bus:
             redis=self.redis,
             namespace=self.namespace,
             service="repair",
-            poll_seconds=0.05,
             lean=lean,
+            **{"poll_seconds": 0.05, **options},
         )
 
     def stream(self) -> str:
@@ -105,8 +106,8 @@ class Recorder(EventConsumer):
         after_transaction(session, lambda committed: committed and self.applied.append(event.event_id))
 
 
-def recorder(bus: Bus, **kwargs) -> Recorder:
-    return Recorder(
+def recorder(bus: Bus, kind: type[Recorder] = Recorder, **kwargs) -> Recorder:
+    return kind(
         db=bus.db,
         processed_model=ProcessedEvent,
         redis=bus.redis,
@@ -384,23 +385,8 @@ class CountsTransactions(Recorder):
         self.transactions.append(len(events))
 
 
-async def wait_for(condition, seconds: float = 5.0) -> None:
-    for _ in range(int(seconds / 0.01)):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("not reached in time")
-
-
 async def test_a_lingering_consumer_applies_what_arrived_while_it_waited_in_one_transaction(bus):
-    consumer = CountsTransactions(
-        db=bus.db,
-        processed_model=ProcessedEvent,
-        redis=bus.redis,
-        namespace=bus.namespace,
-        block_ms=10,
-        linger_seconds=0.5,
-    )
+    consumer = recorder(bus, CountsTransactions, linger_seconds=0.5)
     relay = bus.relay()
     consumer.start()
     try:
@@ -419,15 +405,7 @@ async def test_a_lingering_consumer_applies_what_arrived_while_it_waited_in_one_
 
 
 async def test_a_lingering_relay_publishes_the_events_of_several_commits_in_one_round(bus):
-    relay = OutboxRelay(
-        db=bus.db,
-        model=OutboxEvent,
-        redis=bus.redis,
-        namespace=bus.namespace,
-        service="repair",
-        poll_seconds=5.0,
-        linger_seconds=0.5,
-    )
+    relay = bus.relay(poll_seconds=5.0, linger_seconds=0.5)
     rounds: list[int] = []
     publish = relay._publish
 

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from services.kernel.background import stop_task
 from services.kernel.db import Database
 from services.kernel.leader import LeaderElected
+from tests.helpers import wait_for
 
 
 class Probe:
@@ -34,13 +35,6 @@ class Probe:
                 self.running.discard(who)
 
         return run
-
-
-async def wait_for(condition, timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
 
 
 async def elect_two(make) -> tuple[Probe, LeaderElected, LeaderElected, asyncio.Task, asyncio.Task]:
