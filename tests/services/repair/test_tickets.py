@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from sqlalchemy import select
 
 from services.kernel.db import utcnow
 from services.kernel.errors import Forbidden, InvalidInput
 from services.repair import service
+from services.repair.models import TicketCounter
 from services.repair.numbers import TicketNumbers
 from services.repair.schemas import CancelIn
 from tests.services.repair.factories import agent_for, citizen, context, file, outlet
@@ -74,3 +76,40 @@ async def test_two_processes_take_disjoint_blocks_and_a_rolled_back_block_is_nev
         async with repair_db.transaction() as s:
             sequences.append(int((await numbers.next(s, county, now))[14:]))
     assert sequences == [1, 4, 2, 5, 3, 7, 8]
+
+
+async def _counter(db, county: str) -> int:
+    async with db.reader() as s:
+        return int(await s.scalar(select(TicketCounter.last).where(TicketCounter.county == county)) or 0)
+
+
+async def test_the_next_block_is_taken_half_way_through_the_one_in_use(repair_db):
+    """The report that hands out the first number of a block's second half takes the next block, so the block
+    runs out into a committed reserve (no report waits for a taker); numbers of one process still follow on."""
+    county = f"{uuid.uuid4().int % 10**6:06d}"
+    numbers, now = TicketNumbers(block=4), utcnow()
+    handed, counters = [], []
+    for _ in range(8):
+        async with repair_db.transaction() as s:
+            handed.append(int((await numbers.next(s, county, now))[14:]))
+        counters.append(await _counter(repair_db, county))
+    assert handed == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert counters == [4, 4, 8, 8, 8, 8, 12, 12]
+
+
+async def test_a_block_taken_ahead_by_a_report_that_fails_is_taken_again_by_the_next(repair_db):
+    county = f"{uuid.uuid4().int % 10**6:06d}"
+    numbers, now = TicketNumbers(block=4), utcnow()
+    for _ in range(2):
+        async with repair_db.transaction() as s:
+            await numbers.next(s, county, now)
+    with pytest.raises(RuntimeError):
+        async with repair_db.transaction() as s:
+            assert (await numbers.next(s, county, now)).endswith("0003")
+            raise RuntimeError("the report failed")
+    assert await _counter(repair_db, county) == 4  # the block taken ahead went with the failed report
+    async with repair_db.transaction() as s:
+        assert (await numbers.next(s, county, now)).endswith("0004")
+    assert await _counter(repair_db, county) == 8
+    async with repair_db.transaction() as s:
+        assert (await numbers.next(s, county, now)).endswith("0005")
