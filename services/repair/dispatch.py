@@ -69,6 +69,18 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
+class BoxAhead:
+    """The outlets a search's first read finds (its `box` at `radius` around lat, lng), read ahead together with
+    something else the report reads anyway (`county_facts`): the search then starts from these rows, one round trip
+    fewer. Rows have at least the `OUTLET_COLUMNS`."""
+
+    lat: float
+    lng: float
+    radius: float
+    outlets: list[Any]
+
+
+@dataclass(frozen=True, slots=True)
 class Choice:
     outlet: Any  # an `OUTLET_COLUMNS` row (outlet_id, name, phone, lat, lng, capacity, open_tickets, active) or None
     distance_km: float | None
@@ -138,7 +150,12 @@ _READS: dict[Category, _Reads] = {}
 _SETTLED: dict[tuple[str, Category], float] = {}
 
 
-def _box(lat: float, lng: float, radius: float) -> dict[str, float]:
+def start_radius(county: str, category: Category) -> float:
+    """Where the county's next search for the category starts (a hint: see `_SETTLED`)."""
+    return _SETTLED.get((county, category), FIRST_RADIUS_KM)
+
+
+def box_of(lat: float, lng: float, radius: float) -> dict[str, float]:
     """The bounding box of a search radius around the point (the `box` read's parameters)."""
     dlat = radius / 111.32
     dlng = radius / (111.32 * max(0.1, math.cos(math.radians(lat))))
@@ -176,8 +193,10 @@ async def nearest_qualifying_outlet(
     lng: float,
     excluded: set[str],
     preferred: str | None = None,
+    ahead: BoxAhead | None = None,
 ) -> Choice:
-    """Pick the outlet for a ticket, and say which candidates were weighed and why they lost."""
+    """Pick the outlet for a ticket, and say which candidates were weighed and why they lost. `ahead`: the search's
+    first read, already made (used when it was read for this point)."""
     reads, connection = _reads(category), await connection_of(session)
     if preferred:
         found = await read_in(connection, reads.one, county=county, outlet_id=preferred)
@@ -189,10 +208,16 @@ async def nearest_qualifying_outlet(
             )
             return Choice(outlet, distance, [chosen])
     key = (county, category)
-    radius = _SETTLED.get(key, FIRST_RADIUS_KM)
+    if ahead is not None and (ahead.lat, ahead.lng) != (lat, lng):
+        ahead = None
+    radius = ahead.radius if ahead is not None else _SETTLED.get(key, FIRST_RADIUS_KM)
     seen: dict[str, tuple[float, Any]] = {}
     while True:
-        for outlet in await read_in(connection, reads.box, county=county, **_box(lat, lng, radius)):
+        if ahead is not None:
+            rows, ahead = ahead.outlets, None
+        else:
+            rows = await read_in(connection, reads.box, county=county, **box_of(lat, lng, radius))
+        for outlet in rows:
             if outlet.outlet_id not in seen:
                 seen[outlet.outlet_id] = (great_circle_km(lat, lng, outlet.lat, outlet.lng), outlet)
         qualifying = _qualifying(seen, radius, excluded)
@@ -204,7 +229,7 @@ async def nearest_qualifying_outlet(
     # search takes one read where the outlets lie a few radii away (it took one per radius: 2, 4, 8 km ...).
     narrower = FIRST_RADIUS_KM
     while qualifying and narrower < radius:
-        box = _box(lat, lng, narrower)
+        box = box_of(lat, lng, narrower)
         inside = {k: (d, o) for k, (d, o) in seen.items() if _in_box(o, box)}
         found = _qualifying(inside, narrower, excluded)
         if found:
@@ -255,7 +280,8 @@ async def take_capacity(session: AsyncSession, outlet_id: str, *, db: Database |
     (`Database.autonomous`). The outlet's row is locked for one statement, not for the whole report, so the
     reports of a county do not queue on their nearest outlet; if the report's transaction then does not commit,
     the slot is given back. (On SQLite every write transaction of a process takes its turn anyway, and the take
-    stays in the report's transaction.)"""
+    stays in the report's transaction.) A new report's own filing takes the slot in the statement that writes the
+    report instead, when it can (`ticket_writes.TicketWrites.take_with_the_rows`)."""
     if db is None or db.sqlite:
         return bool(await change_in(await connection_of(session), _TAKE, outlet_id=outlet_id, now=utcnow()))
     connection = await connection_of(session)

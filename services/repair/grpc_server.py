@@ -269,15 +269,13 @@ class RepairServicer(repair_pb2_grpc.RepairServiceServicer):
             **present(request, "lat", "lng"),
         }
         ticket_in = service.parse_model(TicketCreate, data)
-        # deferred: the reads go out on their own and the report's rows in one statement (ticket_writes)
-        async with self.db.transaction(deferred=True) as session:
-            answer = await service.file_ticket(
-                session=session,
-                ctx=self.ctx,
-                principal=current_principal.get(),
-                ticket_in=ticket_in,
-                idempotency_key=request.idempotency_key,
-            )
+        answer = await service.file_in_own_transaction(
+            db=self.db,
+            ctx=self.ctx,
+            principal=current_principal.get(),
+            ticket_in=ticket_in,
+            idempotency_key=request.idempotency_key,
+        )
         self._published()
         return answer.message()
 

@@ -86,6 +86,7 @@ from services.repair.tickets import (  # noqa: F401
     acts_for,
     create_ticket,
     dispatch,
+    file_in_own_transaction,
     file_ticket,
     idempotency_owner,
     next_ticket_no,

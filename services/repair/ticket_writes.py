@@ -12,6 +12,12 @@ rows), on PostgreSQL all of them in one statement (one round trip) that also rea
 `answer` builds the answer from the same values: no flush, no read-back. Events published = the outbox rows the
 rules added, as before.
 
+On PostgreSQL, when the report's transaction has not begun (`Database.transaction(deferred=True)`: the filing as the
+service runs it, `tickets.file_in_own_transaction`), the same statement also takes the assignee's capacity slot
+(`take_with_the_rows`): the dispatch's take is then not a round trip of its own, and the slot and the rows are
+written together or not at all. If the outlet filled up after the dispatch read it, the statement fails whole
+(`OutletFilled`) and the report is filed again.
+
 What is not a new row of the report stays with the real session as before (an Idempotency-Key claim, the evidence
 attached, the counter of ticket numbers), so its unit of work has nothing else to do at commit.
 """
@@ -22,11 +28,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
+from asyncpg.exceptions import DivisionByZeroError
 from sqlalchemy import Column, Table, bindparam, insert, inspect, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bst.repair.v1 import repair_pb2
+from services.kernel.db import utcnow
 from services.kernel.reads import (
     WROTE_ALONE,
     Read,
@@ -161,11 +169,28 @@ class TicketWrites:
         # the assignee's (name, phone), when the writes read it (PostgreSQL)
         self._contact_read = False
         self._contact: tuple[str, str] | None = None
+        self._take: str | None = None  # the outlet whose capacity slot the write takes (`take_with_the_rows`)
 
     @property
     def session(self) -> AsyncSession:
         """For the rules: a session whose `add` is collected here."""
         return cast(AsyncSession, self._collecting)
+
+    async def take_with_the_rows(self, outlet_id: str) -> bool:
+        """Whether the outlet's capacity slot can be taken by the write itself, in the statement that inserts the
+        report's rows (and is then as good as taken: `write` raises `OutletFilled` if the outlet filled up
+        meanwhile, and nothing is written). PostgreSQL, the filing's deferred transaction not begun: the take is
+        then neither a round trip of its own nor a slot to give back if the rows cannot be written."""
+        connection = await connection_of(self._real)
+        if (
+            self._take is not None
+            or connection.dialect.name != "postgresql"
+            or asyncpg_of(connection) is None
+            or not outside_transaction(connection)
+        ):
+            return False
+        self._take = outlet_id
+        return True
 
     async def write(self) -> None:
         """Insert what was collected: one statement per table, in the order each table's rows were added (a
@@ -198,20 +223,28 @@ class TicketWrites:
         ...`; the server runs each data-modifying part exactly once), whose own query reads the assignee's name and
         phone for the answer."""
         shape = tuple((entity_type, len(entities)) for entity_type, entities in by_entity.items())
-        sql = combined_sql(shape, connection.dialect)
+        sql = combined_sql(shape, connection.dialect, take=self._take is not None)
         values: list[Any] = []
         for entity_type, entities in by_entity.items():
             row_insert = _insert_of(entity_type)
             bind = row_insert.compiled(connection.dialect).bind
             for entity in entities:
                 values.extend(_bound(bind, _values_of(row_insert, entity)))
-        tickets = [e for e in by_entity.get(Ticket, ()) if e.assignee_outlet_id]
-        values.append(tickets[0].assignee_outlet_id if tickets else None)
+        if self._take is not None:
+            values.extend((self._take, utcnow()))
+        else:
+            tickets = [e for e in by_entity.get(Ticket, ()) if e.assignee_outlet_id]
+            values.append(tickets[0].assignee_outlet_id if tickets else None)
         driver = asyncpg_of(connection)
         if driver is not None and outside_transaction(connection):
             self._real.info[WROTE_ALONE] = True  # filing's deferred transaction: this is its one write
         if driver is not None:
-            rows = await driver.fetch(sql, *values)
+            try:
+                rows = await driver.fetch(sql, *values)
+            except DivisionByZeroError:
+                if self._take is None:
+                    raise
+                raise OutletFilled(self._take) from None
         else:
             rows = (await connection.exec_driver_sql(sql, tuple(values))).fetchall()
         self._contact = (rows[0][0], rows[0][1]) if rows else None
@@ -307,12 +340,24 @@ class _NewTicketRow:
         return getattr(self._ticket, name)
 
 
-_COMBINED: dict[tuple[tuple[type[Any], int], ...], str] = {}
+class OutletFilled(Exception):
+    """The outlet whose slot the write was to take had filled up since the dispatch read it: nothing was written
+    (`TicketWrites.take_with_the_rows`); the report is to be filed again (`tickets.file_in_own_transaction`)."""
+
+    def __init__(self, outlet_id: str) -> None:
+        super().__init__(outlet_id)
+        self.outlet_id = outlet_id
 
 
-def combined_sql(shape: tuple[tuple[type[Any], int], ...], dialect: Dialect) -> str:
-    """The one statement of `_write_at_once` for this many rows of each table (built once per shape)."""
-    found = _COMBINED.get(shape)
+_COMBINED: dict[tuple[tuple[tuple[type[Any], int], ...], bool], str] = {}
+
+
+def combined_sql(shape: tuple[tuple[type[Any], int], ...], dialect: Dialect, *, take: bool = False) -> str:
+    """The one statement of `_write_at_once` for this many rows of each table (built once per shape). With `take`,
+    it also takes a slot of the assignee's capacity (`UPDATE ... WHERE open_tickets < capacity`; its two last
+    parameters: the outlet, the time) and fails with a division by zero when the outlet has none left, so that
+    the statement, one and atomic, writes nothing."""
+    found = _COMBINED.get((shape, take))
     if found is not None:
         return found
     quote = dialect.identifier_preparer
@@ -328,9 +373,20 @@ def combined_sql(shape: tuple[tuple[type[Any], int], ...], dialect: Dialect) -> 
         table = quote.format_table(row_insert.table)
         parts.append(f"i{i} AS (INSERT INTO {table} ({columns}) VALUES {', '.join(rows)})")
     outlets = quote.format_table(cast(Table, inspect(Outlet).local_table))
-    sql = f"WITH {', '.join(parts)} SELECT name, phone FROM {outlets} WHERE outlet_id = ${number + 1}"
+    if take:
+        # `taken` is computed for the one row of the aggregate, whatever the join finds: 1, or an error
+        parts.insert(
+            0,
+            f"took AS (UPDATE {outlets} SET open_tickets = open_tickets + 1, updated_at = ${number + 2} "
+            f"WHERE outlet_id = ${number + 1} AND open_tickets < capacity RETURNING name, phone)",
+        )
+        final = "SELECT took.name, took.phone, g.taken FROM (SELECT 1 / count(*) AS taken FROM took) AS g "
+        final += "LEFT JOIN took ON true"
+    else:
+        final = f"SELECT name, phone FROM {outlets} WHERE outlet_id = ${number + 1}"
+    sql = f"WITH {', '.join(parts)} {final}"
     if len(_COMBINED) < 256:  # a handful of shapes in practice (with or without an agent, queued or not)
-        _COMBINED[shape] = sql
+        _COMBINED[(shape, take)] = sql
     return sql
 
 

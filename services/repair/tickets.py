@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.kernel.auth import Principal, in_region, require_roles, require_signed_in
-from services.kernel.db import utcnow
+from services.kernel.db import Database, utcnow
 from services.kernel.errors import (
     FieldError,
     Forbidden,
@@ -37,6 +38,7 @@ from services.repair.county_facts import county_facts
 from services.repair.county_qr import read_qr
 from services.repair.county_queue import take_unserved
 from services.repair.dispatch import (
+    BoxAhead,
     great_circle_km,
     nearest_qualifying_outlet,
     take_capacity,
@@ -61,7 +63,7 @@ from services.repair.schemas import (
     TicketStatus,
 )
 from services.repair.ticket_reads import ReplayedTicket, get_ticket_for
-from services.repair.ticket_writes import OUTLET_CONTACTS, FiledTicket, TicketWrites
+from services.repair.ticket_writes import OUTLET_CONTACTS, FiledTicket, OutletFilled, TicketWrites
 
 
 async def next_ticket_no(session: AsyncSession, ctx: RepairContext, county: str, now: dt.datetime) -> str:
@@ -72,6 +74,8 @@ async def next_ticket_no(session: AsyncSession, ctx: RepairContext, county: str,
     day = now.astimezone(CHINA).strftime("%y%m%d")
     return ticket_no_of(county, day, await take_block(session, county, day, 1))
 
+
+log = logging.getLogger("bst.repair")
 
 OPEN311_CLIENT = (
     "open311_client"  # the token kind the gateway gives an Open311 client's report (gateway/open311)
@@ -138,6 +142,41 @@ async def create_ticket(
     return answer.read()
 
 
+# the last attempt takes the outlet's slot on its own, and passes on to the next outlet if it is full
+FILING_ATTEMPTS = 3
+
+
+async def file_in_own_transaction(
+    *,
+    db: Database,
+    ctx: RepairContext,
+    principal: Principal,
+    ticket_in: TicketCreate,
+    idempotency_key: str = "",
+) -> FiledTicket | ReplayedTicket:
+    """`file_ticket` in a deferred transaction of its own (`Database.transaction`): on PostgreSQL the county's
+    facts and the dispatch's first read go out as one statement, and the report's rows, with the assignee's slot,
+    as another (`TicketWrites.take_with_the_rows`). Should the assignee fill up between the two, nothing was
+    written, and the report is filed again from the start (its number is not reused: a gap)."""
+    for attempt in range(1, FILING_ATTEMPTS + 1):
+        try:
+            async with db.transaction(deferred=True) as session:
+                return await file_ticket(
+                    session=session,
+                    ctx=ctx,
+                    principal=principal,
+                    ticket_in=ticket_in,
+                    idempotency_key=idempotency_key,
+                    fold_take=attempt < FILING_ATTEMPTS,
+                )
+        except OutletFilled as filled:
+            log.info(
+                "an outlet filled up as a report was written; filing it again",
+                extra={"outlet_id": filled.outlet_id},
+            )
+    raise AssertionError("the last attempt takes the slot on its own and cannot fail this way")
+
+
 async def file_ticket(
     *,
     session: AsyncSession,
@@ -145,9 +184,12 @@ async def file_ticket(
     principal: Principal,
     ticket_in: TicketCreate,
     idempotency_key: str = "",
+    fold_take: bool = False,
 ) -> FiledTicket | ReplayedTicket:
     """`create_ticket`, answered as the API's shape (`read()`) or as the proto (`message()`, what the transport
-    sends: built from the written values, with no pydantic model on the way)."""
+    sends: built from the written values, with no pydantic model on the way). `fold_take`: the assignee's slot may
+    be taken by the statement that writes the report (which raises `OutletFilled` if it is gone by then: callers
+    that fold file again, `file_in_own_transaction`)."""
     reporter, agent, channel = _reporter_of(principal, ticket_in.channel, bool(ticket_in.qr))
     claim: IdempotencyKey | None = None
     if idempotency_key:
@@ -182,8 +224,14 @@ async def file_ticket(
     # a category no outlet of the county serves is still taken: it waits on the county's queue, the county is
     # alerted and the county's operator urged (county_queue.py); staff then dispatch it by hand
     # whether the county serves the category, its service points (for the response target and the village point)
-    # and its acceptance timeouts (for the dispatch), in one read
-    facts = await county_facts(session, county=county, category=category)
+    # and its acceptance timeouts (for the dispatch), in one read; unless the reporter chose an outlet, the same
+    # read brings the outlets of the dispatch's first search box around the report's point (or the county's centre)
+    near: tuple[float, float] | None = None
+    if not ticket_in.outlet_id:
+        near = (centre.lat, centre.lng)
+        if ticket_in.lat is not None and ticket_in.lng is not None:
+            near = (ticket_in.lat, ticket_in.lng)
+    facts = await county_facts(session, county=county, category=category, near=near)
     served, points = facts.serves, facts.points
     await check_outlet_choice(session, county=county, category=category, outlet_id=ticket_in.outlet_id)
     writes = TicketWrites(session)  # the new rows are collected, then inserted on Core (ticket_writes.py)
@@ -223,7 +271,13 @@ async def file_ticket(
     await attach_evidence(session, principal, ticket.ticket_no, ticket_in.evidence, "report")
     if served:
         await dispatch(
-            session=session, ctx=ctx, ticket=ticket, reason="report", preferred=ticket_in.outlet_id
+            session=session,
+            ctx=ctx,
+            ticket=ticket,
+            reason="report",
+            preferred=ticket_in.outlet_id,
+            ahead=facts.outlets,
+            writes=writes if fold_take else None,
         )
     else:
         await take_unserved(session=session, ctx=ctx, ticket=ticket)
@@ -314,9 +368,18 @@ def _response_target(points: Sequence[Any], lat: float | None, lng: float | None
 
 
 async def dispatch(
-    *, session: AsyncSession, ctx: RepairContext, ticket: Ticket, reason: str, preferred: str | None = None
+    *,
+    session: AsyncSession,
+    ctx: RepairContext,
+    ticket: Ticket,
+    reason: str,
+    preferred: str | None = None,
+    ahead: BoxAhead | None = None,
+    writes: TicketWrites | None = None,
 ) -> None:
-    """Send the ticket to the nearest qualifying outlet, recording the decision; the county queue when none."""
+    """Send the ticket to the nearest qualifying outlet, recording the decision; the county queue when none.
+    `ahead`: the search's first read, made with the county's facts; `writes`: the report's writes, which may take
+    the outlet's slot themselves (`TicketWrites.take_with_the_rows`)."""
     centre = get_county(ticket.county)
     known = ticket.lat is not None and ticket.lng is not None
     lat, lng = (
@@ -334,8 +397,14 @@ async def dispatch(
             lng=lng,
             excluded=excluded,
             preferred=preferred,
+            ahead=ahead,
         )  # type: ignore[arg-type]
-        if choice.outlet is None or await take_capacity(session, choice.outlet.outlet_id, db=ctx.db):
+        ahead = None  # a second search (the outlet filled up meanwhile) reads afresh
+        if choice.outlet is None:
+            break
+        if writes is not None and await writes.take_with_the_rows(choice.outlet.outlet_id):
+            break
+        if await take_capacity(session, choice.outlet.outlet_id, db=ctx.db):
             break
         excluded.add(choice.outlet.outlet_id)  # filled up by a concurrent dispatch; take the next one
     add_row(

@@ -12,6 +12,7 @@ from services.kernel.auth import Principal
 from services.kernel.events import Outbox
 from services.kernel.storage import LocalDiskStore
 from services.repair import service
+from services.repair.common import get_county
 from services.repair.models import Outlet, OutletCategory
 from services.repair.qr import QrSigner
 from services.repair.schemas import TicketCreate, TicketRead
@@ -41,17 +42,19 @@ async def outlet(
     kind: str = "market",
     categories: tuple[str, ...] = ("satellite",),
     active: bool = True,
+    county: str = COUNTY,
 ) -> str:
     """An outlet `north_km` north and `east_km` east of the county's centre; its id."""
     outlet_id = f"T-{uuid.uuid4().hex[:10]}"
+    lat, lng = (LAT, LNG) if county == COUNTY else (get_county(county).lat, get_county(county).lng)
     session.add(
         Outlet(
             outlet_id=outlet_id,
-            county=COUNTY,
+            county=county,
             name=outlet_id,
             kind=kind,
-            lat=LAT + north_km / 111.32,
-            lng=LNG + east_km / 100.8,
+            lat=lat + north_km / 111.32,
+            lng=lng + east_km / 100.8,
             phone="0871-1",
             capacity=capacity,
             open_tickets=open_tickets,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.repair import dispatch
+from services.repair.county_facts import county_facts
 from services.repair.dispatch import great_circle_km, nearest_qualifying_outlet
 from services.repair.schemas import Category
 from tests.services.repair.factories import COUNTY, LAT, LNG, outlet
@@ -91,3 +92,49 @@ async def test_a_search_started_where_the_countys_last_one_settled_chooses_and_r
     assert (fresh_reads, again_reads, wide_reads) == (2, 1, 1)
     assert fresh == again == wide  # the same choice, distance and candidates with their verdicts
     assert [c.verdict for c in fresh.candidates] == ["at_capacity", "chosen"]  # nothing past 4 km recorded
+
+
+async def test_a_search_from_the_box_read_with_the_county_facts_chooses_the_same_without_a_read(
+    session, monkeypatch
+):
+    await outlet(session, north_km=1.5, capacity=1, open_tickets=1)
+    await outlet(session, north_km=3)
+    await outlet(session, north_km=-6)
+    reads = 0
+    read_in = dispatch.read_in
+
+    async def counted(*args, **kwargs):
+        nonlocal reads
+        reads += 1
+        return await read_in(*args, **kwargs)
+
+    for settled in (
+        None,
+        64.0,
+    ):  # from the first radius, and from where a far report left the county's search
+        if settled is None:
+            dispatch._SETTLED.pop((COUNTY, Category.SATELLITE), None)
+        else:
+            dispatch._SETTLED[(COUNTY, Category.SATELLITE)] = settled
+        facts = await county_facts(session, county=COUNTY, category=Category.SATELLITE, near=(LAT, LNG))
+        assert facts.outlets is not None and facts.outlets.radius == (settled or dispatch.FIRST_RADIUS_KM)
+        searched = await choose(session)
+        dispatch._SETTLED[(COUNTY, Category.SATELLITE)] = facts.outlets.radius
+        reads = 0
+        monkeypatch.setattr(dispatch, "read_in", counted)
+        ahead = await choose(session, ahead=facts.outlets)
+        monkeypatch.setattr(dispatch, "read_in", read_in)
+        assert (ahead.outlet.outlet_id, ahead.distance_km, ahead.candidates) == (
+            searched.outlet.outlet_id,
+            searched.distance_km,
+            searched.candidates,
+        )
+        assert reads == (
+            1 if settled is None else 0
+        )  # from 2 km the box holds only the full outlet: 4 km next
+
+
+async def test_rows_read_ahead_for_another_point_are_not_used(session):
+    await outlet(session, north_km=1)
+    far = dispatch.BoxAhead(LAT + 1, LNG, dispatch.FIRST_RADIUS_KM, [])  # a point a hundred km away
+    assert (await choose(session, ahead=far)).outlet is not None

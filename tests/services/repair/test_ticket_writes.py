@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import delete, select, update
 
+from services.kernel.db import utcnow
 from services.kernel.reads import read_in
-from services.repair import service
+from services.repair import service, tickets
+from services.repair.grassroots_models import TicketPlace
 from services.repair.models import DispatchDecision, Notification, OutboxEvent, Outlet, Ticket, TicketEvent
+from services.repair.numbers import TicketNumbers
+from services.repair.tickets import file_in_own_transaction
 from tests.services.repair.factories import agent_for, citizen, context, file, outlet, report
 
 
@@ -125,3 +130,113 @@ async def test_the_proto_answered_at_filing_is_the_proto_read_back(session, tmp_
         timeline = await read_in(connection, TIMELINE, ticket_no=answer.ticket_no)
         assert answer.message() == ticket_message(row, timeline)
         assert answer.message().HasField("assignee")
+
+
+OWN_COUNTY = "530103"  # 盘龙区: reports committed by these tests, in a county no other rule test files in
+
+
+async def _open_tickets(db, outlet_id: str) -> int:
+    async with db.reader() as s:
+        return int(await s.scalar(select(Outlet.open_tickets).where(Outlet.outlet_id == outlet_id)) or 0)
+
+
+async def _own_outlets(db, **outlets) -> dict[str, str]:
+    async with db.transaction() as s:
+        return {name: await outlet(s, county=OWN_COUNTY, **kw) for name, kw in outlets.items()}
+
+
+async def _forget(db, outlet_ids) -> None:
+    """Take away what these tests committed: the county's reports with their rows, and the outlets (the timers'
+    tests sweep every ticket of the database)."""
+    filed = select(Ticket.ticket_no).where(Ticket.county == OWN_COUNTY).scalar_subquery()
+    async with db.transaction() as s:
+        for model in (TicketEvent, DispatchDecision, Notification, TicketPlace):
+            await s.execute(delete(model).where(model.ticket_no.in_(filed)))
+        await s.execute(delete(OutboxEvent).where(OutboxEvent.aggregate_id.in_(filed)))
+        await s.execute(delete(Ticket).where(Ticket.county == OWN_COUNTY))
+        await s.execute(delete(Outlet).where(Outlet.outlet_id.in_(list(outlet_ids))))
+
+
+async def _numbers(db) -> TicketNumbers:
+    """This process's numbers, with a block taken already (a report that takes one begins its transaction)."""
+    numbers = TicketNumbers()
+    async with db.transaction() as s:
+        await numbers.next(s, OWN_COUNTY, utcnow())
+    return numbers
+
+
+async def test_a_report_in_its_own_transaction_takes_one_slot_and_writes_its_rows(
+    repair_db, tmp_path, monkeypatch
+):
+    ids = await _own_outlets(repair_db, near={"north_km": 0.3, "capacity": 2})
+    if not repair_db.sqlite:  # the slot is taken by the statement that writes the report, not on its own
+
+        async def not_alone(*args, **kwargs):
+            raise AssertionError("the slot was taken on its own")
+
+        monkeypatch.setattr(tickets, "take_capacity", not_alone)
+    try:
+        ctx, reporter = context(tmp_path, db=repair_db, numbers=await _numbers(repair_db)), citizen()
+        answer = await file_in_own_transaction(
+            db=repair_db, ctx=ctx, principal=reporter, ticket_in=report(county=OWN_COUNTY)
+        )
+        assert answer.read().assignee is not None and answer.read().assignee.outlet_id == ids["near"]
+        assert await _open_tickets(repair_db, ids["near"]) == 1
+        async with repair_db.reader() as s:
+            read_back = await service.get_ticket_for(
+                session=s, principal=reporter, ticket_no=answer.ticket_no
+            )
+            events = await _events(s, answer.ticket_no)
+        assert answer.read().model_dump() == read_back.model_dump()
+        assert [kind for kind, _ in events] == ["repair.ticket.dispatched", "repair.ticket.created"]
+    finally:
+        await _forget(repair_db, ids.values())
+
+
+async def test_an_outlet_that_fills_up_before_the_rows_are_written_leaves_no_trace(
+    repair_db, tmp_path, monkeypatch
+):
+    """PostgreSQL: the slot is taken by the statement that writes the report. When the chosen outlet filled up
+    after the dispatch read it, that statement writes nothing, and the report is filed again: to the next outlet."""
+    if repair_db.sqlite:
+        pytest.skip("SQLite takes the slot in the report's transaction, which holds the only writer's turn")
+    ids = await _own_outlets(
+        repair_db, near={"north_km": 0.3, "capacity": 1}, next={"north_km": 3, "capacity": 5}
+    )
+    filings = 0
+    place_ticket = tickets.place_ticket
+
+    async def filled_meanwhile(session, ticket, **kwargs):
+        nonlocal filings
+        filings += 1
+        if filings == 1:  # another report takes the near outlet's last slot first
+            async with repair_db.autonomous() as conn:
+                await conn.execute(
+                    update(Outlet).where(Outlet.outlet_id == ids["near"]).values(open_tickets=Outlet.capacity)
+                )
+        return await place_ticket(session, ticket, **kwargs)
+
+    monkeypatch.setattr(tickets, "place_ticket", filled_meanwhile)
+    try:
+        ctx, reporter = context(tmp_path, db=repair_db, numbers=await _numbers(repair_db)), citizen()
+        answer = await file_in_own_transaction(
+            db=repair_db, ctx=ctx, principal=reporter, ticket_in=report(county=OWN_COUNTY)
+        )
+        assert filings == 2
+        assert answer.read().assignee is not None and answer.read().assignee.outlet_id == ids["next"]
+        assert (await _open_tickets(repair_db, ids["near"]), await _open_tickets(repair_db, ids["next"])) == (
+            1,
+            1,
+        )
+        async with repair_db.reader() as s:
+            filed = (
+                await s.scalars(select(Ticket.ticket_no).where(Ticket.reporter_id == reporter.sub))
+            ).all()
+            decisions = (
+                await s.scalars(
+                    select(DispatchDecision.chosen_outlet_id).where(DispatchDecision.ticket_no.in_(filed))
+                )
+            ).all()
+        assert filed == [answer.ticket_no] and decisions == [ids["next"]]  # nothing of the first attempt
+    finally:
+        await _forget(repair_db, ids.values())
