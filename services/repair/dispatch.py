@@ -150,6 +150,13 @@ _READS: dict[Category, _Reads] = {}
 _SETTLED: dict[tuple[str, Category], float] = {}
 
 
+def search_point(centre: Any, lat: float | None, lng: float | None) -> tuple[float, float]:
+    """Where a ticket's search starts: the report's point, or its county's centre (`centre`) when it has none."""
+    if lat is not None and lng is not None:
+        return lat, lng
+    return centre.lat, centre.lng
+
+
 def start_radius(county: str, category: Category) -> float:
     """Where the county's next search for the category starts (a hint: see `_SETTLED`)."""
     return _SETTLED.get((county, category), FIRST_RADIUS_KM)
@@ -210,7 +217,7 @@ async def nearest_qualifying_outlet(
     key = (county, category)
     if ahead is not None and (ahead.lat, ahead.lng) != (lat, lng):
         ahead = None
-    radius = ahead.radius if ahead is not None else _SETTLED.get(key, FIRST_RADIUS_KM)
+    radius = ahead.radius if ahead is not None else start_radius(county, category)
     seen: dict[str, tuple[float, Any]] = {}
     while True:
         if ahead is not None:

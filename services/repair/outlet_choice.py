@@ -28,7 +28,7 @@ from services.repair.common import (
     rfc3339,
 )
 from services.repair.county_qr import read_qr
-from services.repair.dispatch import great_circle_km
+from services.repair.dispatch import great_circle_km, search_point
 from services.repair.grassroots_models import OutletQualification, VillageRepairer
 from services.repair.grassroots_schemas import QualificationIn, VillageRepairerIn
 from services.repair.intake_hooks import why_not_qualifying
@@ -113,7 +113,7 @@ async def nearby_outlets(
         )
     if lat is not None and lng is not None:
         check_point_in_county(county, lat, lng)
-    here = (lat, lng) if lat is not None and lng is not None else (centre.lat, centre.lng)
+    here = search_point(centre, lat, lng)
     outlets = (
         await session.scalars(
             select(Outlet)

@@ -41,6 +41,7 @@ from services.repair.dispatch import (
     BoxAhead,
     great_circle_km,
     nearest_qualifying_outlet,
+    search_point,
     take_capacity,
 )
 from services.repair.evidence import attach_evidence
@@ -65,6 +66,8 @@ from services.repair.schemas import (
 from services.repair.ticket_reads import ReplayedTicket, get_ticket_for
 from services.repair.ticket_writes import OUTLET_CONTACTS, FiledTicket, OutletFilled, TicketWrites
 
+log = logging.getLogger("bst.repair")
+
 
 async def next_ticket_no(session: AsyncSession, ctx: RepairContext, county: str, now: dt.datetime) -> str:
     """BX + county + yymmdd + the day's sequence (see services/repair/numbers.py): from this process's block when
@@ -74,8 +77,6 @@ async def next_ticket_no(session: AsyncSession, ctx: RepairContext, county: str,
     day = now.astimezone(CHINA).strftime("%y%m%d")
     return ticket_no_of(county, day, await take_block(session, county, day, 1))
 
-
-log = logging.getLogger("bst.repair")
 
 OPEN311_CLIENT = (
     "open311_client"  # the token kind the gateway gives an Open311 client's report (gateway/open311)
@@ -226,11 +227,7 @@ async def file_ticket(
     # whether the county serves the category, its service points (for the response target and the village point)
     # and its acceptance timeouts (for the dispatch), in one read; unless the reporter chose an outlet, the same
     # read brings the outlets of the dispatch's first search box around the report's point (or the county's centre)
-    near: tuple[float, float] | None = None
-    if not ticket_in.outlet_id:
-        near = (centre.lat, centre.lng)
-        if ticket_in.lat is not None and ticket_in.lng is not None:
-            near = (ticket_in.lat, ticket_in.lng)
+    near = None if ticket_in.outlet_id else search_point(centre, ticket_in.lat, ticket_in.lng)
     facts = await county_facts(session, county=county, category=category, near=near)
     served, points = facts.serves, facts.points
     await check_outlet_choice(session, county=county, category=category, outlet_id=ticket_in.outlet_id)
@@ -380,13 +377,8 @@ async def dispatch(
     """Send the ticket to the nearest qualifying outlet, recording the decision; the county queue when none.
     `ahead`: the search's first read, made with the county's facts; `writes`: the report's writes, which may take
     the outlet's slot themselves (`TicketWrites.take_with_the_rows`)."""
-    centre = get_county(ticket.county)
     known = ticket.lat is not None and ticket.lng is not None
-    lat, lng = (
-        (ticket.lat, ticket.lng)
-        if ticket.lat is not None and ticket.lng is not None
-        else (centre.lat, centre.lng)
-    )
+    lat, lng = search_point(get_county(ticket.county), ticket.lat, ticket.lng)
     excluded = set(ticket.excluded_outlets)
     while True:
         choice = await nearest_qualifying_outlet(

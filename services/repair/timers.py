@@ -23,6 +23,7 @@ from services.repair.common import (
 )
 from services.repair.dispatch import (
     nearest_qualifying_outlet,
+    search_point,
 )
 from services.repair.models import (
     Ticket,
@@ -117,12 +118,7 @@ async def sweep(
 
 
 async def _try_queue(session: AsyncSession, ctx: RepairContext, ticket: Ticket) -> bool:
-    centre = get_county(ticket.county)
-    lat, lng = (
-        (ticket.lat, ticket.lng)
-        if ticket.lat is not None and ticket.lng is not None
-        else (centre.lat, centre.lng)
-    )
+    lat, lng = search_point(get_county(ticket.county), ticket.lat, ticket.lng)
     choice = await nearest_qualifying_outlet(
         session,
         county=ticket.county,

@@ -65,6 +65,20 @@ async def test_a_reporters_choice_wins_only_when_it_qualifies(session):
     assert (await choose(session, preferred=full)).outlet.outlet_id == nearest
 
 
+class Reads:
+    """Counts the dispatch rule's reads (its `read_in`) from here on."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.count = 0
+        read_in = dispatch.read_in
+
+        async def counted(*args, **kwargs):
+            self.count += 1
+            return await read_in(*args, **kwargs)
+
+        monkeypatch.setattr(dispatch, "read_in", counted)
+
+
 async def test_a_search_started_where_the_countys_last_one_settled_chooses_and_records_the_same(
     session, monkeypatch
 ):
@@ -73,22 +87,14 @@ async def test_a_search_started_where_the_countys_last_one_settled_chooses_and_r
     await outlet(session, north_km=-6)  # seen only by a search of 8 km or more
     await outlet(session, north_km=30)
     dispatch._SETTLED.pop((COUNTY, Category.SATELLITE), None)
-    reads = 0
-    read_in = dispatch.read_in
-
-    async def counted(*args, **kwargs):
-        nonlocal reads
-        reads += 1
-        return await read_in(*args, **kwargs)
-
-    monkeypatch.setattr(dispatch, "read_in", counted)
+    reads = Reads(monkeypatch)
     fresh = await choose(session)
-    fresh_reads, reads = reads, 0
+    fresh_reads, reads.count = reads.count, 0
     again = await choose(session)  # starts at 4 km: one read
-    again_reads, reads = reads, 0
+    again_reads, reads.count = reads.count, 0
     dispatch._SETTLED[(COUNTY, Category.SATELLITE)] = 64.0  # as if the last report came from far away
     wide = await choose(session)
-    wide_reads = reads
+    wide_reads = reads.count
     assert (fresh_reads, again_reads, wide_reads) == (2, 1, 1)
     assert fresh == again == wide  # the same choice, distance and candidates with their verdicts
     assert [c.verdict for c in fresh.candidates] == ["at_capacity", "chosen"]  # nothing past 4 km recorded
@@ -100,18 +106,9 @@ async def test_a_search_from_the_box_read_with_the_county_facts_chooses_the_same
     await outlet(session, north_km=1.5, capacity=1, open_tickets=1)
     await outlet(session, north_km=3)
     await outlet(session, north_km=-6)
-    reads = 0
-    read_in = dispatch.read_in
-
-    async def counted(*args, **kwargs):
-        nonlocal reads
-        reads += 1
-        return await read_in(*args, **kwargs)
-
-    for settled in (
-        None,
-        64.0,
-    ):  # from the first radius, and from where a far report left the county's search
+    reads = Reads(monkeypatch)
+    # from the first radius, and from where a far report left the county's search
+    for settled in (None, 64.0):
         if settled is None:
             dispatch._SETTLED.pop((COUNTY, Category.SATELLITE), None)
         else:
@@ -120,18 +117,15 @@ async def test_a_search_from_the_box_read_with_the_county_facts_chooses_the_same
         assert facts.outlets is not None and facts.outlets.radius == (settled or dispatch.FIRST_RADIUS_KM)
         searched = await choose(session)
         dispatch._SETTLED[(COUNTY, Category.SATELLITE)] = facts.outlets.radius
-        reads = 0
-        monkeypatch.setattr(dispatch, "read_in", counted)
+        reads.count = 0
         ahead = await choose(session, ahead=facts.outlets)
-        monkeypatch.setattr(dispatch, "read_in", read_in)
         assert (ahead.outlet.outlet_id, ahead.distance_km, ahead.candidates) == (
             searched.outlet.outlet_id,
             searched.distance_km,
             searched.candidates,
         )
-        assert reads == (
-            1 if settled is None else 0
-        )  # from 2 km the box holds only the full outlet: 4 km next
+        # from 2 km the box holds only the full outlet: 4 km next
+        assert reads.count == (1 if settled is None else 0)
 
 
 async def test_rows_read_ahead_for_another_point_are_not_used(session):
