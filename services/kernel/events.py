@@ -3,6 +3,9 @@
 - `Outbox.add(session, ...)` writes the event in the caller's transaction, beside the change that causes it.
 - `OutboxRelay` publishes committed rows to the service's stream (`<ns>:events:<service>`) and marks them sent.
   A crash between publish and mark publishes again: consumers see the same event id twice and skip it.
+  Redis may lose the last writes it acknowledged (a crash under `appendfsync everysec`, a failover to a replica
+  that had not caught up): the relay publishes again what it sent in the last `recheck_seconds` and the stream
+  no longer holds.
   It trims the stream to about `stream_maxlen` entries, never below the oldest entry a group has not acknowledged.
 - `EventConsumer` reads streams through a consumer group, handles each event in one transaction that also
   records the event id (so the effect happens once), acknowledges after the commit, claims events another
@@ -16,6 +19,8 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -173,6 +178,7 @@ class OutboxRelay:
         stream_maxlen: int = 1_000_000,
         lean: LeanRedis | None = None,
         linger_seconds: float = 0.0,
+        recheck_seconds: float = 10.0,
     ) -> None:
         self.db = db
         self.model = model
@@ -188,19 +194,17 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         # Lean statements (compiled once: services.kernel.reads): the relay runs after every committed change.
+        self._rows_by_id = select(
+            model.id,
+            model.event_id,
+            model.event_type,
+            model.aggregate_id,
+            model.payload,
+            model.request_id,
+            model.created_at,
+        )
         unpublished = (
-            select(
-                model.id,
-                model.event_id,
-                model.event_type,
-                model.aggregate_id,
-                model.payload,
-                model.request_id,
-                model.created_at,
-            )
-            .where(model.published_at.is_(None))
-            .order_by(model.id)
-            .limit(bindparam("batch"))
+            self._rows_by_id.where(model.published_at.is_(None)).order_by(model.id).limit(bindparam("batch"))
         )
         self._unpublished = Read(unpublished)
         self._unpublished_locked = Read(unpublished.with_for_update(skip_locked=True))
@@ -214,6 +218,11 @@ class OutboxRelay:
             .values(published_at=bindparam("at"))
         )
         self._since_trim = 0
+        # What went out lately, (stream entry id, outbox row id, when), oldest first: the entries a Redis that
+        # restarted or failed over may have lost although it acknowledged them. Redis writes its append-only file
+        # at most ~2 s late (`appendfsync everysec`); `recheck_seconds` keeps well beyond that.
+        self.recheck_seconds = recheck_seconds
+        self._recent: deque[tuple[tuple[int, int], int, float]] = deque()
 
     def wake(self) -> None:
         """Publish now rather than at the next poll (call after committing an event)."""
@@ -249,9 +258,48 @@ class OutboxRelay:
             await self.trim()
         return len(rows)
 
+    def _forget_old(self) -> None:
+        horizon = time.monotonic() - self.recheck_seconds
+        while self._recent and self._recent[0][2] < horizon:
+            self._recent.popleft()
+
+    def _lost_since(self, newest: Sequence[Any]) -> list[int]:
+        """The outbox rows sent lately whose entries are past the stream's newest entry (`newest`: XREVRANGE's
+        answer, before this round's entries): Redis lost them, having acknowledged them.
+
+        A Redis that restarted from its append-only file, or a replica promoted in its place, holds the stream
+        as it last persisted it. Those events are marked published in the outbox, so nothing else would send
+        them again; consumers skip an event they have applied, should one come twice."""
+        self._forget_old()
+        if not self._recent:
+            return []
+        last = _stream_id(newest[0][0]) if newest else (0, 0)
+        if self._recent[-1][0] <= last:
+            return []
+        lost = [row_id for entry_id, row_id, _ in self._recent if entry_id > last]
+        self._recent = deque(item for item in self._recent if item[0] <= last)
+        return lost
+
+    def _remember(self, rows: Sequence[Any], entry_ids: Sequence[Any]) -> None:
+        now = time.monotonic()
+        for row, entry_id in zip(rows, entry_ids, strict=True):
+            self._recent.append((_stream_id(entry_id), row.id, now))
+
+    async def _publish_again(self, row_ids: list[int]) -> None:
+        async with self.db.reader() as session:
+            rows = (await session.execute(self._rows_by_id.where(self.model.id.in_(row_ids)))).all()
+        log.warning(
+            "Redis lost events it had acknowledged (a restart or a failover); publishing them again",
+            extra={"stream": self.stream, "events": len(rows)},
+        )
+        await self._publish(sorted(rows, key=lambda row: row.id))
+
     async def _publish(self, rows: Sequence[Any]) -> None:
         """One XADD per row, in one pipeline. The payload goes as stored: `Outbox.add` wrote it the way
-        `Event.to_fields` would (`encode_payload`), so there is nothing to decode and encode again."""
+        `Event.to_fields` would (`encode_payload`), so there is nothing to decode and encode again.
+
+        The pipeline first reads the stream's newest entry: if it is older than entries sent in the last
+        `recheck_seconds`, Redis lost those, and they go out again after this round's."""
         fields = [
             {
                 "event_id": row.event_id,
@@ -265,18 +313,23 @@ class OutboxRelay:
             for row in rows
         ]
         if self.lean is not None:
-            commands: list[list[str | bytes | int]] = []
+            commands: list[list[str | bytes | int]] = [["XREVRANGE", self.stream, "+", "-", "COUNT", 1]]
             for entry in fields:
                 command: list[str | bytes | int] = ["XADD", self.stream, "*"]
                 for name, value in entry.items():
                     command += (name, value)
                 commands.append(command)
-            await self.lean.pipeline(commands)
-            return
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for entry in fields:
-                pipe.xadd(self.stream, entry)  # type: ignore[arg-type]
-            await pipe.execute()
+            replies = await self.lean.pipeline(commands)
+        else:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.xrevrange(self.stream, "+", "-", count=1)
+                for entry in fields:
+                    pipe.xadd(self.stream, entry)  # type: ignore[arg-type]
+                replies = await pipe.execute()
+        lost = self._lost_since(replies[0])  # type: ignore[arg-type]
+        self._remember(rows, replies[1:])
+        if lost:
+            await self._publish_again(lost)
 
     async def _mark(self, session: AsyncSession, rows: Sequence[Any]) -> None:
         connection = await session.connection()
