@@ -12,7 +12,8 @@ Environment:
     BENCH_WRK_THREADS    wrk threads for the platform paths (default 1; the reference runs with 1 and with 2)
     BENCH_POSTGRES_URL   default postgresql+asyncpg://postgres@127.0.0.1:5432/test (postgres backend only)
     BENCH_REDIS_URL      default redis://127.0.0.1:6379/0 (postgres backend only)
-    BENCH_CEILING        1: also the lean ceiling of filing (loadtests/filing_ceiling_app.py), after the reference
+    BENCH_CEILING        1: also the lean ceilings of filing and (embedded) of the ticket read
+                         (loadtests/filing_ceiling_app.py, read_ceiling_app.py), after the reference
 
 The package: `targets` (what is measured), `platform` (the platform, its fixtures, the reference), `wrk`,
 `procfs` (CPU and memory of processes, shared with the soak), `measure`, `report`, `main`.

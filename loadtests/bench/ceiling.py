@@ -1,6 +1,7 @@
-"""`BENCH_CEILING=1`: the lean ceiling of filing (loadtests/filing_ceiling_app.py), measured right after the reference
-in the same run, on a scratch repair database of the run's backend (a SQLite file in the run's directory, or a fresh
-PostgreSQL database next to BENCH_POSTGRES_URL, dropped afterwards)."""
+"""`BENCH_CEILING=1`: the lean ceilings of filing (loadtests/filing_ceiling_app.py) and, on the embedded default, of
+the ticket read (loadtests/read_ceiling_app.py), measured right after the reference in the same run, each on a
+scratch repair database of the run's backend (a SQLite file in the run's directory, or a fresh PostgreSQL database
+next to BENCH_POSTGRES_URL, dropped afterwards)."""
 
 from __future__ import annotations
 
@@ -26,8 +27,9 @@ PATH = "/t"
 
 
 @contextmanager
-def scratch_repair_database(config: Config, workdir: Path) -> Iterator[tuple[str, str]]:
-    """(URL to migrate with, what the ceiling's service is given): migrated, with the one outlet it fills."""
+def scratch_repair_database(config: Config, workdir: Path, name: str) -> Iterator[tuple[str, str]]:
+    """(URL to migrate with, what the ceiling's service is given): migrated, with the one outlet the filing fills
+    and the one ticket the read reads."""
     from sqlalchemy.engine import make_url
 
     if config.backend == "postgres":
@@ -51,18 +53,21 @@ def scratch_repair_database(config: Config, workdir: Path) -> Iterator[tuple[str
         finally:
             asyncio.run(admin_run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         return
-    path = workdir / "ceiling-repair.db"
+    path = workdir / f"ceiling-{name}.db"
     url = f"sqlite+aiosqlite:///{path}"
     _prepare(url)
     yield url, str(path)
 
 
 def _prepare(url: str) -> None:
+    import datetime as dt
+
     from loadtests.filing_ceiling_app import COUNTY, OUTLET
+    from loadtests.read_ceiling_app import TICKET_NO
     from services.cli import COMPONENTS
     from services.kernel.db import Database
     from services.kernel.migrations import upgrade
-    from services.repair.models import Outlet
+    from services.repair.models import Outlet, Ticket, TicketEvent
 
     upgrade(COMPONENTS["repair"].migrations, url)
 
@@ -82,33 +87,78 @@ def _prepare(url: str) -> None:
                         capacity=10**9,
                     )
                 )
+                now = dt.datetime.now(dt.UTC)
+                session.add(  # as the bench's own read finds its ticket: filed and dispatched just now
+                    Ticket(
+                        ticket_no=TICKET_NO,
+                        status="dispatched",
+                        county=COUNTY,
+                        category="satellite",
+                        description="卫星电视没有信号",
+                        channel="window",
+                        reporter_id="ceiling",
+                        filed_by="ceiling",
+                        contact_name="张三",
+                        contact_phone="13800000000",
+                        address="五华区",
+                        due_at=now + dt.timedelta(hours=48),
+                        created_at=now,
+                        assignee_outlet_id=OUTLET,
+                        assignee_distance_km=0.5,
+                        dispatched_at=now,
+                    )
+                )
+                for action, status in (("reported", "pending_dispatch"), ("dispatched", "dispatched")):
+                    session.add(
+                        TicketEvent(
+                            ticket_no=TICKET_NO,
+                            at=now,
+                            action=action,
+                            actor="ceiling",
+                            note="",
+                            status=status,
+                        )
+                    )
         finally:
             await db.dispose()
 
     asyncio.run(outlet())
 
 
-def measure_ceiling(config: Config, wrk: object, workdir: Path, reference_rps: float) -> Row:
-    """The ceiling's row: `POST /t` with the bench's ticket body, 32 connections, its ratio to the reference."""
-    with scratch_repair_database(config, workdir) as (_, database):
+def measure_ceilings(config: Config, wrk: object, workdir: Path, reference_rps: float) -> list[Row]:
+    """The ceilings' rows, 32 connections each, with their ratios to the reference: `POST /t` with the bench's
+    ticket body; on the embedded default also `GET /t/{no}`."""
+    filing = Target("POST", PATH, "ceiling", body=TICKET_BODY, note="lean ceiling of filing")
+    rows = [_measure(config, wrk, workdir, reference_rps, "filing", "loadtests.filing_ceiling_app", filing)]
+    if config.backend != "postgres":
+        from loadtests.read_ceiling_app import TICKET_NO
+
+        read = Target("GET", f"/t/{TICKET_NO}", "ceiling", note="lean ceiling of the ticket read")
+        rows.append(_measure(config, wrk, workdir, reference_rps, "read", "loadtests.read_ceiling_app", read))
+    return rows
+
+
+def _measure(
+    config: Config, wrk: object, workdir: Path, reference_rps: float, name: str, module: str, target: Target
+) -> Row:
+    with scratch_repair_database(config, workdir, name) as (_, database):
         (grpc_port,) = free_ports(1)
-        with (workdir / "ceiling-service.log").open("wb") as log:
+        with (workdir / f"ceiling-{name}-service.log").open("wb") as log:
             service = subprocess.Popen(
-                [sys.executable, "-m", "loadtests.filing_ceiling_app", "--role", "service",
+                [sys.executable, "-m", module, "--role", "service",
                  "--port", str(grpc_port), "--database", database],
                 cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         try:
             args = ["--role", "front", "--grpc", f"127.0.0.1:{grpc_port}"]
-            with served_app(
-                workdir, 60, "ceiling-front", "loadtests.filing_ceiling_app", args, "/openapi.json"
-            ) as (
+            with served_app(workdir, 60, f"ceiling-{name}-front", module, args, "/openapi.json") as (
                 url,
                 front_pid,
             ):
                 if service.poll() is not None:
-                    raise BenchError(f"the ceiling's service stopped: see {workdir / 'ceiling-service.log'}")
-                target = Target("POST", PATH, "ceiling", body=TICKET_BODY, note="lean ceiling of filing")
+                    raise BenchError(
+                        f"the {name} ceiling's service stopped: see {workdir / f'ceiling-{name}-service.log'}"
+                    )
                 row = measure(
                     wrk,  # type: ignore[arg-type]
                     url,
@@ -120,8 +170,8 @@ def measure_ceiling(config: Config, wrk: object, workdir: Path, reference_rps: f
                     watched={"gateway": front_pid, "ceiling": service.pid},
                 )
         finally:
-            stop_process(service, signal.SIGINT, 20, "the ceiling's service")
+            stop_process(service, signal.SIGINT, 20, f"the {name} ceiling's service")
     if not row.failure and reference_rps:
         row.ratio_to_reference = row.requests_per_second / reference_rps
-    say(f"lean ceiling of filing: {row.requests_per_second:.0f}/s")
+    say(f"lean ceiling of {name}: {row.requests_per_second:.0f}/s")
     return row

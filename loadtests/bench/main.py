@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from loadtests.bench.ceiling import measure_ceiling
+from loadtests.bench.ceiling import measure_ceilings
 from loadtests.bench.measure import Row, measure
 from loadtests.bench.platform import Fixtures, Platform, reference_app
 from loadtests.bench.procfs import RSS_SETTLE_SECONDS, rss_after_run, rss_note
@@ -58,7 +58,7 @@ def run(
                 rows.append(row)
 
         if config.ceiling:
-            rows.append(measure_ceiling(config, wrk, workdir, reference_rps.get(config.wrk_threads, 0.0)))
+            rows += measure_ceilings(config, wrk, workdir, reference_rps.get(config.wrk_threads, 0.0))
 
         fixtures = Fixtures(platform_)
         fixtures.prepare()

@@ -163,7 +163,8 @@ class Config:
     profile: bool = (
         False  # BENCH_PROFILE=1: py-spy samples the gateway and the service during each measured run
     )
-    # BENCH_CEILING=1: the lean ceiling of filing (loadtests/filing_ceiling_app.py), right after the reference
+    # BENCH_CEILING=1: the lean ceilings of filing and of the ticket read (loadtests/*_ceiling_app.py), right after
+    # the reference
     ceiling: bool = False
     ready_timeout_seconds: float = 240.0
     stop_timeout_seconds: float = 30.0
