@@ -131,6 +131,9 @@ def parse_jwks(document: dict[str, Any]) -> dict[str, Ed25519PublicKey]:
 RevocationCheck = Callable[[Principal], bool]
 
 
+SWEEP_EVERY = 256  # verified tokens between two looks for expired ones at the head of the cache
+
+
 class TokenVerifier:
     def __init__(
         self,
@@ -149,6 +152,7 @@ class TokenVerifier:
         self.is_revoked = is_revoked
         self.cache_size = cache_size
         self._cache: OrderedDict[str, Principal] = OrderedDict()
+        self._added = 0
 
     async def verify(self, token: str, *, audience: str | Iterable[str] | None = None) -> Principal:
         """The principal of a valid token, or Unauthenticated. `audience` overrides the default audiences."""
@@ -205,7 +209,19 @@ class TokenVerifier:
         return Principal.from_claims(claims)
 
     def _remember(self, token: str, principal: Principal) -> None:
+        """Cache a verified token (~2 KB with its principal and claims). Every `SWEEP_EVERY` new tokens, the oldest
+        ones that have expired go (the cache is in the order tokens came, which is about the order they expire):
+        the cache follows the tokens in use instead of keeping its high-water mark. Past `cache_size`, every expired
+        token goes, then the oldest."""
         self._cache[token] = principal
+        self._added += 1
+        if self._added % SWEEP_EVERY == 0:
+            now = time.time()
+            while self._cache:
+                oldest = next(iter(self._cache.values()))
+                if oldest.expires_at + self.leeway >= now:
+                    break
+                self._cache.popitem(last=False)
         if len(self._cache) > self.cache_size:
             now = time.time()
             for stale in [t for t, p in self._cache.items() if p.expires_at + self.leeway < now]:

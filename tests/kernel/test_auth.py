@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.kernel.auth import (
     ANONYMOUS,
+    SWEEP_EVERY,
     Principal,
     TokenVerifier,
     in_region,
@@ -159,6 +160,19 @@ async def test_a_cached_token_still_expires():
     await asyncio.sleep(1.1)
     with pytest.raises(Unauthenticated):
         await verifier.verify(token)
+
+
+async def test_expired_tokens_leave_the_cache_as_new_ones_come_not_only_when_it_is_full():
+    verifier = TokenVerifier(Keys(k1=PUBLIC), issuer=ISSUER, audience=AUDIENCE, leeway=0)
+    soon = int(time.time()) + 1
+    for n in range(10):  # a morning's sign-ins, whose tokens have since expired
+        await verifier.verify(sign(claims(sub=f"early-{n}", jti=f"e-{n}", exp=soon)))
+    await asyncio.sleep(1.1)
+    for n in range(SWEEP_EVERY):
+        await verifier.verify(sign(claims(sub=f"later-{n}", jti=f"l-{n}")))
+    cached = {p.sub for p in verifier._cache.values()}
+    assert not any(sub.startswith("early-") for sub in cached)
+    assert len(cached) == SWEEP_EVERY  # far below the bound: it follows the tokens in use
 
 
 def test_jwks_parsing_keeps_only_ed25519_keys():
