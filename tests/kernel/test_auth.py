@@ -164,10 +164,10 @@ async def test_a_cached_token_still_expires():
 
 async def test_expired_tokens_leave_the_cache_as_new_ones_come_not_only_when_it_is_full():
     verifier = TokenVerifier(Keys(k1=PUBLIC), issuer=ISSUER, audience=AUDIENCE, leeway=0)
-    soon = int(time.time()) + 1
+    soon = int(time.time()) + 2  # whole seconds: at least one second to sign and verify them all
     for n in range(10):  # a morning's sign-ins, whose tokens have since expired
         await verifier.verify(sign(claims(sub=f"early-{n}", jti=f"e-{n}", exp=soon)))
-    await asyncio.sleep(1.1)
+    await asyncio.sleep(soon - time.time() + 0.1)
     for n in range(SWEEP_EVERY):
         await verifier.verify(sign(claims(sub=f"later-{n}", jti=f"l-{n}")))
     cached = {p.sub for p in verifier._cache.values()}
