@@ -20,21 +20,18 @@ reference (loadtests/bench/ceiling.py).
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import datetime as dt
-import sqlite3
 from typing import Any
 from urllib.parse import urlsplit
 
-import grpc
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from bst.repair.v1 import repair_pb2
 from gateway.convert import ticket_answer
-from loadtests.reference_app import serve
+from loadtests.ceiling_parts import main as ceiling_main
+from loadtests.ceiling_parts import method_call, serve_method, sqlite_connection
 from services.kernel.events import new_event_id
 from services.kernel.rows import new_entity
 from services.repair.models import OutboxEvent, Ticket, TicketEvent
@@ -134,9 +131,7 @@ class SqliteFiling:
     def __init__(self, path: str) -> None:
         from sqlalchemy.dialects.sqlite import pysqlite
 
-        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=5000"):
-            self.db.execute(f"PRAGMA {pragma}")
+        self.db = sqlite_connection(path)
         self.writes = Writes(pysqlite.dialect())
         self.sql = {m: i.compiled(self.writes.dialect).sql for m, i in self.writes.inserts.items()}
 
@@ -201,16 +196,9 @@ async def run_service(port: int, database: str) -> None:
     async def create(request: repair_pb2.CreateTicketRequest, context: Any) -> repair_pb2.Ticket:
         return await filing.create(request)
 
-    server = grpc.aio.server()
-    handler = grpc.unary_unary_rpc_method_handler(
-        create,
-        request_deserializer=repair_pb2.CreateTicketRequest.FromString,
-        response_serializer=repair_pb2.Ticket.SerializeToString,
+    await serve_method(
+        port, SERVICE, "Create", create, repair_pb2.CreateTicketRequest, repair_pb2.Ticket, tune_gc=False
     )
-    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, {"Create": handler}),))
-    server.add_insecure_port(f"127.0.0.1:{port}")
-    await server.start()
-    await server.wait_for_termination()
 
 
 # -- the front ----------------------------------------------------------------------------------------------------
@@ -222,12 +210,8 @@ def build_front(target: str) -> FastAPI:
 
     @app.on_event("startup")
     async def connect() -> None:
-        channel = grpc.aio.insecure_channel(target)
-        await asyncio.wait_for(channel.channel_ready(), 30)
-        state["call"] = channel.unary_unary(
-            METHOD,
-            request_serializer=repair_pb2.CreateTicketRequest.SerializeToString,
-            response_deserializer=repair_pb2.Ticket.FromString,
+        state["call"] = await method_call(
+            target, METHOD, repair_pb2.CreateTicketRequest, repair_pb2.Ticket, tune_gc=False
         )
 
     @app.post("/t", status_code=201)
@@ -251,18 +235,14 @@ def build_front(target: str) -> FastAPI:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m loadtests.filing_ceiling_app", description=__doc__)
-    parser.add_argument("--port", type=int, required=True, help="front: HTTP port; service: gRPC port")
-    parser.add_argument("--role", choices=("front", "service"), required=True)
-    parser.add_argument("--grpc", help="front: the service's address, host:port")
-    parser.add_argument(
-        "--database", help="service: the migrated repair database: a SQLite file or a PostgreSQL URL"
+    ceiling_main(
+        argv,
+        prog="python -m loadtests.filing_ceiling_app",
+        description=__doc__,
+        database_help="service: the migrated repair database: a SQLite file or a PostgreSQL URL",
+        run_service=run_service,
+        build_front=build_front,
     )
-    args = parser.parse_args(argv)
-    if args.role == "service":
-        asyncio.run(run_service(args.port, args.database))
-    else:
-        serve(build_front(args.grpc), args.port)
 
 
 if __name__ == "__main__":

@@ -18,8 +18,6 @@ measures the filing ceiling alone.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import sqlite3
 from typing import Any
 
@@ -31,8 +29,8 @@ from sqlalchemy.dialects.sqlite import pysqlite
 
 from bst.repair.v1 import repair_pb2
 from gateway.convert import ticket_answer
-from loadtests.reference_app import serve
-from services.kernel.background import freeze_startup_objects
+from loadtests.ceiling_parts import main as ceiling_main
+from loadtests.ceiling_parts import method_call, serve_method, sqlite_connection
 from services.kernel.reads import Compiled
 from services.repair.ticket_reads import TICKET, TIMELINE, ticket_message
 
@@ -61,9 +59,7 @@ def rows(db: sqlite3.Connection, compiled: Compiled, values: dict[str, Any]) -> 
 
 class SqliteReading:
     def __init__(self, path: str) -> None:
-        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=5000"):
-            self.db.execute(f"PRAGMA {pragma}")
+        self.db = sqlite_connection(path)
         dialect = pysqlite.dialect()
         self.ticket, self.timeline = TICKET.compiled(dialect), TIMELINE.compiled(dialect)
 
@@ -83,17 +79,9 @@ async def run_service(port: int, database: str) -> None:
             await context.abort(grpc.StatusCode.NOT_FOUND, "no such ticket")
         return found
 
-    server = grpc.aio.server()
-    handler = grpc.unary_unary_rpc_method_handler(
-        get,
-        request_deserializer=repair_pb2.GetTicketRequest.FromString,
-        response_serializer=repair_pb2.Ticket.SerializeToString,
+    await serve_method(
+        port, SERVICE, "Get", get, repair_pb2.GetTicketRequest, repair_pb2.Ticket, tune_gc=True
     )
-    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, {"Get": handler}),))
-    server.add_insecure_port(f"127.0.0.1:{port}")
-    await server.start()
-    freeze_startup_objects()
-    await server.wait_for_termination()
 
 
 # -- the front ----------------------------------------------------------------------------------------------------
@@ -105,14 +93,9 @@ def build_front(target: str) -> FastAPI:
 
     @app.on_event("startup")
     async def connect() -> None:
-        channel = grpc.aio.insecure_channel(target)
-        await asyncio.wait_for(channel.channel_ready(), 30)
-        state["call"] = channel.unary_unary(
-            METHOD,
-            request_serializer=repair_pb2.GetTicketRequest.SerializeToString,
-            response_deserializer=repair_pb2.Ticket.FromString,
+        state["call"] = await method_call(
+            target, METHOD, repair_pb2.GetTicketRequest, repair_pb2.Ticket, tune_gc=True
         )
-        freeze_startup_objects()
 
     @app.get("/t/{ticket_no}")
     async def read(ticket_no: str) -> Response:
@@ -123,16 +106,14 @@ def build_front(target: str) -> FastAPI:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m loadtests.read_ceiling_app", description=__doc__)
-    parser.add_argument("--port", type=int, required=True, help="front: HTTP port; service: gRPC port")
-    parser.add_argument("--role", choices=("front", "service"), required=True)
-    parser.add_argument("--grpc", help="front: the service's address, host:port")
-    parser.add_argument("--database", help="service: the migrated repair database (a SQLite file)")
-    args = parser.parse_args(argv)
-    if args.role == "service":
-        asyncio.run(run_service(args.port, args.database))
-    else:
-        serve(build_front(args.grpc), args.port)
+    ceiling_main(
+        argv,
+        prog="python -m loadtests.read_ceiling_app",
+        description=__doc__,
+        database_help="service: the migrated repair database (a SQLite file)",
+        run_service=run_service,
+        build_front=build_front,
+    )
 
 
 if __name__ == "__main__":
